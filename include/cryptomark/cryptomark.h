@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libcryptomark: the userspace library shared by cmsign, cmverify and
+ * cmkeys.  Every function returns 0 (or a non-negative count) on success and
+ * a negative errno on failure; none calls exit().  Error meanings:
+ *
+ *   -ENODATA       no signature present (unsigned)
+ *   -EBADMSG       malformed: truncated or inconsistent header
+ *   -EMSGSIZE      malformed: sig_size does not match the remaining length
+ *   -EPROTO        malformed: unknown type byte
+ *   -EPROTONOSUPPORT malformed: unknown version
+ *   -ENOPKG        unsupported or refused hash algorithm
+ *   -ENOKEY        keyid matches no trusted certificate
+ *   -EKEYREVOKED   keyid or file digest revoked by the bundle
+ *   -EKEYREJECTED  signature does not verify (bad signature)
+ *   -EIO/-E...     I/O, with the errno of the failing call
+ *
+ * cm_strerror() names them the way cmverify prints them.
+ */
+#ifndef CRYPTOMARK_H
+#define CRYPTOMARK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cryptomark/format.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct evp_pkey_st EVP_PKEY;
+typedef struct x509_st X509;
+typedef struct evp_md_st EVP_MD;
+
+/* ---- hash algorithms ------------------------------------------------ */
+
+/* Returns the digest size, or -ENOPKG for an algorithm we do not sign with. */
+int cm_hash_size(int algo);
+/* "sha256" etc., or NULL. */
+const char *cm_hash_name(int algo);
+/* Inverse of cm_hash_name(); -ENOPKG if unknown. */
+int cm_hash_from_name(const char *name);
+/* Fetched once and cached; NULL for unsupported algorithms. */
+const EVP_MD *cm_hash_md(int algo);
+
+/* ---- digests -------------------------------------------------------- */
+
+/*
+ * Digest of everything readable from @fd (from offset 0, using pread, so the
+ * file offset is not moved).  If @zero_len is non-zero, the bytes
+ * [@zero_off, @zero_off + @zero_len) are hashed as zeros (ELF note carrier).
+ * @out must hold CM_MAX_DIGEST_SIZE bytes; returns the digest length.
+ */
+int cm_digest_fd(int fd, int algo, uint64_t zero_off, uint64_t zero_len,
+		 uint8_t *out);
+int cm_digest_buf(const void *buf, size_t len, int algo, uint8_t *out);
+
+/* ---- the signature header (both carriers) --------------------------- */
+
+struct cm_sig {
+	uint8_t hash_algo;
+	uint32_t keyid;		/* host order */
+	const uint8_t *sig;	/* points into the parsed buffer */
+	size_t sig_len;
+};
+
+/*
+ * Strict parse of a security.ima v2 signature: the header must be complete,
+ * sig_size must equal the remaining length exactly, type/version/algorithm
+ * known.  On error *why (if non-NULL) names the check that failed.
+ */
+int cm_sig_parse(const void *buf, size_t len, struct cm_sig *out,
+		 const char **why);
+/* Writes header + signature into @buf; returns the length or -ENOSPC. */
+int cm_sig_serialize(const struct cm_sig *sig, uint8_t *buf, size_t buflen);
+
+/* ---- certificates and key ids --------------------------------------- */
+
+/* PEM or DER certificate file.  -ENOENT/-EACCES/..., -EBADMSG if unparsable. */
+int cm_cert_load(const char *path, X509 **out);
+/* Last 4 bytes of subjectKeyIdentifier; -ENOKEY if the cert has none. */
+int cm_cert_keyid(X509 *cert, uint32_t *keyid);
+
+/* ---- signing -------------------------------------------------------- */
+
+struct cm_signer;
+
+struct cm_signer_opts {
+	const char *key;	/* PEM path or pkcs11: URI */
+	const char *cert;	/* PEM or DER certificate */
+	const char *pass_env;	/* name of an env var holding the passphrase */
+	const char *pass_file;	/* file whose first line is the passphrase */
+};
+
+/*
+ * Loads key and certificate once.  Refuses a key that does not match the
+ * certificate (-EKEYREJECTED) and a certificate without SKID (-ENOKEY).
+ * On failure, @err receives a one-line explanation.
+ */
+int cm_signer_load(const struct cm_signer_opts *opts, struct cm_signer **out,
+		   char *err, size_t errlen);
+void cm_signer_free(struct cm_signer *s);
+uint32_t cm_signer_keyid(const struct cm_signer *s);
+EVP_PKEY *cm_signer_pkey(const struct cm_signer *s);
+/*
+ * Signs @digest (of algorithm @algo) and writes the complete security.ima
+ * value into @out (CM_XATTR_MAX_SIZE bytes).  Thread-safe for one signer
+ * used from many threads.  Returns the value length.
+ */
+int cm_signer_sign(struct cm_signer *s, int algo, const uint8_t *digest,
+		   uint8_t *out, size_t outlen, char *err, size_t errlen);
+
+/* ---- trust store and verification ----------------------------------- */
+
+struct cm_trust;
+
+struct cm_trust *cm_trust_new(void);
+void cm_trust_free(struct cm_trust *t);
+/* Adds one certificate file; -ENOKEY if it has no SKID. */
+int cm_trust_add_cert_file(struct cm_trust *t, const char *path);
+int cm_trust_add_cert(struct cm_trust *t, X509 *cert);	/* takes a ref */
+/* Adds every *.pem / *.der / *.crt in @dir. Returns the count added. */
+int cm_trust_add_dir(struct cm_trust *t, const char *dir);
+int cm_trust_revoke_keyid(struct cm_trust *t, uint32_t keyid);
+int cm_trust_revoke_digest(struct cm_trust *t, int algo, const uint8_t *d,
+			   size_t len);
+size_t cm_trust_count(const struct cm_trust *t);
+
+/*
+ * Verifies a parsed signature over @digest: -ENOKEY (no cert with that
+ * keyid), -EKEYREVOKED, -EKEYREJECTED.
+ */
+int cm_trust_verify(const struct cm_trust *t, const struct cm_sig *sig,
+		    const uint8_t *digest, size_t dlen);
+
+/* ---- carriers --------------------------------------------------------- */
+
+enum cm_carrier {
+	CM_CARRIER_XATTR = 1 << 0,
+	CM_CARRIER_NOTE = 1 << 1,
+	CM_CARRIER_BOTH = CM_CARRIER_XATTR | CM_CARRIER_NOTE,
+	CM_CARRIER_ANY = 1 << 2,	/* verify only */
+	__CM_CARRIER_MAX
+};
+
+/* Result of verifying one file with one carrier. */
+struct cm_verify_result {
+	int err;		/* 0 or negative errno as above */
+	const char *why;	/* detail for malformed, static string */
+	uint32_t keyid;
+	int hash_algo;
+};
+
+/*
+ * Verify the security.ima carrier of an open file.  @fd must be open for
+ * reading.
+ */
+int cm_verify_xattr_fd(const struct cm_trust *t, int fd,
+		       struct cm_verify_result *res);
+/* Sign @fd's content and write security.ima. */
+int cm_sign_xattr_fd(struct cm_signer *s, int algo, int fd, char *err,
+		     size_t errlen);
+
+/* ---- messages -------------------------------------------------------- */
+
+/* "unsigned", "bad-signature", "unknown-key", "malformed", ... */
+const char *cm_strerror(int err);
+/* Short verdict word for cmverify: as cm_strerror but "io" for I/O errnos. */
+int cm_err_is_malformed(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CRYPTOMARK_H */
