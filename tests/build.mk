@@ -1,0 +1,50 @@
+# Tests.  tests/unit/test_*.c: cmocka programs linked with libcryptomark;
+# tests/integration/*.sh: shell suites using tests/lib.sh; tests/fuzz/:
+# libFuzzer targets.  Fragments add slow suites (QEMU) to CHECK_SLOW_TESTS
+# and their prerequisites (the kernel image) to CHECK_SLOW_DEPS.
+UNIT_SRCS	:= $(sort $(wildcard tests/unit/test_*.c))
+UNIT_TESTS	:= $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+SHELL_TESTS	:= $(sort $(wildcard tests/integration/*.sh))
+CHECK_SLOW_TESTS ?=
+CHECK_SLOW_DEPS	?=
+FUZZ_TIME	?= 20
+
+$(B)/tests/%: tests/unit/%.c $(LIBCM)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(LIBCM) $(LDFLAGS) $(LDLIBS) -lcmocka
+
+.PHONY: check-unit check-integration check-fast check fuzz fuzz-smoke
+
+check-unit: all $(UNIT_TESTS)
+	@tests/run.sh $(UNIT_TESTS)
+
+check-integration: all
+	@tests/run.sh $(SHELL_TESTS)
+
+# The inner loop: no kernel build, no QEMU, short fuzz runs.
+check-fast: deps
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) fuzz-build
+	@FUZZ_TIME=5 tests/run.sh $(UNIT_TESTS) $(SHELL_TESTS) tests/fuzz/run.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) fuzz-build $(CHECK_SLOW_DEPS)
+	@FUZZ_TIME=$(FUZZ_TIME) tests/run.sh $(UNIT_TESTS) $(SHELL_TESTS) \
+		tests/fuzz/run.sh $(CHECK_SLOW_TESTS)
+
+# libFuzzer targets: clang, ASan+UBSan, the library sources compiled in.
+FUZZ_SRCS	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZERS		:= $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_CFLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined \
+		   -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE \
+		   -D_FILE_OFFSET_BITS=64 -Iinclude -Ilib -Wall -Wextra -Werror \
+		   -Wno-unused-parameter
+FUZZ_LIB_SRCS	:= $(filter-out $(LIB_DEPRECATED_OK),$(LIB_SRCS))
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(LDLIBS)
+
+fuzz-build: $(FUZZERS)
+
+fuzz: fuzz-build
+	@FUZZ_TIME=$${FUZZ_TIME:-60} tests/run.sh tests/fuzz/run.sh

@@ -1,0 +1,76 @@
+# Helpers for shell test suites: source it, call t_ok/t_fail/t_check, end
+# with t_done (prints "N passed, N failed", exits non-zero on failure).
+set -u
+T_PASS=0
+T_FAIL=0
+T_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+T_BUILD=${T_BUILD:-$T_ROOT/build}
+CMSIGN=${CMSIGN:-$T_BUILD/cmsign}
+CMVERIFY=${CMVERIFY:-$T_BUILD/cmverify}
+CMKEYS=${CMKEYS:-$T_BUILD/cmkeys}
+
+t_ok() { T_PASS=$((T_PASS + 1)); echo "ok $((T_PASS + T_FAIL)) - $*"; }
+t_fail() { T_FAIL=$((T_FAIL + 1)); echo "not ok $((T_PASS + T_FAIL)) - $*"; }
+
+# t_check DESC CMD...: passes if CMD exits 0.
+t_check() {
+	local d=$1; shift
+	if "$@"; then t_ok "$d"; else t_fail "$d (exit $?: $*)"; fi
+}
+
+# t_refuse DESC CMD...: passes if CMD exits non-zero and did not crash
+# (no signal, no sanitizer report).
+t_refuse() {
+	local d=$1; shift
+	local out rc
+	out=$("$@" 2>&1); rc=$?
+	if [ $rc -ne 0 ] && [ $rc -lt 128 ] && ! grep -q 'Sanitizer' <<<"$out"; then
+		t_ok "$d"
+	else
+		t_fail "$d (exit $rc: $*): $out"
+	fi
+}
+
+# t_grep DESC PATTERN CMD...: passes if CMD's combined output matches.
+t_grep() {
+	local d=$1 pat=$2; shift 2
+	local out
+	out=$("$@" 2>&1)
+	if grep -qE -- "$pat" <<<"$out"; then t_ok "$d"; else t_fail "$d: /$pat/ not in: $out"; fi
+}
+
+t_done() {
+	echo "$T_PASS passed, $T_FAIL failed"
+	[ "$T_FAIL" -eq 0 ]
+}
+
+# Tests that need root or a kernel feature fail loudly, never skip silently.
+t_require_root() {
+	if [ "$(id -u)" != 0 ]; then
+		t_fail "needs root (run make check as root)"
+		t_done; exit 1
+	fi
+}
+
+# A scratch directory on a filesystem with user-writable security.* xattrs
+# (tmpfs supports security.ima for root).
+t_scratch() {
+	local d
+	d=$(mktemp -d "${TMPDIR:-/tmp}/cmtest.XXXXXX")
+	echo "$d"
+}
+
+# t_mkcert DIR NAME TYPE: self-signed signer certificate with SKID.
+# TYPE: rsa2048 rsa3072 rsa4096 p256 p384.  Creates DIR/NAME.key, NAME.pem.
+t_mkcert() {
+	local dir=$1 name=$2 type=$3 alg
+	case $type in
+	rsa*) alg=(-newkey "rsa:${type#rsa}") ;;
+	p256) alg=(-newkey ec -pkeyopt ec_paramgen_curve:P-256) ;;
+	p384) alg=(-newkey ec -pkeyopt ec_paramgen_curve:P-384) ;;
+	esac
+	openssl req -x509 "${alg[@]}" -nodes -days 30 -subj "/CN=cryptomark test $name" \
+		-addext "keyUsage=critical,digitalSignature" \
+		-addext "extendedKeyUsage=codeSigning" \
+		-keyout "$dir/$name.key" -out "$dir/$name.pem" 2>/dev/null
+}

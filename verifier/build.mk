@@ -1,0 +1,7 @@
+# cmverify: CLI glue only; the work is in libcryptomark.
+CMVERIFY_SRCS	:= $(sort $(wildcard verifier/*.c))
+CMVERIFY_OBJS	:= $(CMVERIFY_SRCS:%.c=$(B)/obj/%.o)
+BINS		+= $(B)/cmverify
+
+$(B)/cmverify: $(CMVERIFY_OBJS) $(LIBCM)
+	$(CC) $(LDFLAGS) -o $@ $(CMVERIFY_OBJS) $(LIBCM) $(LDLIBS)
