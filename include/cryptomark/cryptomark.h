@@ -163,6 +163,41 @@ int cm_verify_xattr_fd(const struct cm_trust *t, int fd,
 int cm_sign_xattr_fd(struct cm_signer *s, int algo, int fd, char *err,
 		     size_t errlen);
 
+/* ---- ELF note carrier (lib/elfnote.c) --------------------------------- */
+
+/*
+ * Locates the one .note.cryptomark descriptor in the ELF image @fd of @size
+ * bytes.  -ENOEXEC: not an ELF file; -ENODATA: ELF without the note;
+ * -EBADMSG/-EOVERFLOW/-ERANGE/...: hostile or inconsistent ELF, with *why.
+ * On success *desc_off is the file offset of the CM_NOTE_DESC_SIZE
+ * descriptor bytes.
+ */
+int cm_note_locate(int fd, uint64_t size, uint64_t *desc_off,
+		   const char **why);
+/*
+ * Verifies the note carrier of @fd: locate, parse the descriptor strictly
+ * (padding all zero), digest with the descriptor as zeros, check against @t.
+ */
+int cm_note_verify_fd(const struct cm_trust *t, int fd,
+		      struct cm_verify_result *res);
+/*
+ * Embeds (or replaces) the note in @path and signs it, atomically (temp file
+ * in the same directory, fsync, rename), preserving owner, mode, times and
+ * every xattr.  -ENOEXEC for non-ELF files (the file is untouched).
+ */
+int cm_note_sign_path(struct cm_signer *s, int algo, const char *path,
+		      char *err, size_t errlen);
+
+/* ---- PKCS#11 keys (lib/pkcs11.c, the one file using the ENGINE API) ---- */
+
+/*
+ * Loads the private key named by an RFC 7512 pkcs11: URI through the libp11
+ * engine.  module-path= in the URI (or PKCS11_MODULE_PATH) selects the
+ * module.  Returns 0 and a key usable with EVP_PKEY_sign.
+ */
+int cm_pkcs11_load_key(const char *uri, EVP_PKEY **out, char *err,
+		       size_t errlen);
+
 /* ---- messages -------------------------------------------------------- */
 
 /* "unsigned", "bad-signature", "unknown-key", "malformed", ... */
