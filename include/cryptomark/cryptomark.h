@@ -151,6 +151,8 @@ struct cm_verify_result {
 	const char *why;	/* detail for malformed, static string */
 	uint32_t keyid;
 	int hash_algo;
+	int carrier;		/* CM_CARRIER_* the verdict is about */
+	int verified;		/* CM_CARRIER_* bits that verified */
 };
 
 /*
@@ -162,6 +164,17 @@ int cm_verify_xattr_fd(const struct cm_trust *t, int fd,
 /* Sign @fd's content and write security.ima. */
 int cm_sign_xattr_fd(struct cm_signer *s, int algo, int fd, char *err,
 		     size_t errlen);
+
+/*
+ * Path level, both carriers.  Verify: XATTR, NOTE or BOTH require those
+ * carriers; ANY passes if a present carrier verifies and none present is
+ * invalid (-ENODATA if none is present).  Sign: NOTE embeds first, then
+ * XATTR signs the final bytes, so each verifies on its own.
+ */
+int cm_verify_path(const struct cm_trust *t, const char *path, int carrier,
+		   struct cm_verify_result *res);
+int cm_sign_path(struct cm_signer *s, int algo, const char *path,
+		 int carrier, char *err, size_t errlen);
 
 /* ---- ELF note carrier (lib/elfnote.c) --------------------------------- */
 

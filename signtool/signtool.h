@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: MIT */
+/* cmsign's subcommands; each takes argv with argv[0] = its own name. */
+#ifndef CM_SIGNTOOL_H
+#define CM_SIGNTOOL_H
+
+int cmd_sign(int argc, char **argv);
+int cmd_manifest(int argc, char **argv);	/* manifest.c */
+int cmd_apply(int argc, char **argv);		/* apply.c */
+
+#endif

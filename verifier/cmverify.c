@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmverify: verify files offline against trusted signer certificates, the
+ * way the kernel will (CI, audits, before switching to enforce).  CLI glue
+ * only: the verification itself is libcryptomark's.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cryptomark/cryptomark.h>
+#include "cmtool.h"
+
+#define PROG "cmverify"
+
+static const char usage_text[] =
+"Usage: cmverify --cert CERT [--cert CERT...] [options] PATH...\n"
+"\n"
+"Verifies the signature of each PATH against the trusted certificates and\n"
+"prints one line per file:\n"
+"  PATH: ok (keyid 1a2b3c4d, sha256)\n"
+"  PATH: FAIL <reason>\n"
+"where <reason> is unsigned, bad-signature, unknown-key, revoked,\n"
+"malformed: <what>, or io: <errno text>.\n"
+"\n"
+"Options:\n"
+"  --cert CERT        trust this signer certificate (PEM or DER); repeatable\n"
+"  --keyring DIR      trust every *.pem, *.der, *.crt, *.cer in DIR\n"
+"  --carrier C        any (default): passes if a present carrier verifies and\n"
+"                     none present is invalid; xattr: security.ima only;\n"
+"                     note: the ELF note only; both: both must verify\n"
+"  -r, --recursive    walk directories (symlinks are not followed)\n"
+"  -j, --jobs N       worker threads (default: online CPUs)\n"
+"  --json             JSON document on stdout instead of lines\n"
+"  -q, --quiet        print only failures\n"
+"  -h, --help         this text\n"
+"\n"
+"Exit status: 0 if every file verified, 1 if any did not, 2 on usage error.\n";
+
+struct verify_run {
+	const struct cm_trust *trust;
+	int carrier;
+	int json, quiet;
+	struct cm_filelist files;
+	struct cm_verify_result *res;
+	char *done;
+	size_t printed;
+	int failed;
+	int json_first;
+	pthread_mutex_t lock;
+};
+
+static const char *carrier_name(int c)
+{
+	switch (c) {
+	case CM_CARRIER_XATTR:
+		return "xattr";
+	case CM_CARRIER_NOTE:
+		return "note";
+	case CM_CARRIER_BOTH:
+		return "both";
+	default:
+		return "any";
+	}
+}
+
+/* "malformed: sig_size exceeds the data", "io: Permission denied", ... */
+static void reason(const struct cm_verify_result *v, char *buf, size_t len)
+{
+	const char *word = cm_strerror(v->err);
+
+	if (!strcmp(word, "malformed"))
+		snprintf(buf, len, "malformed: %s", v->why ? v->why : strerror(-v->err));
+	else if (!strcmp(word, "io"))
+		snprintf(buf, len, "io: %s", v->why ? v->why : strerror(-v->err));
+	else if (v->err == -ENOEXEC)
+		snprintf(buf, len, "unsigned (not an ELF file, no note carrier)");
+	else
+		snprintf(buf, len, "%s", word);
+}
+
+static void print_result(struct verify_run *r, const char *path,
+			 const struct cm_verify_result *v)
+{
+	char why[256];
+
+	if (v->err)
+		reason(v, why, sizeof(why));
+	if (r->json) {
+		printf("%s\n    {\"path\": ", r->json_first ? "" : ",");
+		r->json_first = 0;
+		cm_json_str(stdout, path);
+		if (v->err) {
+			printf(", \"status\": \"fail\", \"reason\": ");
+			cm_json_str(stdout, why);
+		} else {
+			printf(", \"status\": \"ok\", \"keyid\": \"%08x\", \"hash\": \"%s\", \"carriers\": [%s%s%s]",
+			       v->keyid, cm_hash_name(v->hash_algo),
+			       v->verified & CM_CARRIER_XATTR ? "\"xattr\"" : "",
+			       v->verified == CM_CARRIER_BOTH ? ", " : "",
+			       v->verified & CM_CARRIER_NOTE ? "\"note\"" : "");
+		}
+		printf("}");
+		return;
+	}
+	if (v->err)
+		printf("%s: FAIL %s\n", path, why);
+	else if (!r->quiet)
+		printf("%s: ok (keyid %08x, %s)\n", path, v->keyid,
+		       cm_hash_name(v->hash_algo));
+}
+
+static void report_walk(void *ctx, const char *path, const char *what,
+			int err)
+{
+	struct verify_run *r = ctx;
+	struct cm_verify_result v = { .err = err, .why = NULL };
+
+	if (!err) {
+		if (!r->quiet && !r->json)
+			fprintf(stderr, PROG ": %s: %s\n", path, what);
+		return;
+	}
+	r->failed++;
+	if (strcmp(what, "io"))
+		v.why = what;
+	print_result(r, path, &v);
+}
+
+static void verify_one(void *ctx, size_t i)
+{
+	struct verify_run *r = ctx;
+
+	cm_verify_path(r->trust, r->files.v[i].path, r->carrier, &r->res[i]);
+	pthread_mutex_lock(&r->lock);
+	r->done[i] = 1;
+	while (r->printed < r->files.n && r->done[r->printed]) {
+		struct cm_verify_result *v = &r->res[r->printed];
+
+		if (v->err)
+			r->failed++;
+		print_result(r, r->files.v[r->printed].path, v);
+		r->printed++;
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "cert", required_argument, NULL, 'c' },
+		{ "keyring", required_argument, NULL, 'K' },
+		{ "carrier", required_argument, NULL, 'C' },
+		{ "recursive", no_argument, NULL, 'r' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct verify_run r = { .carrier = CM_CARRIER_ANY, .json_first = 1 };
+	struct cm_trust *trust = cm_trust_new();
+	int c, recursive = 0, jobs = 0, ret;
+
+	if (!trust)
+		return 2;
+	while ((c = getopt_long(argc, argv, "rj:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			ret = cm_trust_add_cert_file(trust, optarg);
+			if (ret) {
+				fprintf(stderr, PROG ": --cert %s: %s\n", optarg,
+					ret == -ENOKEY ? "certificate has no subjectKeyIdentifier (no IMA key id)" :
+					ret == -EBADMSG ? "not a PEM or DER X.509 certificate" :
+					strerror(-ret));
+				return 2;
+			}
+			break;
+		case 'K':
+			ret = cm_trust_add_dir(trust, optarg);
+			if (ret < 0) {
+				fprintf(stderr, PROG ": --keyring %s: %s\n", optarg,
+					ret == -ENOKEY ? "a certificate there has no subjectKeyIdentifier" :
+					ret == -EBADMSG ? "a file there is not a PEM or DER certificate" :
+					strerror(-ret));
+				return 2;
+			}
+			break;
+		case 'C':
+			if (!strcmp(optarg, "any"))
+				r.carrier = CM_CARRIER_ANY;
+			else if (!strcmp(optarg, "xattr"))
+				r.carrier = CM_CARRIER_XATTR;
+			else if (!strcmp(optarg, "note"))
+				r.carrier = CM_CARRIER_NOTE;
+			else if (!strcmp(optarg, "both"))
+				r.carrier = CM_CARRIER_BOTH;
+			else {
+				fprintf(stderr, PROG ": --carrier %s: use any, xattr, note or both\n", optarg);
+				return 2;
+			}
+			break;
+		case 'r':
+			recursive = 1;
+			break;
+		case 'j':
+			jobs = atoi(optarg);
+			if (jobs < 1 || jobs > 1024) {
+				fprintf(stderr, PROG ": -j %s: give a number of threads from 1 to 1024\n", optarg);
+				return 2;
+			}
+			break;
+		case 'J':
+			r.json = 1;
+			break;
+		case 'q':
+			r.quiet = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'cmverify --help'.\n");
+			return 2;
+		}
+	}
+	if (!cm_trust_count(trust)) {
+		fprintf(stderr, PROG ": no trusted certificate: give --cert CERT or --keyring DIR\nTry 'cmverify --help'.\n");
+		return 2;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, PROG ": no PATH to verify\nTry 'cmverify --help'.\n");
+		return 2;
+	}
+	r.trust = trust;
+	pthread_mutex_init(&r.lock, NULL);
+	if (r.json)
+		printf("{\n  \"carrier\": \"%s\",\n  \"results\": [", carrier_name(r.carrier));
+	cm_walk(argv + optind, recursive, &r.files, report_walk, &r);
+	r.res = calloc(r.files.n ? r.files.n : 1, sizeof(*r.res));
+	r.done = calloc(r.files.n ? r.files.n : 1, 1);
+	if (!r.res || !r.done) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 2;
+	}
+	cm_parallel(r.files.n, jobs ? jobs : cm_ncpus(), verify_one, &r);
+	if (r.json)
+		printf("\n  ],\n  \"summary\": {\"files\": %zu, \"ok\": %zu, \"failed\": %d}\n}\n",
+		       r.files.n, r.files.n - (size_t)0 - (size_t)(r.failed), r.failed);
+	ret = r.failed ? 1 : 0;
+	cm_filelist_free(&r.files);
+	free(r.res);
+	free(r.done);
+	cm_trust_free(trust);
+	return ret;
+}
