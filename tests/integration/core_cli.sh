@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# cmsign / cmverify behaviour: keys and passphrases, refusals at start,
+# tree walks (symlinks, hard links, special files), per-file failures
+# (no xattr support, read-only, no privilege), JSON, exit codes.
+source "$(dirname "$0")/../lib.sh"
+t_require_root
+D=$(t_scratch); M=()
+cleanup() { for m in "${M[@]}"; do umount "$m" 2>/dev/null; done; rm -rf "$D"; }
+trap cleanup EXIT
+t_mkcert "$D" k p256
+t_mkcert "$D" other rsa2048
+S0=("$CMSIGN" --key "$D/k.key" --cert "$D/k.pem")
+S=("${S0[@]}" -q)
+
+# Usage and refusals to start.
+t_grep "--help documents --carrier" "--carrier" "$CMSIGN" --help
+t_grep "cmverify --help documents reasons" "bad-signature" "$CMVERIFY" --help
+t_refuse "no --key: usage error" "$CMSIGN" --cert "$D/k.pem" /usr/bin/ls
+t_refuse "unknown --hash" "$CMSIGN" --key "$D/k.key" --cert "$D/k.pem" --hash md5 "$D"
+cp /usr/bin/ls "$D/f"
+t_grep "key does not match cert: refused at start" "does not match" "$CMSIGN" --key "$D/k.key" --cert "$D/other.pem" "$D/f"
+t_check "...and the file was not touched" bash -c "! getfattr -n security.ima '$D/f' 2>/dev/null"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=noskid \
+	-addext subjectKeyIdentifier=none -keyout "$D/noskid.key" -out "$D/noskid.pem" 2>/dev/null
+t_grep "cert without SKID: says what to do" "subjectKeyIdentifier.*cmkeys signer" \
+	"$CMSIGN" --key "$D/noskid.key" --cert "$D/noskid.pem" "$D/f"
+t_refuse "cmverify with a SKID-less cert refuses" "$CMVERIFY" --cert "$D/noskid.pem" "$D/f"
+openssl ec -in "$D/k.key" -aes256 -passout pass:s3cret -out "$D/enc.key" 2>/dev/null
+t_grep "encrypted key without passphrase: says how" "pass-env|pass-file" \
+	"$CMSIGN" --key "$D/enc.key" --cert "$D/k.pem" "$D/f"
+t_refuse "encrypted key, wrong passphrase" env CMPASS=nope "$CMSIGN" --pass-env CMPASS --key "$D/enc.key" --cert "$D/k.pem" "$D/f"
+t_check "encrypted key, passphrase from env" env CMPASS=s3cret "$CMSIGN" -q --pass-env CMPASS --key "$D/enc.key" --cert "$D/k.pem" "$D/f"
+echo s3cret >"$D/pass"
+t_check "encrypted key, passphrase from file" "$CMSIGN" -q --pass-file "$D/pass" --key "$D/enc.key" --cert "$D/k.pem" "$D/f"
+t_check "verifies" "$CMVERIFY" -q --cert "$D/k.pem" "$D/f"
+openssl x509 -in "$D/k.pem" -outform DER -out "$D/k.der"
+t_check "DER cert for signing" "$CMSIGN" -q --key "$D/k.key" --cert "$D/k.der" "$D/f"
+mkdir "$D/ring"; cp "$D/other.pem" "$D/k.der" "$D/ring/"
+t_check "--keyring DIR" "$CMVERIFY" -q --keyring "$D/ring" "$D/f"
+
+# Tree walk.
+T=$D/tree; mkdir -p "$T/a/b" "$D/outside"
+cp /usr/bin/ls "$T/a/ls"; cp /usr/bin/cp "$T/a/b/cp"; echo data >"$T/a/b/text"
+ln "$T/a/ls" "$T/a/ls-hardlink"
+cp /usr/bin/true "$D/outside/target"; ln -s "$D/outside/target" "$T/a/link"
+ln -s "$D/outside" "$T/dirlink"
+mkfifo "$T/a/fifo"
+out=$("${S0[@]}" -r "$T" 2>&1); rc=$?
+t_check "-r exits 0" [ $rc = 0 ]
+t_grep "-r reports the skipped symlink" "a/link: skipped: symlink" echo "$out"
+t_grep "-r reports the skipped fifo" "fifo: skipped: not a regular file" echo "$out"
+t_grep "-r signs a hard-linked inode once" "3 signed, 0 failed, 4 skipped" echo "$out"
+t_check "symlink target outside the tree untouched" bash -c "! getfattr -n security.ima '$D/outside/target' 2>/dev/null"
+t_check "-r tree verifies (hard link shares the xattr)" "$CMVERIFY" -q -r --cert "$D/k.pem" "$T/a/ls" "$T/a/ls-hardlink" "$T/a/b"
+t_refuse "directory without -r is an error" "${S[@]}" "$T"
+t_refuse "missing file is an error" "${S[@]}" "$D/nonexistent"
+t_grep "missing file named in cmverify" "nonexistent: FAIL io: No such file" "$CMVERIFY" --cert "$D/k.pem" "$D/nonexistent"
+
+# JSON.
+t_check "cmverify --json is valid JSON" bash -c "'$CMVERIFY' --json -r --cert '$D/k.pem' '$T' | python3 -m json.tool >/dev/null"
+t_check "cmsign --json is valid JSON" bash -c "'$CMSIGN' -q --json --key '$D/k.key' --cert '$D/k.pem' -r '$T' | python3 -m json.tool >/dev/null"
+t_grep "cmverify --json names failures" '"status": "fail", "reason": "unsigned"' "$CMVERIFY" --json --cert "$D/k.pem" "$D/outside/target"
+
+# Per-file failures: one line naming the file and cause, the run goes on.
+mkdir -p "$D/ramfs" "$D/ro"
+mount -t ramfs ramfs "$D/ramfs" && M+=("$D/ramfs")
+cp /usr/bin/ls "$D/ramfs/x"; cp /usr/bin/ls "$D/ok1"; cp /usr/bin/ls "$D/ok2"
+out=$("${S[@]}" "$D/ok1" "$D/ramfs/x" "$D/ok2" 2>&1); rc=$?
+t_check "no-xattr filesystem: non-zero exit" [ $rc = 1 ]
+t_grep "no-xattr filesystem: names file and cause" "ramfs/x: setxattr security.ima: Operation not supported" echo "$out"
+t_check "no-xattr filesystem: the other files were signed" "$CMVERIFY" -q --cert "$D/k.pem" "$D/ok1" "$D/ok2"
+mount -t tmpfs tmpfs "$D/ro" && M+=("$D/ro")
+cp /usr/bin/ls "$D/ro/y"; mount -o remount,ro "$D/ro"
+t_grep "read-only filesystem: named" "ro/y: setxattr security.ima: Read-only file system" "${S[@]}" "$D/ro/y"
+cp /usr/bin/ls "$D/perm"; chmod 755 "$D" "$D/perm"; chown nobody "$D/k.key"
+t_grep "unprivileged signer: EPERM named" "perm: setxattr security.ima: Operation not permitted" \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$CMSIGN" -q --key "$D/k.key" --cert "$D/k.pem" "$D/perm"
+chmod 000 "$D/perm"
+t_grep "unreadable file: io error for an unprivileged verifier" "perm: FAIL io: Permission denied" \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$CMVERIFY" --cert "$D/k.pem" "$D/perm"
+t_done
