@@ -8,12 +8,23 @@ SHELL_TESTS	:= $(sort $(wildcard tests/integration/*.sh))
 CHECK_SLOW_TESTS ?=
 CHECK_SLOW_DEPS	?=
 FUZZ_TIME	?= 20
+# Shell suites find the tools of this build (build/ or build/san/).
+export T_BUILD	:= $(abspath $(B))
 
 $(B)/tests/%: tests/unit/%.c $(LIBCM)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(LIBCM) $(LDFLAGS) $(LDLIBS) -lcmocka
 
-.PHONY: check-unit check-integration check-fast check fuzz fuzz-smoke
+.PHONY: check-unit check-integration check-fast check fuzz check-valgrind
+
+# Unit tests under valgrind: any definite leak or memory error fails.
+check-valgrind: all $(UNIT_TESTS)
+	@for t in $(UNIT_TESTS); do \
+		valgrind -q --error-exitcode=9 --leak-check=full \
+			--errors-for-leak-kinds=definite $$t >/dev/null || \
+			{ echo "valgrind: $$t failed"; exit 1; }; \
+		echo "valgrind: $$t clean"; \
+	done
 
 check-unit: all $(UNIT_TESTS)
 	@tests/run.sh $(UNIT_TESTS)
