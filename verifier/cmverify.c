@@ -163,30 +163,31 @@ int main(int argc, char **argv)
 	};
 	struct verify_run r = { .carrier = CM_CARRIER_ANY, .json_first = 1 };
 	struct cm_trust *trust = cm_trust_new();
-	int c, recursive = 0, jobs = 0, ret;
+	int c, e, recursive = 0, jobs = 0, ret;
 
 	if (!trust)
 		return 2;
+	ret = 2;
 	while ((c = getopt_long(argc, argv, "rj:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			ret = cm_trust_add_cert_file(trust, optarg);
-			if (ret) {
+			e = cm_trust_add_cert_file(trust, optarg);
+			if (e) {
 				fprintf(stderr, PROG ": --cert %s: %s\n", optarg,
-					ret == -ENOKEY ? "certificate has no subjectKeyIdentifier (no IMA key id)" :
-					ret == -EBADMSG ? "not a PEM or DER X.509 certificate" :
-					strerror(-ret));
-				return 2;
+					e == -ENOKEY ? "certificate has no subjectKeyIdentifier (no IMA key id)" :
+					e == -EBADMSG ? "not a PEM or DER X.509 certificate" :
+					strerror(-e));
+				goto out_free_trust;
 			}
 			break;
 		case 'K':
-			ret = cm_trust_add_dir(trust, optarg);
-			if (ret < 0) {
+			e = cm_trust_add_dir(trust, optarg);
+			if (e < 0) {
 				fprintf(stderr, PROG ": --keyring %s: %s\n", optarg,
-					ret == -ENOKEY ? "a certificate there has no subjectKeyIdentifier" :
-					ret == -EBADMSG ? "a file there is not a PEM or DER certificate" :
-					strerror(-ret));
-				return 2;
+					e == -ENOKEY ? "a certificate there has no subjectKeyIdentifier" :
+					e == -EBADMSG ? "a file there is not a PEM or DER certificate" :
+					strerror(-e));
+				goto out_free_trust;
 			}
 			break;
 		case 'C':
@@ -200,7 +201,7 @@ int main(int argc, char **argv)
 				r.carrier = CM_CARRIER_BOTH;
 			else {
 				fprintf(stderr, PROG ": --carrier %s: use any, xattr, note or both\n", optarg);
-				return 2;
+				goto out_free_trust;
 			}
 			break;
 		case 'r':
@@ -210,7 +211,7 @@ int main(int argc, char **argv)
 			jobs = atoi(optarg);
 			if (jobs < 1 || jobs > 1024) {
 				fprintf(stderr, PROG ": -j %s: give a number of threads from 1 to 1024\n", optarg);
-				return 2;
+				goto out_free_trust;
 			}
 			break;
 		case 'J':
@@ -221,19 +222,20 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
-			return 0;
+			ret = 0;
+			goto out_free_trust;
 		default:
 			fprintf(stderr, "Try 'cmverify --help'.\n");
-			return 2;
+			goto out_free_trust;
 		}
 	}
 	if (!cm_trust_count(trust)) {
 		fprintf(stderr, PROG ": no trusted certificate: give --cert CERT or --keyring DIR\nTry 'cmverify --help'.\n");
-		return 2;
+		goto out_free_trust;
 	}
 	if (optind >= argc) {
 		fprintf(stderr, PROG ": no PATH to verify\nTry 'cmverify --help'.\n");
-		return 2;
+		goto out_free_trust;
 	}
 	r.trust = trust;
 	pthread_mutex_init(&r.lock, NULL);
@@ -244,16 +246,18 @@ int main(int argc, char **argv)
 	r.done = calloc(r.files.n ? r.files.n : 1, 1);
 	if (!r.res || !r.done) {
 		fprintf(stderr, PROG ": out of memory\n");
-		return 2;
+		goto out_free_files;
 	}
 	cm_parallel(r.files.n, jobs ? jobs : cm_ncpus(), verify_one, &r);
 	if (r.json)
 		printf("\n  ],\n  \"summary\": {\"files\": %zu, \"ok\": %zu, \"failed\": %d}\n}\n",
 		       r.files.n, r.files.n - (size_t)0 - (size_t)(r.failed), r.failed);
 	ret = r.failed ? 1 : 0;
+out_free_files:
 	cm_filelist_free(&r.files);
 	free(r.res);
 	free(r.done);
+out_free_trust:
 	cm_trust_free(trust);
 	return ret;
 }
