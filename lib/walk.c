@@ -85,6 +85,12 @@ static int consider(struct cm_filelist *out, struct inode_set *seen,
 	return add_file(out, path, (uint64_t)st->st_size);
 }
 
+/* Sorted walk: the same tree gives the same output order every time. */
+static int by_name(const FTSENT **a, const FTSENT **b)
+{
+	return strcmp((*a)->fts_name, (*b)->fts_name);
+}
+
 int cm_walk(char *const *paths, int recursive, struct cm_filelist *out,
 	    cm_walk_report_fn report, void *ctx)
 {
@@ -114,7 +120,7 @@ int cm_walk(char *const *paths, int recursive, struct cm_filelist *out,
 			continue;
 		}
 		fts = fts_open(one, FTS_PHYSICAL | FTS_NOCHDIR | FTS_COMFOLLOW,
-			       NULL);
+			       by_name);
 		if (!fts) {
 			report(ctx, *p, "io", -errno);
 			errors++;
