@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fts.h>
+#include <search.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -17,28 +18,44 @@
 #include "cmtool.h"
 
 /* Inodes seen with st_nlink > 1, so a hard-linked file is signed once. */
-struct inode_set {
-	struct { dev_t dev; ino_t ino; } *v;
-	size_t n, cap;
+struct inode_key {
+	dev_t dev;
+	ino_t ino;
 };
 
+struct inode_set {
+	void *root;	/* tsearch(3) tree of struct inode_key */
+};
+
+static int inode_cmp(const void *a, const void *b)
+{
+	const struct inode_key *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return 0;
+}
+
+/* 1 if seen before, 0 if newly recorded, -ENOMEM. */
 static int inode_seen(struct inode_set *s, const struct stat *st)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].dev == st->st_dev && s->v[i].ino == st->st_ino)
-			return 1;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		void *n = realloc(s->v, cap * sizeof(*s->v));
+	struct inode_key *k = malloc(sizeof(*k)), **found;
 
-		if (!n)
-			return -ENOMEM;
-		s->v = n;
-		s->cap = cap;
+	if (!k)
+		return -ENOMEM;
+	k->dev = st->st_dev;
+	k->ino = st->st_ino;
+	found = tsearch(k, &s->root, inode_cmp);
+	if (!found) {
+		free(k);
+		return -ENOMEM;
 	}
-	s->v[s->n].dev = st->st_dev;
-	s->v[s->n].ino = st->st_ino;
-	s->n++;
+	if (*found != k) {
+		free(k);
+		return 1;
+	}
 	return 0;
 }
 
@@ -151,10 +168,10 @@ int cm_walk(char *const *paths, int recursive, struct cm_filelist *out,
 		}
 		fts_close(fts);
 	}
-	free(seen.v);
+	tdestroy(seen.root, free);
 	return errors;
 out_nomem:
-	free(seen.v);
+	tdestroy(seen.root, free);
 	report(ctx, "(walk)", "io", -ENOMEM);
 	return errors + 1;
 }
