@@ -39,6 +39,9 @@ static const char usage_text[] =
 "  --carrier C        xattr (default): security.ima, IMA signature v2;\n"
 "                     note: a .note.cryptomark section embedded in ELF files;\n"
 "                     both: the note, then security.ima over the final bytes\n"
+"  --non-elf P        with --carrier note/both, what to do with a file that is\n"
+"                     not ELF: error (default; the file is untouched), skip\n"
+"                     (reported), or xattr (sign it with security.ima only)\n"
 "  -r, --recursive    walk directories; symlinks are never followed, a\n"
 "                     hard-linked file is signed once; skipped entries are\n"
 "                     reported\n"
@@ -51,10 +54,13 @@ static const char usage_text[] =
 "Exit status: 0 if every file was signed; 1 if any failed (one line per\n"
 "failing file on stderr names it and the cause); 2 on a usage or key error.\n";
 
+enum non_elf { NON_ELF_ERROR, NON_ELF_SKIP, NON_ELF_XATTR };
+
 struct sign_opts {
 	struct cm_signer_opts key;
 	int algo;
 	int carrier;
+	enum non_elf non_elf;
 	int recursive;
 	int jobs;
 	int json;
@@ -64,6 +70,7 @@ struct sign_opts {
 
 struct file_result {
 	int err;
+	int skipped;	/* not ELF, --non-elf skip */
 	char msg[200];
 };
 
@@ -98,7 +105,7 @@ static void json_result(struct sign_run *r, const char *path, int err,
 	printf("%s\n    {\"path\": ", r->json_first ? "" : ",");
 	r->json_first = 0;
 	cm_json_str(stdout, path);
-	printf(", \"status\": \"%s\"", err ? "error" : "signed");
+	printf(", \"status\": \"%s\"", err ? "error" : msg && !strcmp(msg, "skipped") ? "skipped" : "signed");
 	if (err) {
 		printf(", \"error\": ");
 		cm_json_str(stdout, msg);
@@ -131,7 +138,13 @@ static void flush_results(struct sign_run *r)
 		const char *path = r->files.v[r->printed].path;
 		struct file_result *fr = &r->res[r->printed];
 
-		if (fr->err) {
+		if (fr->skipped) {
+			r->skipped++;
+			if (!r->o->quiet) {
+				cm_progress_clear(r->progress);
+				fprintf(stderr, PROG ": %s: skipped: not an ELF file\n", path);
+			}
+		} else if (fr->err) {
 			r->failed++;
 			cm_progress_clear(r->progress);
 			fprintf(stderr, PROG ": %s: %s\n", path, fr->msg);
@@ -140,7 +153,8 @@ static void flush_results(struct sign_run *r)
 			fprintf(stderr, PROG ": %s: signed\n", path);
 		}
 		if (r->o->json)
-			json_result(r, path, fr->err, fr->msg);
+			json_result(r, path, fr->err,
+				    fr->skipped ? "skipped" : fr->msg);
 		r->printed++;
 	}
 }
@@ -152,6 +166,17 @@ static void sign_one(void *ctx, size_t i)
 
 	fr->err = cm_sign_path(r->signer, r->o->algo, r->files.v[i].path,
 			       r->o->carrier, fr->msg, sizeof(fr->msg));
+	if (fr->err == -ENOEXEC && r->o->non_elf == NON_ELF_XATTR) {
+		fr->msg[0] = '\0';
+		fr->err = cm_sign_path(r->signer, r->o->algo, r->files.v[i].path,
+				       CM_CARRIER_XATTR, fr->msg, sizeof(fr->msg));
+	} else if (fr->err == -ENOEXEC && r->o->non_elf == NON_ELF_SKIP) {
+		fr->err = 0;
+		fr->skipped = 1;
+	} else if (fr->err == -ENOEXEC && !fr->msg[0]) {
+		snprintf(fr->msg, sizeof(fr->msg),
+			 "not an ELF file: the note carrier needs one (file untouched; see --non-elf)");
+	}
 	if (fr->err && !fr->msg[0])
 		snprintf(fr->msg, sizeof(fr->msg), "%s", strerror(-fr->err));
 	pthread_mutex_lock(&r->out_lock);
@@ -189,6 +214,7 @@ int cmd_sign(int argc, char **argv)
 		{ "pass-file", required_argument, NULL, 'F' },
 		{ "hash", required_argument, NULL, 'H' },
 		{ "carrier", required_argument, NULL, 'C' },
+		{ "non-elf", required_argument, NULL, 'N' },
 		{ "recursive", no_argument, NULL, 'r' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "json", no_argument, NULL, 'J' },
@@ -229,6 +255,18 @@ int cmd_sign(int argc, char **argv)
 			o.carrier = parse_carrier(optarg);
 			if (o.carrier < 0) {
 				usage_error("--carrier %s: use xattr, note or both", optarg);
+				return 2;
+			}
+			break;
+		case 'N':
+			if (!strcmp(optarg, "error"))
+				o.non_elf = NON_ELF_ERROR;
+			else if (!strcmp(optarg, "skip"))
+				o.non_elf = NON_ELF_SKIP;
+			else if (!strcmp(optarg, "xattr"))
+				o.non_elf = NON_ELF_XATTR;
+			else {
+				usage_error("--non-elf %s: use error, skip or xattr", optarg);
 				return 2;
 			}
 			break;
@@ -299,7 +337,7 @@ int cmd_sign(int argc, char **argv)
 		size_t nsigned = 0;
 
 		for (size_t i = 0; i < r.files.n; i++)
-			nsigned += !r.res[i].err;
+			nsigned += !r.res[i].err && !r.res[i].skipped;
 		if (o.json)
 			printf("\n  ],\n  \"summary\": {\"signed\": %zu, \"failed\": %d, \"skipped\": %d, \"bytes\": %llu, \"seconds\": %.3f}\n}\n",
 			       nsigned, r.failed, r.skipped,
