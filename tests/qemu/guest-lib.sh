@@ -1,0 +1,44 @@
+# /cmq/lib.sh in the guest (busybox sh): TAP-like result lines the host's
+# cmq_results parses, ending with "N passed, N failed".
+G_PASS=0
+G_FAIL=0
+
+g_ok() { G_PASS=$((G_PASS + 1)); echo "ok $((G_PASS + G_FAIL)) - $*"; }
+g_fail() { G_FAIL=$((G_FAIL + 1)); echo "not ok $((G_PASS + G_FAIL)) - $*"; }
+
+# g_check DESC CMD...: passes if CMD exits 0.
+g_check() {
+	_d=$1; shift
+	_out=$("$@" 2>&1); _rc=$?
+	if [ $_rc -eq 0 ]; then g_ok "$_d"; else g_fail "$_d (exit $_rc: $*): $_out"; fi
+}
+
+# g_expect DESC WANT CMD...: CMD prints one "result=..." line (the guest
+# test program cmt does: "result=ok" or "result=errno:13:EACCES"); passes
+# if that line is exactly "result=WANT".
+g_expect() {
+	_d=$1 _want=$2; shift 2
+	_out=$("$@" 2>&1)
+	_got=$(echo "$_out" | sed -n 's/^result=//p' | tail -n1)
+	if [ "$_got" = "$_want" ]; then
+		g_ok "$_d"
+	else
+		g_fail "$_d: want $_want, got ${_got:-nothing}: $(echo "$_out" | tail -n3 | tr '\n' ' ')"
+	fi
+}
+
+# g_grep DESC PATTERN CMD...: passes if CMD's output matches (grep -E).
+g_grep() {
+	_d=$1 _pat=$2; shift 2
+	_out=$("$@" 2>&1)
+	if echo "$_out" | grep -qE -- "$_pat"; then
+		g_ok "$_d"
+	else
+		g_fail "$_d: /$_pat/ not in: $(echo "$_out" | tail -n3 | tr '\n' ' ')"
+	fi
+}
+
+g_done() {
+	echo "$G_PASS passed, $G_FAIL failed"
+	[ "$G_FAIL" -eq 0 ]
+}
