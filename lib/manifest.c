@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Manifests: serializer and strict parser.  The parser runs on the install
+ * side over bytes that arrived inside a package, before their signature is
+ * checked, so every count, length and path is checked before use, with
+ * overflow-safe arithmetic (pos > len || need > len - pos), and each
+ * failure has its own errno and *why.  Layout: include/cryptomark/format.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <cryptomark/manifest.h>
+
+#include "internal.h"
+
+int cm_manifest_check_path(const char *path, size_t len, const char **why)
+{
+	size_t i, start = 0;
+
+	if (len == 0) {
+		*why = "empty path";
+		return -EINVAL;
+	}
+	if (len > CM_MANIFEST_MAX_PATH) {
+		*why = "path too long";
+		return -ENAMETOOLONG;
+	}
+	if (path[0] == '/') {
+		*why = "absolute path";
+		return -EINVAL;
+	}
+	/* Walk the components, including the one ending at len. */
+	for (i = 0; i <= len; i++) {
+		size_t clen;
+
+		if (i < len && path[i] == '\0') {
+			*why = "NUL byte in path";
+			return -EINVAL;
+		}
+		if (i < len && path[i] != '/')
+			continue;
+		clen = i - start;
+		if (clen == 0) {
+			*why = "empty path component";
+			return -EINVAL;
+		}
+		if ((clen == 1 && path[start] == '.') ||
+		    (clen == 2 && path[start] == '.' && path[start + 1] == '.')) {
+			*why = "\".\" or \"..\" path component";
+			return -EINVAL;
+		}
+		start = i + 1;
+	}
+	return 0;
+}
+
+/* Byte order, a proper prefix first: what the format calls increasing. */
+static int path_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (c)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}
+
+static int item_cmp(const void *pa, const void *pb)
+{
+	const struct cm_manifest_item *a = *(const struct cm_manifest_item *const *)pa;
+	const struct cm_manifest_item *b = *(const struct cm_manifest_item *const *)pb;
+
+	return path_cmp(a->path, strlen(a->path), b->path, strlen(b->path));
+}
+
+/* Checks an entry's digest and xattr agree with each other and the format. */
+static int check_entry_crypto(int algo, size_t digest_len, const uint8_t *xattr,
+			      size_t xattr_len, const char **why)
+{
+	struct cm_sig sig;
+	int dlen = cm_hash_size(algo);
+	int ret;
+
+	if (dlen < 0) {
+		*why = "entry hash algorithm not accepted";
+		return -ENOPKG;
+	}
+	if (digest_len != (size_t)dlen) {
+		*why = "digest length does not match its algorithm";
+		return -EBADMSG;
+	}
+	ret = cm_sig_parse(xattr, xattr_len, &sig, why);
+	if (ret) {
+		if (ret == -ENODATA)
+			*why = "entry without a signature";
+		return ret == -ENODATA ? -EBADMSG : ret;
+	}
+	if (sig.hash_algo != algo) {
+		*why = "entry signature uses another hash algorithm";
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int cm_manifest_build(const struct cm_manifest_item *items, size_t n,
+		      int hash_algo, struct cm_signer *s, uint8_t **out,
+		      size_t *outlen, char *err, size_t errlen)
+{
+	const struct cm_manifest_item **sorted;
+	struct cm_manifest_hdr hdr;
+	uint8_t digest[CM_MAX_DIGEST_SIZE];
+	const char *why = NULL;
+	uint64_t body = 0;
+	uint8_t *buf, *p;
+	size_t i, total;
+	int ret;
+
+	if (cm_hash_size(hash_algo) < 0) {
+		cm_seterr(err, errlen, "hash algorithm %d not accepted",
+			  hash_algo);
+		return -ENOPKG;
+	}
+	if (n > CM_MANIFEST_MAX_ENTRIES) {
+		cm_seterr(err, errlen, "%zu files: a manifest holds at most %u",
+			  n, CM_MANIFEST_MAX_ENTRIES);
+		return -E2BIG;
+	}
+	for (i = 0; i < n; i++) {
+		const struct cm_manifest_item *it = &items[i];
+		size_t plen = strlen(it->path);
+
+		ret = cm_manifest_check_path(it->path, plen, &why);
+		if (!ret)
+			ret = check_entry_crypto(it->hash_algo, it->digest_len,
+						 it->xattr, it->xattr_len, &why);
+		if (ret) {
+			cm_seterr(err, errlen, "%s: %s", it->path, why);
+			return ret;
+		}
+		/* Bounded above, so no overflow in 64 bits. */
+		body += CM_SIZEOF_MANIFEST_ENTRY + plen + it->digest_len +
+			it->xattr_len;
+	}
+	if (body > UINT32_MAX) {
+		cm_seterr(err, errlen, "manifest body of %llu bytes exceeds 4 GiB",
+			  (unsigned long long)body);
+		return -E2BIG;
+	}
+	sorted = malloc((n ? n : 1) * sizeof(*sorted));
+	if (!sorted)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		sorted[i] = &items[i];
+	qsort(sorted, n, sizeof(*sorted), item_cmp);
+	for (i = 1; i < n; i++) {
+		if (!strcmp(sorted[i - 1]->path, sorted[i]->path)) {
+			cm_seterr(err, errlen, "%s: listed twice",
+				  sorted[i]->path);
+			ret = -EEXIST;
+			goto out_free_sorted;
+		}
+	}
+
+	total = CM_SIZEOF_MANIFEST_HDR + (size_t)body + CM_XATTR_MAX_SIZE;
+	buf = malloc(total);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_free_sorted;
+	}
+	memset(&hdr, 0, sizeof(hdr));
+	memcpy(hdr.magic, CM_MANIFEST_MAGIC, sizeof(hdr.magic));
+	hdr.format = htons(CM_MANIFEST_FORMAT);
+	hdr.hash_algo = (__u8)hash_algo;
+	hdr.n_entries = htonl((uint32_t)n);
+	hdr.body_len = htonl((uint32_t)body);
+	memcpy(buf, &hdr, sizeof(hdr));
+	p = buf + sizeof(hdr);
+	for (i = 0; i < n; i++) {
+		const struct cm_manifest_item *it = sorted[i];
+		struct cm_manifest_entry e = { 0 };
+		size_t plen = strlen(it->path);
+
+		e.path_len = htons((uint16_t)plen);
+		e.hash_algo = (__u8)it->hash_algo;
+		e.digest_len = (__u8)it->digest_len;
+		e.xattr_len = htons((uint16_t)it->xattr_len);
+		memcpy(p, &e, sizeof(e));
+		p += sizeof(e);
+		memcpy(p, it->path, plen);
+		p += plen;
+		memcpy(p, it->digest, it->digest_len);
+		p += it->digest_len;
+		memcpy(p, it->xattr, it->xattr_len);
+		p += it->xattr_len;
+	}
+	ret = cm_digest_buf(buf, (size_t)(p - buf), hash_algo, digest);
+	if (ret < 0) {
+		cm_seterr(err, errlen, "manifest digest failed");
+		goto out_free_buf;
+	}
+	/* The trailer is exactly a security.ima value over that digest. */
+	ret = cm_signer_sign(s, hash_algo, digest, p, CM_XATTR_MAX_SIZE, err,
+			     errlen);
+	if (ret < 0)
+		goto out_free_buf;
+	*outlen = (size_t)(p - buf) + (size_t)ret;
+	*out = buf;
+	free(sorted);
+	return 0;
+out_free_buf:
+	free(buf);
+out_free_sorted:
+	free(sorted);
+	return ret;
+}
+
+void cm_manifest_release(struct cm_manifest *m)
+{
+	free(m->items);
+	free(m->paths);
+	memset(m, 0, sizeof(*m));
+}
+
+int cm_manifest_parse(const void *buf, size_t len, struct cm_manifest *m,
+		      const char **why)
+{
+	const uint8_t *b = buf;
+	struct cm_manifest_hdr hdr;
+	const char *dummy;
+	size_t pos, body_end, n, i, paths_room;
+	char *pp;
+	int ret;
+
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	memset(m, 0, sizeof(*m));
+	if (len < CM_SIZEOF_MANIFEST_HDR) {
+		*why = "truncated header";
+		return -EBADMSG;
+	}
+	memcpy(&hdr, b, sizeof(hdr));
+	if (memcmp(hdr.magic, CM_MANIFEST_MAGIC, sizeof(hdr.magic))) {
+		*why = "bad magic";
+		return -EPROTO;
+	}
+	if (ntohs(hdr.format) != CM_MANIFEST_FORMAT) {
+		*why = "unsupported manifest format";
+		return -EPROTONOSUPPORT;
+	}
+	if (hdr.reserved || hdr.reserved2) {
+		*why = "reserved header field not zero";
+		return -EBADMSG;
+	}
+	if (cm_hash_size(hdr.hash_algo) < 0) {
+		*why = "manifest hash algorithm not accepted";
+		return -ENOPKG;
+	}
+	n = ntohl(hdr.n_entries);
+	if (n > CM_MANIFEST_MAX_ENTRIES) {
+		*why = "too many entries";
+		return -E2BIG;
+	}
+	pos = CM_SIZEOF_MANIFEST_HDR;
+	if (ntohl(hdr.body_len) > len - pos) {
+		*why = "body_len beyond the end of the manifest";
+		return -EMSGSIZE;
+	}
+	body_end = pos + ntohl(hdr.body_len);
+	/*
+	 * Each entry takes at least its fixed part, so a count the body cannot
+	 * hold is refused before anything is allocated for it.
+	 */
+	if (n > (body_end - pos) / CM_SIZEOF_MANIFEST_ENTRY) {
+		*why = "more entries than the body can hold";
+		return -EMSGSIZE;
+	}
+	/* Every path plus its NUL fits in body bytes + n. */
+	paths_room = (body_end - pos) + n + 1;
+	m->items = calloc(n ? n : 1, sizeof(*m->items));
+	m->paths = malloc(paths_room);
+	if (!m->items || !m->paths) {
+		ret = -ENOMEM;
+		goto out_release;
+	}
+	pp = m->paths;
+	for (i = 0; i < n; i++) {
+		struct cm_manifest_item *it = &m->items[i];
+		struct cm_manifest_entry e;
+		size_t plen, dlen, xlen;
+
+		if (CM_SIZEOF_MANIFEST_ENTRY > body_end - pos) {
+			*why = "truncated entry header";
+			ret = -EMSGSIZE;
+			goto out_release;
+		}
+		memcpy(&e, b + pos, sizeof(e));
+		pos += CM_SIZEOF_MANIFEST_ENTRY;
+		if (e.reserved) {
+			*why = "reserved entry field not zero";
+			ret = -EBADMSG;
+			goto out_release;
+		}
+		plen = ntohs(e.path_len);
+		dlen = e.digest_len;
+		xlen = ntohs(e.xattr_len);
+		/* Each term is at most 65535: the sum cannot overflow. */
+		if (plen + dlen + xlen > body_end - pos) {
+			*why = "entry extends beyond the body";
+			ret = -EMSGSIZE;
+			goto out_release;
+		}
+		ret = cm_manifest_check_path((const char *)b + pos, plen, why);
+		if (ret)
+			goto out_release;
+		if (i > 0 && path_cmp(m->items[i - 1].path,
+				      strlen(m->items[i - 1].path),
+				      (const char *)b + pos, plen) >= 0) {
+			if (!path_cmp(m->items[i - 1].path,
+				      strlen(m->items[i - 1].path),
+				      (const char *)b + pos, plen)) {
+				*why = "duplicate path";
+				ret = -EEXIST;
+			} else {
+				*why = "paths not in increasing order";
+				ret = -EBADMSG;
+			}
+			goto out_release;
+		}
+		memcpy(pp, b + pos, plen);
+		pp[plen] = '\0';
+		it->path = pp;
+		pp += plen + 1;
+		pos += plen;
+		it->hash_algo = e.hash_algo;
+		it->digest = b + pos;
+		it->digest_len = dlen;
+		pos += dlen;
+		it->xattr = b + pos;
+		it->xattr_len = xlen;
+		pos += xlen;
+		ret = check_entry_crypto(it->hash_algo, dlen, it->xattr, xlen,
+					 why);
+		if (ret)
+			goto out_release;
+	}
+	if (pos != body_end) {
+		*why = "bytes after the last entry in the body";
+		ret = -EMSGSIZE;
+		goto out_release;
+	}
+	if (pos == len) {
+		*why = "no trailer signature (unsigned manifest)";
+		ret = -ENODATA;
+		goto out_release;
+	}
+	ret = cm_sig_parse(b + pos, len - pos, &m->trailer, why);
+	if (ret)
+		goto out_release;
+	if (m->trailer.hash_algo != hdr.hash_algo) {
+		*why = "trailer hash algorithm differs from the header's";
+		ret = -EBADMSG;
+		goto out_release;
+	}
+	m->hash_algo = hdr.hash_algo;
+	m->n = n;
+	m->signed_len = pos;
+	return 0;
+out_release:
+	cm_manifest_release(m);
+	return ret;
+}
+
+int cm_manifest_verify(const struct cm_trust *t, const void *buf,
+		       const struct cm_manifest *m)
+{
+	uint8_t digest[CM_MAX_DIGEST_SIZE];
+	int ret;
+
+	ret = cm_digest_buf(buf, m->signed_len, m->hash_algo, digest);
+	if (ret < 0)
+		return ret;
+	return cm_trust_verify(t, &m->trailer, digest, (size_t)ret);
+}
+
+int cm_manifest_read(const char *path, uint8_t **out, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t got = 0;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		goto out_close;
+	}
+	if ((uint64_t)st.st_size > CM_MANIFEST_MAX_FILE) {
+		ret = -EFBIG;
+		goto out_close;
+	}
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			/* Shrunk under us: refuse rather than parse a prefix. */
+			ret = r < 0 ? -errno : -EIO;
+			free(buf);
+			goto out_close;
+		}
+		got += (size_t)r;
+	}
+	*out = buf;
+	*len = got;
+	ret = 0;
+out_close:
+	close(fd);
+	return ret;
+}
