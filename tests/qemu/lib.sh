@@ -20,7 +20,9 @@
 #                               keyrings are built in.
 #   cmq_rootfs_new DIR          fresh staging tree: busybox-static and its
 #                               applet links, /init, /cmq/lib.sh (guest
-#                               helpers, see tests/qemu/guest-lib.sh).
+#                               helpers, see tests/qemu/guest-lib.sh) and
+#                               /cmq/cmt (the static probe and xattr setter,
+#                               build/qemu/cmt: `make qemu-guest`).
 #   cmq_rootfs_add DIR SRC [DEST [MODE]]
 #                               copy a host file into the tree (DEST is the
 #                               guest path, default /SRC's basename under
@@ -31,6 +33,13 @@
 #   cmq_rootfs_script DIR FILE  install FILE as /cmq/test.sh, the script
 #                               /init runs (busybox sh; it may source
 #                               /cmq/lib.sh).
+#   cmq_rootfs_save_sigs DIR    cpio drops xattrs: for every file under DIR
+#                               that carries security.ima on the host (e.g.
+#                               signed there by cmsign), save the value as
+#                               /cmq/sigs/N.sig and list "GUESTPATH BLOB" in
+#                               /cmq/sigs.list; the guest restores them all
+#                               with `cmt applysigs /cmq/sigs.list` (tmpfs
+#                               root with TMPFS_XATTR).  Echoes the count.
 #   cmq_initramfs DIR OUT       pack DIR as a gzip'd cpio newc archive.
 #                               cpio carries no xattrs: signatures must be
 #                               set in the guest (see kernel-tests.sh).
@@ -147,7 +156,26 @@ cmq_rootfs_new() {
 		[ -e "$d/$a" ] || ln -s /bin/busybox "$d/$a"
 	done
 	install -m 0755 "$CMQ_DIR/init.sh" "$d/init" &&
-	install -m 0644 "$CMQ_DIR/guest-lib.sh" "$d/cmq/lib.sh"
+	install -m 0644 "$CMQ_DIR/guest-lib.sh" "$d/cmq/lib.sh" || return 1
+	if [ -x "$CMQ_ROOT/build/qemu/cmt" ]; then
+		install -m 0755 "$CMQ_ROOT/build/qemu/cmt" "$d/cmq/cmt"
+	else
+		cmq_err "warning: build/qemu/cmt not built (make qemu-guest): no /cmq/cmt"
+	fi
+}
+
+cmq_rootfs_save_sigs() {
+	local d=$1 f n=0 rel
+	mkdir -p "$d/cmq/sigs" || return 1
+	: >"$d/cmq/sigs.list"
+	while IFS= read -r -d '' f; do
+		getfattr --only-values -n security.ima "$f" >"$d/cmq/sigs/$n.sig" 2>/dev/null ||
+			{ rm -f "$d/cmq/sigs/$n.sig"; continue; }
+		rel=${f#"$d"}
+		echo "$rel /cmq/sigs/$n.sig" >>"$d/cmq/sigs.list"
+		n=$((n + 1))
+	done < <(find "$d" -type f ! -path "$d/cmq/sigs/*" -print0)
+	echo "$n"
 }
 
 cmq_rootfs_add() {

@@ -1,0 +1,47 @@
+# QEMU tests: the harness (tests/qemu/lib.sh), the in-guest LSM suite, the
+# IMA interop boot and the kernel benchmarks.  Guest programs are built on
+# the host into build/qemu/ (static where they must run without a signed
+# libc; dynamic where the test is about ld.so, dlopen or LD_PRELOAD).
+QEMU_B		:= build/qemu
+QEMU_GUEST_CFLAGS := -O2 -g0 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror
+QEMU_GUEST	:= $(QEMU_B)/cmt $(QEMU_B)/hello $(QEMU_B)/hello-dyn \
+		   $(QEMU_B)/libcmt.so $(QEMU_B)/dlo
+
+$(QEMU_B)/cmt: tests/qemu/guest/cmt.c
+	@mkdir -p $(dir $@)
+	gcc $(QEMU_GUEST_CFLAGS) -static -o $@ $<
+
+$(QEMU_B)/hello: tests/qemu/guest/hello.c
+	@mkdir -p $(dir $@)
+	gcc $(QEMU_GUEST_CFLAGS) -static -o $@ $<
+
+$(QEMU_B)/hello-dyn: tests/qemu/guest/hello.c
+	@mkdir -p $(dir $@)
+	gcc $(QEMU_GUEST_CFLAGS) -o $@ $<
+
+$(QEMU_B)/libcmt.so: tests/qemu/guest/libcmt.c
+	@mkdir -p $(dir $@)
+	gcc $(QEMU_GUEST_CFLAGS) -shared -fPIC -o $@ $<
+
+$(QEMU_B)/dlo: tests/qemu/guest/dlo.c
+	@mkdir -p $(dir $@)
+	gcc $(QEMU_GUEST_CFLAGS) -o $@ $<
+
+.PHONY: qemu-guest check-kernel bench-kernel check-qemu-harness
+qemu-guest: $(QEMU_GUEST)
+
+CHECK_SLOW_TESTS += tests/qemu/ima-interop.sh
+CHECK_SLOW_DEPS	+= qemu-guest
+
+# The LSM suite and the interop boot against build/kernel/bzImage.
+check-kernel: deps
+	@$(MAKE) --no-print-directory all qemu-guest kernel
+	@tests/run.sh tests/qemu/ima-interop.sh
+
+bench-kernel: deps
+	@$(MAKE) --no-print-directory all qemu-guest kernel
+	@bash tests/qemu/kernel-bench.sh
+
+# The harness alone, on Debian's stock kernel (no LSM needed).
+check-qemu-harness: qemu-guest
+	@tests/run.sh tests/qemu/harness-test.sh

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# IMA interop (issue 6): one signature, two enforcers.  Boots the cryptomark
+# test kernel with cryptomark.mode=off and IMA appraisal on (policy
+# "appraise func=BPRM_CHECK appraise_type=imasig", one write), the test
+# signer's certificate in the IMA keyring (".ima" if the kernel has one,
+# else a "_ima" keyring the process can find), and checks that a binary
+# signed by cmsign runs while unsigned, tampered and wrong-key ones are
+# refused with EACCES by IMA.
+#   tests/qemu/ima-interop.sh [KERNEL]   (default build/kernel/bzImage;
+#   `ima-interop.sh debian` boots Debian's stock kernel instead)
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+. "$here/../lib.sh"
+work=$(mktemp -d /tmp/cmq-ima.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+fail() { t_fail "$*"; t_done; exit 1; }
+
+# cmq.lsm=1: the guest also checks that cryptomark is present and off.
+lsm=1
+case ${1:-} in
+"") kernel=$(cmq_kernel_cryptomark) || fail "no kernel image" ;;
+debian) kernel=$(cmq_kernel_debian) || fail "no Debian kernel image"; lsm=0 ;;
+*) kernel=$1 ;;
+esac
+for b in cmt hello; do
+	[ -x "$T_BUILD/qemu/$b" ] || fail "build/qemu/$b missing: run 'make qemu-guest'"
+done
+[ -x "$CMSIGN" ] || fail "$CMSIGN missing: run 'make all'"
+
+# Keys: the trusted signer and one the guest never learns about.
+t_mkcert "$work" signer rsa2048 && t_mkcert "$work" stranger rsa2048 ||
+	fail "openssl could not make test certificates"
+openssl x509 -in "$work/signer.pem" -outform DER -out "$work/signer.der" || fail "DER"
+
+r=$work/root
+cmq_rootfs_new "$r" || fail "staging tree"
+q=$T_BUILD/qemu
+cp "$q/hello" "$r/cmq/hello"
+cp "$q/hello" "$r/cmq/hello-unsigned"
+cp "$q/hello" "$r/cmq/hello-tampered"
+cp "$q/hello" "$r/cmq/hello-stranger"
+cp "$work/signer.der" "$r/cmq/signer.der"
+sign() { "$CMSIGN" --key "$work/$1.key" --cert "$work/$1.pem" "${@:2}" >"$work/sign.log" 2>&1 ||
+	{ cat "$work/sign.log"; false; }; }
+# Everything the guest executes once the policy is loaded must be signed:
+# busybox (the shell's children, poweroff), the probe, the test binary.
+sign signer "$r/bin/busybox" "$r/cmq/cmt" "$r/cmq/hello" "$r/cmq/hello-tampered" ||
+	fail "cmsign failed"
+sign stranger "$r/cmq/hello-stranger" || fail "cmsign (stranger) failed"
+# One byte more after signing: the signature no longer matches the digest.
+printf 'X' >>"$r/cmq/hello-tampered"
+nsig=$(cmq_rootfs_save_sigs "$r") || fail "saving signatures"
+[ "$nsig" = 5 ] || fail "expected 5 signed files in the staging tree, found $nsig"
+
+cat >"$r/cmq/test.sh" <<'G'
+. /cmq/lib.sh
+g_expect "signatures restored on the tmpfs root" ok cmt applysigs /cmq/sigs.list
+if grep -q 'cmq.lsm=1' /proc/cmdline; then
+	g_grep "cryptomark is present and off" '^off' cat /sys/kernel/security/cryptomark/mode
+fi
+if cmt keyring .ima | grep -q '^result=ok'; then
+	ring=.ima
+else
+	# No .ima keyring (no INTEGRITY_TRUSTED_KEYRING): IMA looks up "_ima"
+	# from the calling process; it must exist before the first appraisal.
+	ring=_ima
+	g_expect "_ima keyring created in the user keyring" ok cmt newkeyring _ima
+fi
+g_expect "signer certificate added to $ring" ok cmt addkey $ring /cmq/signer.der
+g_expect "unsigned binary runs before the IMA policy" ok cmt exec /cmq/hello-unsigned
+g_expect "IMA appraisal policy loaded (one write)" ok \
+	cmt write /sys/kernel/security/ima/policy "appraise func=BPRM_CHECK appraise_type=imasig
+"
+g_expect "cmsign-signed binary runs under IMA appraisal" ok cmt exec /cmq/hello
+g_expect "unsigned binary refused by IMA" EACCES cmt exec /cmq/hello-unsigned
+g_expect "tampered binary refused by IMA" EACCES cmt exec /cmq/hello-tampered
+g_expect "binary signed by an unknown key refused by IMA" EACCES cmt exec /cmq/hello-stranger
+g_expect "signed binary still runs (cached verdict)" ok cmt exec /cmq/hello
+g_done
+G
+chmod +x "$r/cmq/test.sh"
+cmq_initramfs "$r" "$work/initrd.gz" || fail "initramfs"
+echo "# kernel: $kernel"
+start=$(date +%s.%N)
+cmq_boot -k "$kernel" -i "$work/initrd.gz" -l "$work/console.log" \
+	-a "cryptomark.mode=off cmq.lsm=$lsm" -t 120
+rc=$?
+echo "# boot: $(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)") s"
+if ! cmq_results "$work/console.log" >/dev/null || [ $rc -ne 0 ]; then
+	echo "# console log:"; sed 's/^/#   /' "$work/console.log" | tail -n 40
+fi
+# The guest's own lines and closing count are this suite's result.
+tr -d '\r' <"$work/console.log" | grep -E '^(not )?ok [0-9]+ '
+read -r p f < <(cmq_counts "$work/console.log")
+[ $rc -eq 0 ] || [ "$f" -ne 0 ] || f=1
+echo "$p passed, $f failed"
+[ "$f" -eq 0 ]
