@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmkeys internals: what the subcommands share.  pki.c makes keys and
+ * certificates, tpm.c talks to the TPM (tpm2-tss ESAPI), sealed.c binds a
+ * bundle to the TPM (seal, open), provision.c loads an opened bundle into a
+ * kernel keyring, cmkeys.c is the command line.
+ *
+ * Every function returns 0 or a negative errno and, on failure, writes a
+ * one-line reason into @err.  Errors with a meaning of their own here:
+ *
+ *   -ENODEV       no TPM answered at the TCTI (or it could not be loaded)
+ *   -EKEYEXPIRED  the TPM refused to unseal: PCR policy mismatch
+ *   -EKEYREJECTED the bundle does not match its sealed tag (changed)
+ *   -ESTALE       bundle version below the required minimum (rollback)
+ */
+#ifndef CMKEYS_H
+#define CMKEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cryptomark/bundle.h>
+
+/* ---- pki.c ------------------------------------------------------------ */
+
+enum cmk_key_type {
+	CMK_RSA3072,
+	CMK_RSA4096,
+	CMK_ECDSA_P256,
+	CMK_ECDSA_P384,
+	__CMK_KEY_MAX
+};
+
+struct cmk_pki_opts {
+	const char *out_dir;
+	const char *ca_dir;	/* signer only: DIR holding ca.key, ca.pem */
+	const char *subject;	/* "/CN=.../O=..." */
+	enum cmk_key_type type;
+	int days;
+};
+
+int cmk_key_type_from_name(const char *name);
+int cmk_make_ca(const struct cmk_pki_opts *o, char *err, size_t errlen);
+int cmk_make_signer(const struct cmk_pki_opts *o, char *err, size_t errlen);
+
+/* ---- files (sealed.c) ---------------------------------------------------- */
+
+/* Reads a whole file of at most @max bytes into a malloc'd buffer. */
+int cmk_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
+/* Writes @buf to @path atomically (temp file, fsync, rename), mode @mode. */
+int cmk_write_file(const char *path, const void *buf, size_t len, int mode);
+
+/* ---- tpm.c ------------------------------------------------------------ */
+
+struct cmk_tpm;
+
+/*
+ * Opens the TPM at @tcti (tpm2-tss TCTI string; NULL: $TPM2TOOLS_TCTI, then
+ * $TCTI, then the tpm2-tss default search).  -ENODEV if nothing answers.
+ */
+int cmk_tpm_open(const char *tcti, struct cmk_tpm **out, char *err,
+		 size_t errlen);
+void cmk_tpm_close(struct cmk_tpm *t);
+
+typedef uint8_t cmk_pcr_values[CM_PCR_MAX][32];
+
+int cmk_tpm_pcr_read(struct cmk_tpm *t, uint32_t mask, cmk_pcr_values v,
+		     char *err, size_t errlen);
+/* The PolicyPCR digest the TPM computes, asked of the TPM (trial session). */
+int cmk_tpm_policy_pcr(struct cmk_tpm *t, uint32_t mask, uint8_t out[32],
+		       char *err, size_t errlen);
+/* The same digest computed here from expected PCR values (no TPM). */
+int cmk_policy_pcr_offline(uint32_t mask, const cmk_pcr_values v,
+			   uint8_t out[32]);
+/*
+ * Seals @secret under @policy in a new object below the owner-hierarchy
+ * primary.  @pub/@priv receive the marshalled TPM2B_PUBLIC / TPM2B_PRIVATE
+ * (buffers of CMK_TPM_BLOB_MAX bytes).
+ */
+#define CMK_TPM_BLOB_MAX	1024
+int cmk_tpm_seal(struct cmk_tpm *t, const uint8_t policy[32],
+		 const uint8_t secret[CM_SEAL_SECRET_SIZE], uint8_t *pub,
+		 size_t *pub_len, uint8_t *priv, size_t *priv_len, char *err,
+		 size_t errlen);
+/* Loads the sealed object of @s and unseals it through PolicyPCR. */
+int cmk_tpm_unseal(struct cmk_tpm *t, const struct cm_seal *s,
+		   uint8_t secret[CM_SEAL_SECRET_SIZE], char *err,
+		   size_t errlen);
+/* Extends sha256 PCR @pcr with @digest. */
+int cmk_tpm_extend(struct cmk_tpm *t, unsigned int pcr,
+		   const uint8_t digest[32], char *err, size_t errlen);
+
+/* ---- sealed.c: the bundle bound to the TPM ------------------------------- */
+
+/* "sha256:7,14" -> mask; -EINVAL / -ENOPKG / -ERANGE. */
+int cmk_parse_pcrs(const char *spec, uint32_t *mask);
+/*
+ * Expected PCR values file: lines "N=HEX" or "sha256:N=HEX" (also the
+ * "  N : 0xHEX" lines tpm2_pcrread prints); '#' comments.
+ */
+int cmk_load_pcr_values(const char *path, uint32_t *mask, cmk_pcr_values v,
+			char *err, size_t errlen);
+
+struct cmk_seal_opts {
+	const char *tcti;
+	const char *bundle;	/* the seal goes to BUNDLE.seal */
+	uint32_t pcr_mask;	/* from --pcrs (TPM's current values) */
+	const char *pcr_values;	/* or: expected values from this file */
+};
+
+int cmk_seal_bundle(const struct cmk_seal_opts *o, char *err, size_t errlen);
+
+/* An opened (unsealed and checked) bundle. */
+struct cmk_opened {
+	uint8_t *bytes;		/* the bundle file */
+	size_t len;
+	struct cm_bundle b;	/* points into bytes */
+	uint32_t pcr_mask;	/* set once the seal parsed, even on failure */
+	uint8_t digest[32];	/* sha256 of the bundle file, likewise */
+};
+
+/*
+ * Reads BUNDLE and BUNDLE.seal, unseals the secret on @t, checks the tag,
+ * parses the bundle and checks its version >= @min_version.
+ */
+int cmk_open_bundle(struct cmk_tpm *t, const char *bundle,
+		    uint64_t min_version, struct cmk_opened *out, char *err,
+		    size_t errlen);
+void cmk_opened_free(struct cmk_opened *o);
+
+/* ---- provision.c ------------------------------------------------------- */
+
+struct cmk_provision_opts {
+	const char *tcti;
+	const char *bundle;
+	const char *keyring;	/* ".cryptomark" (default) or e.g. "_ima" */
+	int cap_pcr;		/* -1: highest PCR of the seal's mask */
+	uint64_t min_version;
+};
+
+struct cmk_provision_result {
+	int32_t keyring;	/* serial */
+	size_t n_keys;
+	unsigned int cap_pcr;
+	double ms;		/* wall time, open to lock */
+};
+
+int cmk_provision(const struct cmk_provision_opts *o,
+		  struct cmk_provision_result *res, char *err, size_t errlen);
+
+#endif

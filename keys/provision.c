@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Boot-time provisioning: open the sealed bundle, cap the PCR, load the
+ * signer certificates into a kernel keyring and lock it.
+ *
+ * Fail closed: a failure at any step leaves no key of this run in the
+ * keyring and returns non-zero for the boot script to act on.  The cap PCR
+ * is extended as soon as the seal has been presented to the TPM, whether or
+ * not the rest succeeds: once this boot has had its chance, nobody later in
+ * the boot (or a root shell) can unseal the secret again and forge a tag.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <keyutils.h>
+
+#include "cmkeys.h"
+
+#define CRYPTOMARK_KEYRING	".cryptomark"
+#define CRYPTOMARK_LOCK		"/sys/kernel/security/cryptomark/lock"
+
+/*
+ * A kernel-owned keyring (".cryptomark") is not in any process keyring:
+ * find it by name in /proc/keys, which lists the keys the caller may view.
+ */
+static key_serial_t find_kernel_keyring(const char *name)
+{
+	char line[512];
+	FILE *f = fopen("/proc/keys", "r");
+	key_serial_t found = -ENOKEY;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char type[32], desc[256];
+		unsigned int id;
+
+		/* id flags usage timeout perm uid gid type description: ... */
+		if (sscanf(line, "%x %*s %*s %*s %*s %*s %*s %31s %255[^:\n]",
+			   &id, type, desc) != 3)
+			continue;
+		if (!strcmp(type, "keyring") && !strcmp(desc, name)) {
+			found = (key_serial_t)id;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * A named keyring for a stock kernel's IMA ("_ima"): IMA looks it up with
+ * request_key() from the first process it appraises and caches it, so it
+ * lives in root's user keyring.  One that already holds keys was not made by
+ * this boot's provisioning: refuse rather than trust its contents.
+ */
+static key_serial_t get_named_keyring(const char *name, char *err,
+				      size_t errlen)
+{
+	key_serial_t ring;
+	long n;
+
+	ring = keyctl_search(KEY_SPEC_USER_KEYRING, "keyring", name, 0);
+	if (ring < 0) {
+		ring = add_key("keyring", name, NULL, 0, KEY_SPEC_USER_KEYRING);
+		if (ring < 0) {
+			int e = errno;
+
+			snprintf(err, errlen, "add_key(keyring %s): %s", name,
+				 strerror(e));
+			return -e;
+		}
+		return ring;
+	}
+	n = keyctl_read(ring, NULL, 0);
+	if (n != 0) {
+		snprintf(err, errlen,
+			 "keyring %s already exists and holds keys: not provisioning into it",
+			 name);
+		return -EEXIST;
+	}
+	return ring;
+}
+
+static int lock_keyring(key_serial_t ring, const char *name, char *err,
+			size_t errlen)
+{
+	FILE *f;
+
+	if (!strcmp(name, CRYPTOMARK_KEYRING)) {
+		/* The LSM's own lock: refuses any later link into the keyring. */
+		f = fopen(CRYPTOMARK_LOCK, "w");
+		if (!f || fputs("1\n", f) < 0 || fclose(f)) {
+			int e = errno;
+
+			snprintf(err, errlen, "%s: %s", CRYPTOMARK_LOCK,
+				 strerror(e));
+			return -e;
+		}
+		return 0;
+	}
+	/*
+	 * No restriction type: every later link is refused, for root too.
+	 * Then drop write and setattr so the permissions cannot be relaxed.
+	 */
+	if (keyctl_restrict_keyring(ring, NULL, NULL)) {
+		int e = errno;
+
+		snprintf(err, errlen, "keyctl_restrict_keyring(%s): %s", name,
+			 strerror(e));
+		return -e;
+	}
+	if (keyctl_setperm(ring, KEY_POS_VIEW | KEY_POS_READ | KEY_POS_SEARCH |
+				 KEY_POS_LINK | KEY_USR_VIEW | KEY_USR_READ |
+				 KEY_USR_SEARCH)) {
+		int e = errno;
+
+		snprintf(err, errlen, "keyctl_setperm(%s): %s", name,
+			 strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+static void unload(key_serial_t ring, const key_serial_t *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		keyctl_unlink(keys[i], ring);
+		keyctl_invalidate(keys[i]);
+	}
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int highest_pcr(uint32_t mask)
+{
+	for (int i = CM_PCR_MAX - 1; i >= 0; i--)
+		if (mask & (1u << i))
+			return i;
+	return -1;
+}
+
+int cmk_provision(const struct cmk_provision_opts *o,
+		  struct cmk_provision_result *res, char *err, size_t errlen)
+{
+	const char *name = o->keyring ? o->keyring : CRYPTOMARK_KEYRING;
+	double start = now_ms();
+	struct cmk_opened ob;
+	struct cmk_tpm *t;
+	key_serial_t ring, *keys;
+	char err2[256];
+	int ret, cap;
+	size_t n = 0;
+
+	memset(res, 0, sizeof(*res));
+	ret = cmk_tpm_open(o->tcti, &t, err, errlen);
+	if (ret)
+		return ret;
+	ret = cmk_open_bundle(t, o->bundle, o->min_version, &ob, err, errlen);
+	if (ob.pcr_mask) {
+		/* The seal reached the TPM: cap now, success or not. */
+		cap = o->cap_pcr >= 0 ? o->cap_pcr : highest_pcr(ob.pcr_mask);
+		if (!(ob.pcr_mask & (1u << cap))) {
+			/* Capping a PCR outside the policy would leave the
+			 * secret unsealable: refuse, and still cap the
+			 * policy's own highest PCR. */
+			cap = highest_pcr(ob.pcr_mask);
+			if (!ret) {
+				snprintf(err, errlen,
+					 "--cap-pcr %d is not one of the sealed PCRs: capping %d instead and refusing",
+					 o->cap_pcr, cap);
+				ret = -EINVAL;
+			}
+		}
+		res->cap_pcr = (unsigned int)cap;
+		if (cmk_tpm_extend(t, (unsigned int)cap, ob.digest, err2,
+				   sizeof(err2)) && !ret) {
+			snprintf(err, errlen, "%s", err2);
+			ret = -EIO;
+		}
+	}
+	cmk_tpm_close(t);
+	if (ret)
+		goto out_free;
+
+	if (name[0] == '.') {
+		ring = find_kernel_keyring(name);
+		if (ring < 0)
+			snprintf(err, errlen,
+				 "keyring %s not found in /proc/keys (kernel without the cryptomark LSM? use --keyring _ima)",
+				 name);
+	} else {
+		ring = get_named_keyring(name, err, errlen);
+	}
+	if (ring < 0) {
+		ret = ring;
+		goto out_free;
+	}
+	res->keyring = ring;
+
+	keys = calloc(ob.b.n_certs, sizeof(*keys));
+	if (!keys) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	for (n = 0; n < ob.b.n_certs; n++) {
+		/* NULL description: the kernel names the key from the cert. */
+		keys[n] = add_key("asymmetric", NULL, ob.b.certs[n].der,
+				  ob.b.certs[n].len, ring);
+		if (keys[n] < 0) {
+			ret = -errno;
+			snprintf(err, errlen,
+				 "add_key(asymmetric, keyid %08x) to %s: %s",
+				 ob.b.certs[n].keyid, name, strerror(-ret));
+			goto out_unload;
+		}
+	}
+	ret = lock_keyring(ring, name, err, errlen);
+	if (ret)
+		goto out_unload;
+	res->n_keys = n;
+	res->ms = now_ms() - start;
+	free(keys);
+	cmk_opened_free(&ob);
+	return 0;
+
+out_unload:
+	unload(ring, keys, n);
+	free(keys);
+out_free:
+	cmk_opened_free(&ob);
+	return ret;
+}

@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A bundle bound to the TPM: BUNDLE.seal holds a fresh 32-byte secret sealed
+ * under a PolicyPCR policy and the HMAC-SHA256 of the bundle keyed with it
+ * (a TPM2 sealed object holds at most 128 bytes, so the bundle itself cannot
+ * be sealed).  Opening unseals the secret, checks the tag, and only then
+ * parses the bundle for use.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "cmkeys.h"
+
+#define SEAL_MAX_SIZE	(CM_SIZEOF_SEAL_HDR + 2 * CMK_TPM_BLOB_MAX)
+
+int cmk_read_file(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t got = 0;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		goto out_close;
+	}
+	if ((uint64_t)st.st_size > max) {
+		ret = -E2BIG;
+		goto out_close;
+	}
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EIO;
+			free(buf);
+			goto out_close;
+		}
+		got += (size_t)n;
+	}
+	*out = buf;
+	*len = got;
+	ret = 0;
+out_close:
+	close(fd);
+	return ret;
+}
+
+int cmk_write_file(const char *path, const void *buf, size_t len, int mode)
+{
+	char tmp[PATH_MAX];
+	size_t done = 0;
+	int fd, ret = 0;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, (mode_t)mode)) {
+		ret = -errno;
+		goto out_unlink;
+	}
+	while (done < len) {
+		ssize_t n = write(fd, (const uint8_t *)buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto out_unlink;
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd)) {
+		ret = -errno;
+		goto out_unlink;
+	}
+	if (close(fd)) {
+		fd = -1;
+		ret = -errno;
+		goto out_unlink;
+	}
+	fd = -1;
+	if (rename(tmp, path)) {
+		ret = -errno;
+		goto out_unlink;
+	}
+	return 0;
+
+out_unlink:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return ret;
+}
+
+int cmk_parse_pcrs(const char *spec, uint32_t *mask)
+{
+	const char *p = spec;
+	uint32_t m = 0;
+
+	if (!strncmp(p, "sha256:", 7))
+		p += 7;
+	else if (strchr(p, ':'))
+		return -ENOPKG;		/* another bank */
+	while (*p) {
+		char *end;
+		long n;
+
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		n = strtol(p, &end, 10);
+		if (n < 0 || n >= CM_PCR_MAX)
+			return -ERANGE;
+		m |= 1u << n;
+		p = end;
+		if (*p == ',')
+			p++;
+		else if (*p)
+			return -EINVAL;
+	}
+	if (!m)
+		return -EINVAL;
+	*mask = m;
+	return 0;
+}
+
+static int hex32(const char *s, uint8_t out[32])
+{
+	if (!strncmp(s, "0x", 2) || !strncmp(s, "0X", 2))
+		s += 2;
+	for (int i = 0; i < 32; i++) {
+		unsigned int b;
+
+		if (!isxdigit((unsigned char)s[0]) ||
+		    !isxdigit((unsigned char)s[1]) || sscanf(s, "%2x", &b) != 1)
+			return -EINVAL;
+		out[i] = (uint8_t)b;
+		s += 2;
+	}
+	while (isspace((unsigned char)*s))
+		s++;
+	return *s ? -EINVAL : 0;
+}
+
+int cmk_load_pcr_values(const char *path, uint32_t *mask, cmk_pcr_values v,
+			char *err, size_t errlen)
+{
+	char line[256];
+	int lineno = 0, in_other_bank = 0;
+	uint32_t m = 0;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f) {
+		int e = errno;
+
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s = line, *sep;
+		long n;
+
+		lineno++;
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!*s || *s == '#')
+			continue;
+		/* tpm2_pcrread prints "  sha256:" then "    7 : 0x..." lines. */
+		if (!strcmp(s, "sha256:\n") || !strcmp(s, "sha256:")) {
+			in_other_bank = 0;
+			continue;
+		}
+		if (isalpha((unsigned char)*s) && s[strlen(s) - 2] == ':') {
+			in_other_bank = 1;
+			continue;
+		}
+		if (!strncmp(s, "sha256:", 7))
+			s += 7;
+		else if (isalpha((unsigned char)*s))
+			goto bad_line;	/* another bank named inline */
+		if (in_other_bank)
+			continue;
+		n = strtol(s, &sep, 10);
+		if (sep == s || n < 0 || n >= CM_PCR_MAX)
+			goto bad_line;
+		while (isspace((unsigned char)*sep))
+			sep++;
+		if (*sep != '=' && *sep != ':')
+			goto bad_line;
+		sep++;
+		while (isspace((unsigned char)*sep))
+			sep++;
+		if (hex32(sep, v[n]))
+			goto bad_line;
+		m |= 1u << n;
+	}
+	fclose(f);
+	if (!m) {
+		snprintf(err, errlen, "%s: no sha256 PCR values", path);
+		return -EINVAL;
+	}
+	*mask = m;
+	return 0;
+
+bad_line:
+	fclose(f);
+	snprintf(err, errlen, "%s:%d: expected 'N=<64 hex digits>' (sha256 bank)",
+		 path, lineno);
+	return -EINVAL;
+}
+
+static int seal_path(const char *bundle, char *buf, size_t len)
+{
+	if ((size_t)snprintf(buf, len, "%s.seal", bundle) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int cmk_seal_bundle(const struct cmk_seal_opts *o, char *err, size_t errlen)
+{
+	uint8_t secret[CM_SEAL_SECRET_SIZE], pub[CMK_TPM_BLOB_MAX];
+	uint8_t priv[CMK_TPM_BLOB_MAX], *bytes = NULL, *blob = NULL;
+	struct cm_seal s = { .pcr_bank = CM_TPM2_ALG_SHA256 };
+	char path[PATH_MAX];
+	struct cmk_tpm *t = NULL;
+	struct cm_bundle b;
+	const char *why = "";
+	size_t len, blob_len;
+	cmk_pcr_values v;
+	int ret;
+
+	ret = cmk_read_file(o->bundle, CM_BUNDLE_MAX_SIZE, &bytes, &len);
+	if (ret) {
+		snprintf(err, errlen, "%s: %s", o->bundle, strerror(-ret));
+		return ret;
+	}
+	/* Seal only what would be accepted when opened. */
+	ret = cm_bundle_parse(bytes, len, &b, &why);
+	if (ret) {
+		snprintf(err, errlen, "%s: malformed bundle: %s", o->bundle, why);
+		goto out_free_bytes;
+	}
+	cm_bundle_release(&b);
+
+	if (o->pcr_values) {
+		ret = cmk_load_pcr_values(o->pcr_values, &s.pcr_mask, v, err,
+					  errlen);
+		if (!ret)
+			ret = cmk_policy_pcr_offline(s.pcr_mask, v,
+						     s.policy_digest);
+		if (ret)
+			goto out_free_bytes;
+	}
+	ret = cmk_tpm_open(o->tcti, &t, err, errlen);
+	if (ret)
+		goto out_free_bytes;
+	if (!o->pcr_values) {
+		s.pcr_mask = o->pcr_mask;
+		ret = cmk_tpm_policy_pcr(t, s.pcr_mask, s.policy_digest, err,
+					 errlen);
+		if (ret)
+			goto out_close_tpm;
+	}
+
+	if (RAND_priv_bytes(secret, sizeof(secret)) != 1) {
+		snprintf(err, errlen, "RAND_priv_bytes failed");
+		ret = -EIO;
+		goto out_close_tpm;
+	}
+	ret = cmk_tpm_seal(t, s.policy_digest, secret, pub, &s.pub_len, priv,
+			   &s.priv_len, err, errlen);
+	if (!ret)
+		ret = cm_bundle_tag(secret, bytes, len, s.tag);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (ret)
+		goto out_close_tpm;
+	s.pub = pub;
+	s.priv = priv;
+	ret = cm_seal_serialize(&s, &blob, &blob_len);
+	if (ret) {
+		snprintf(err, errlen, "seal: %s", strerror(-ret));
+		goto out_close_tpm;
+	}
+	ret = seal_path(o->bundle, path, sizeof(path));
+	if (!ret)
+		ret = cmk_write_file(path, blob, blob_len, 0644);
+	if (ret)
+		snprintf(err, errlen, "%s.seal: %s", o->bundle, strerror(-ret));
+	free(blob);
+out_close_tpm:
+	cmk_tpm_close(t);
+out_free_bytes:
+	free(bytes);
+	return ret;
+}
+
+void cmk_opened_free(struct cmk_opened *o)
+{
+	cm_bundle_release(&o->b);
+	free(o->bytes);
+	o->bytes = NULL;
+}
+
+int cmk_open_bundle(struct cmk_tpm *t, const char *bundle,
+		    uint64_t min_version, struct cmk_opened *out, char *err,
+		    size_t errlen)
+{
+	uint8_t secret[CM_SEAL_SECRET_SIZE], *sbytes = NULL;
+	char path[PATH_MAX];
+	const char *why = "";
+	struct cm_seal s;
+	size_t slen;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = seal_path(bundle, path, sizeof(path));
+	if (!ret)
+		ret = cmk_read_file(path, SEAL_MAX_SIZE, &sbytes, &slen);
+	if (ret) {
+		snprintf(err, errlen, "%s.seal: %s", bundle, strerror(-ret));
+		return ret;
+	}
+	ret = cm_seal_parse(sbytes, slen, &s, &why);
+	if (ret) {
+		snprintf(err, errlen, "%s: malformed seal: %s", path, why);
+		goto out_free_seal;
+	}
+	/* Known from here on even if opening fails: the caller caps a PCR. */
+	out->pcr_mask = s.pcr_mask;
+	ret = cmk_read_file(bundle, CM_BUNDLE_MAX_SIZE, &out->bytes, &out->len);
+	if (ret) {
+		snprintf(err, errlen, "%s: %s", bundle, strerror(-ret));
+		goto out_free_seal;
+	}
+	if (EVP_Digest(out->bytes, out->len, out->digest, NULL, EVP_sha256(),
+		       NULL) != 1) {
+		ret = -EIO;
+		goto out_free_bundle;
+	}
+	ret = cmk_tpm_unseal(t, &s, secret, err, errlen);
+	if (ret)
+		goto out_free_bundle;
+	/* Authenticate before parsing anything the bundle says. */
+	ret = cm_bundle_tag_check(secret, out->bytes, out->len, s.tag);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (ret) {
+		snprintf(err, errlen,
+			 "%s: bundle changed: its HMAC does not match the sealed tag",
+			 bundle);
+		goto out_free_bundle;
+	}
+	ret = cm_bundle_parse(out->bytes, out->len, &out->b, &why);
+	if (ret) {
+		snprintf(err, errlen, "%s: malformed bundle: %s", bundle, why);
+		goto out_free_bundle;
+	}
+	if (out->b.version < min_version) {
+		snprintf(err, errlen,
+			 "%s: bundle version %llu is below the minimum %llu (rollback)",
+			 bundle, (unsigned long long)out->b.version,
+			 (unsigned long long)min_version);
+		ret = -ESTALE;
+		goto out_free_bundle;
+	}
+	free(sbytes);
+	return 0;
+
+out_free_bundle:
+	cmk_opened_free(out);
+out_free_seal:
+	free(sbytes);
+	return ret;
+}
