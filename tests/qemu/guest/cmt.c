@@ -22,7 +22,9 @@
  *   cmt rmsig FILE                           remove security.ima
  *   cmt copysig FROM TO                      copy security.ima
  *   cmt keyring NAME                         print the id of keyring NAME
- *   cmt addkey NAME DER                      add_key asymmetric to NAME
+ *   cmt addkey RING DER                      add_key asymmetric to RING (a
+ *                                            keyring name or serial)
+ *   cmt addkey-user RING FILE                add_key "user" (not asymmetric)
  *   cmt newkeyring NAME                      create keyring NAME in @u
  *   cmt write FILE STRING                    one write(2)
  *   cmt parexec N ITER PATH                  N processes exec PATH ITER
@@ -327,6 +329,17 @@ static long find_keyring(const char *name)
 	return found;
 }
 
+/* A serial in decimal, or a keyring name looked up in /proc/keys. */
+static long ring_id(const char *s)
+{
+	char *end;
+	long id = strtol(s, &end, 10);
+
+	if (*s && !*end && id > 0)
+		return id;
+	return find_keyring(s);
+}
+
 static int cmd_keyring(const char *name)
 {
 	long id = find_keyring(name);
@@ -337,17 +350,19 @@ static int cmd_keyring(const char *name)
 	return result_ok();
 }
 
-static int cmd_addkey(const char *name, const char *der)
+static int cmd_addkey(const char *type, const char *ring_s, const char *der)
 {
 	static char buf[16384];
 	ssize_t n = read_file(der, buf, sizeof(buf));
-	long ring = find_keyring(name), key;
+	long ring = ring_id(ring_s), key;
 
 	if (n < 0)
 		return result_errno((int)-n);
 	if (ring < 0)
 		return result_errno((int)-ring);
-	key = syscall(SYS_add_key, "asymmetric", NULL, buf, (size_t)n,
+	/* "user" keys need a description; asymmetric ones make their own. */
+	key = syscall(SYS_add_key, type,
+		      strcmp(type, "user") ? NULL : "cmt-test", buf, (size_t)n,
 		      (int32_t)ring);
 	if (key < 0)
 		return result_errno(errno);
@@ -481,7 +496,9 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "keyring") && argc == 3)
 		return cmd_keyring(argv[2]);
 	if (!strcmp(c, "addkey") && argc == 4)
-		return cmd_addkey(argv[2], argv[3]);
+		return cmd_addkey("asymmetric", argv[2], argv[3]);
+	if (!strcmp(c, "addkey-user") && argc == 4)
+		return cmd_addkey("user", argv[2], argv[3]);
 	if (!strcmp(c, "newkeyring") && argc == 3)
 		return cmd_newkeyring(argv[2]);
 	if (!strcmp(c, "write") && argc == 4)
@@ -493,7 +510,8 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "timeexec") && argc >= 3)
 		return cmd_timeexec(argv + 2);
 	fprintf(stderr, "usage: cmt exec|fexec-memfd|mmapx|mprotect|setsig|"
-		"applysigs|rmsig|copysig|keyring|addkey|newkeyring|write|"
+		"applysigs|rmsig|copysig|keyring|addkey|addkey-user|newkeyring|"
+		"write|"
 		"parexec|bench|timeexec ... (see cmt.c)\n");
 	return 2;
 }

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# The cryptomark LSM, tested in a real kernel under QEMU (issue 6).
+#
+# One boot of build/kernel/bzImage with cryptomark.mode=off and a fresh
+# swtpm.  The host signs the test files with cmsign; the guest restores the
+# signatures (cpio carries no xattrs), loads the signer certificates into
+# .cryptomark, checks that off allows and checks nothing, raises the mode to
+# audit (allows and logs), then to enforce, and asserts the exact errno of
+# every operation the LSM mediates: exec of ELF programs and #! scripts,
+# mmap(PROT_EXEC) through dlopen, LD_PRELOAD and ld.so, mprotect, memfd, the
+# verdict cache, the keyring lock, the one-way mode and the stats.  The
+# contract asserted here is kernel/README.md's: every refusal is EACCES.
+#
+#   tests/qemu/kernel-tests.sh [KERNEL]        prints "N passed, N failed"
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+. "$here/../lib.sh"
+. "$here/stage.sh"
+work=$(mktemp -d /tmp/cmq-kt.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+fail() { t_fail "$*"; t_done; exit 1; }
+
+kernel=${1:-}
+[ -n "$kernel" ] || kernel=$(cmq_kernel_cryptomark) || fail "no kernel image"
+q=$T_BUILD/qemu
+r=$work/root
+st_keys "$work" || fail "test keys"
+st_base "$r" "$work" || fail "base tree"
+
+c=$r/cmq
+# Static ELF programs, one per signature case.
+for n in hello hello-unsigned hello-tampered hello-stranger hello-p256 \
+	 hello-sha384 hello-sha512 hello-note hello-note-tampered modme late \
+	 hello-par hello-audit hello-stats; do
+	cp "$q/hello" "$c/$n"
+done
+# Same program, different bytes: carries a signature copied from hello.
+cp "$q/hello" "$c/hello-other" && printf 'other' >>"$c/hello-other"
+cp "$q/hello-dyn" "$c/hello-dyn"
+cp "$q/hello-dyn" "$c/hello-dyn-unsigned"
+cp "$q/libcmt.so" "$c/libcmt.so"
+cp "$q/libcmt.so" "$c/libcmt-unsigned.so"
+cp "$q/dlo" "$c/dlo"
+printf '#!/bin/sh\necho script ran\n' >"$c/script-signed"
+printf '#!/bin/sh\necho script ran\n' >"$c/script-unsigned"
+printf '#!/cmq/hello-unsigned\n' >"$c/script-badinterp"
+chmod 0755 "$c"/script-*
+
+st_sign signer "$c/hello" "$c/hello-tampered" "$c/modme" "$c/hello-par" \
+	"$c/hello-dyn" "$c/libcmt.so" "$c/dlo" "$c/script-signed" \
+	"$c/script-badinterp" || fail "cmsign"
+st_sign signer --hash sha384 "$c/hello-sha384" || fail "cmsign sha384"
+st_sign signer --hash sha512 "$c/hello-sha512" || fail "cmsign sha512"
+st_sign p256 "$c/hello-p256" || fail "cmsign p256"
+st_sign stranger "$c/hello-stranger" || fail "cmsign stranger"
+# The signature for "late" travels as a file: set in the guest only after
+# late was refused, to show that an xattr change drops the cached verdict.
+cp "$c/late" "$work/late" && st_sign signer "$work/late" &&
+	st_sigblob "$work/late" "$c/late.sig" || fail "late signature"
+# Tampered after signing: one byte more, the signature stays.
+printf 'X' >>"$c/hello-tampered"
+# ELF note carrier: the signature is in the file's bytes, no xattr at all.
+note_ok=1
+st_sign signer --carrier note "$c/hello-note" "$c/hello-note-tampered" || note_ok=0
+printf 'X' >>"$c/hello-note-tampered"
+nsig=$(cmq_rootfs_save_sigs "$r") || fail "saving signatures"
+echo "# $nsig signatures staged"
+
+cat >"$c/test.sh" <<'G'
+. /cmq/lib.sh
+cm=/sys/kernel/security/cryptomark
+# cmstat NAME: one counter of the stats file.
+cmstat() { sed -n "s/^$1 //p" $cm/stats; }
+# logged PATTERN: the kernel log has a line matching PATTERN.
+logged() { dmesg | grep -E "cryptomark: .*$1" >/dev/null; }
+
+g_expect "signatures restored on the tmpfs root" ok cmt applysigs /cmq/sigs.list
+if [ ! -r $cm/mode ]; then
+	g_fail "no $cm/mode: the kernel has no cryptomark LSM"
+	g_done; exit 1
+fi
+g_grep "booted in mode off (cryptomark.mode=off)" '^off$' cat $cm/mode
+ring=$(cat $cm/keyring)
+g_expect "RSA signer certificate added to .cryptomark" ok cmt addkey "$ring" /cmq/signer.der
+g_expect "P-256 signer certificate added to .cryptomark" ok cmt addkey "$ring" /cmq/p256.der
+g_expect "a non-asymmetric key cannot be linked: EOPNOTSUPP" EOPNOTSUPP \
+	cmt addkey-user "$ring" /cmq/signer.der
+
+# off: everything runs, nothing is checked.
+checks0=$(cmstat checks)
+g_expect "off: unsigned binary runs" ok cmt exec /cmq/hello-unsigned
+g_grep "off: no check counted" "^$checks0\$" cmstat checks
+
+# audit: allowed and logged.
+g_expect "mode raised off -> audit" ok cmt write $cm/mode audit
+g_expect "audit: unsigned binary runs" ok cmt exec /cmq/hello-audit
+g_check "audit: logged with verdict=allow" \
+	logged 'op=exec reason=unsigned mode=audit verdict=allow .*path="/cmq/hello-audit"'
+
+g_expect "mode raised audit -> enforce" ok cmt write $cm/mode enforce
+g_grep "mode reads enforce" '^enforce$' cat $cm/mode
+
+# Signed programs run.
+g_expect "signed static binary runs (RSA, sha256, xattr)" ok cmt exec /cmq/hello
+g_expect "signed with sha384 runs" ok cmt exec /cmq/hello-sha384
+g_expect "signed with sha512 runs" ok cmt exec /cmq/hello-sha512
+g_expect "signed with ECDSA P-256 runs" ok cmt exec /cmq/hello-p256
+g_expect "signed dynamic binary runs (signed ld.so and libc)" ok cmt exec /cmq/hello-dyn
+g_expect "signed #! script runs" ok cmt exec /cmq/script-signed
+if grep -q cmq.note=1 /proc/cmdline; then
+	g_expect "ELF note carrier: signed binary without xattr runs" ok cmt exec /cmq/hello-note
+	g_expect "ELF note carrier: tampered binary refused" EACCES cmt exec /cmq/hello-note-tampered
+else
+	g_fail "ELF note carrier: cmsign --carrier note failed on the host"
+fi
+
+# Refusals: exec.
+g_expect "unsigned binary refused" EACCES cmt exec /cmq/hello-unsigned
+g_check "enforce: denial logged with op, reason, mode, verdict, path" \
+	logged 'op=exec reason=unsigned mode=enforce verdict=deny pid=[0-9]+ comm="cmt" path="/cmq/hello-unsigned"'
+g_expect "tampered binary refused" EACCES cmt exec /cmq/hello-tampered
+g_check "tampered: reason bad_signature" logged 'reason=bad_signature .*path="/cmq/hello-tampered"'
+g_expect "binary signed by an unknown key refused" EACCES cmt exec /cmq/hello-stranger
+g_check "unknown key: reason unknown_key" logged 'reason=unknown_key .*path="/cmq/hello-stranger"'
+g_expect "copy of the xattr: set on another file" ok cmt copysig /cmq/hello /cmq/hello-other
+g_expect "xattr copied from another signed file refused" EACCES cmt exec /cmq/hello-other
+g_expect "unsigned dynamic binary refused" EACCES cmt exec /cmq/hello-dyn-unsigned
+g_expect "unsigned #! script refused" EACCES cmt exec /cmq/script-unsigned
+g_expect "signed #! script with an unsigned interpreter refused" EACCES cmt exec /cmq/script-badinterp
+g_expect "memfd exec (fexecve) refused" EACCES cmt fexec-memfd /cmq/hello
+g_check "memfd: reason unsigned" logged 'reason=unsigned '
+
+# Refusals: mmap(PROT_EXEC) through the loader.
+g_expect "dlopen of a signed library works" ok /cmq/dlo /cmq/libcmt.so
+g_expect "dlopen of an unsigned library refused" EACCES /cmq/dlo /cmq/libcmt-unsigned.so
+g_grep "LD_PRELOAD of a signed library runs its constructor" 'libcmt constructor ran' \
+	cmt exec -e LD_PRELOAD=/cmq/libcmt.so /cmq/hello-dyn
+out=$(cmt exec -e LD_PRELOAD=/cmq/libcmt-unsigned.so /cmq/hello-dyn 2>&1)
+case $out in
+*"libcmt constructor ran"*) g_fail "LD_PRELOAD of an unsigned library: its code ran: $out" ;;
+*"cannot be preloaded"*"result=ok"*)
+	if logged 'op=mmap reason=unsigned mode=enforce verdict=deny .*path="/cmq/libcmt-unsigned.so"'; then
+		g_ok "LD_PRELOAD of an unsigned library refused (mmap EACCES, logged)"
+	else
+		g_fail "LD_PRELOAD of an unsigned library: no mmap denial logged"
+	fi ;;
+*) g_fail "LD_PRELOAD of an unsigned library: unexpected: $out" ;;
+esac
+g_expect "ld.so ./signed runs" ok cmt exec /lib64/ld-linux-x86-64.so.2 /cmq/hello-dyn
+g_grep "ld.so ./unsigned refused (EACCES on mmap)" \
+	'failed to map segment from shared object.*(Permission denied)?' \
+	cmt exec /lib64/ld-linux-x86-64.so.2 /cmq/hello-dyn-unsigned
+g_expect "ld.so ./unsigned exits 127" exit:127 cmt exec /lib64/ld-linux-x86-64.so.2 /cmq/hello-dyn-unsigned
+g_expect "mmap(PROT_EXEC) of a signed file allowed" ok cmt mmapx /cmq/libcmt.so
+g_expect "mmap(PROT_EXEC) of an unsigned file refused" EACCES cmt mmapx /cmq/libcmt-unsigned.so
+
+# mprotect(+PROT_EXEC).
+g_expect "mprotect(+X) of a clean private mapping of a signed file allowed" ok \
+	cmt mprotect /cmq/libcmt.so clean
+g_expect "mprotect(+X) of a written private mapping of a signed file refused" EACCES \
+	cmt mprotect /cmq/libcmt.so written
+g_check "written mapping: reason written_mapping" logged 'op=mprotect reason=written_mapping '
+g_expect "mprotect(+X) of an unsigned file mapping refused" EACCES \
+	cmt mprotect /cmq/libcmt-unsigned.so clean
+
+# The verdict cache follows the file.
+g_expect "modify after exec: first exec runs" ok cmt exec /cmq/modme
+printf 'X' >>/cmq/modme
+g_expect "modify after exec: re-verified and refused" EACCES cmt exec /cmq/modme
+g_expect "late: refused while unsigned" EACCES cmt exec /cmq/late
+g_expect "late: signature set afterwards" ok cmt setsig /cmq/late /cmq/late.sig
+g_expect "late: runs once signed (xattr change dropped the verdict)" ok cmt exec /cmq/late
+
+# Stats move.
+den=$(cmstat denied_unsigned) enf=$(cmstat enforced) ver=$(cmstat verified)
+cmt exec /cmq/hello-stats >/dev/null
+g_grep "stats: denied_unsigned grew" "^$((den + 1))\$" cmstat denied_unsigned
+g_grep "stats: enforced grew" "^$((enf + 1))\$" cmstat enforced
+cmt exec /cmq/hello-sha512 >/dev/null
+hits=$(cmstat cache_hits)
+cmt exec /cmq/hello-sha512 >/dev/null
+g_check "stats: second exec of a file is a cache hit" test "$(cmstat cache_hits)" -gt "$hits"
+g_check "stats: verified counts signatures" test "$ver" -gt 0
+
+# 8 parallel exec loops of a binary never run before: no error, hashed once.
+h0=$(cmstat hashed)
+g_expect "8 parallel exec loops x 40 of one binary" ok cmt parexec 8 40 /cmq/hello-par
+g_grep "concurrent first execs hashed the file once" "^$((h0 + 1))\$" cmstat hashed
+
+# The mode only goes up; the keyring locks for good.
+g_expect "mode cannot be lowered to audit" EPERM cmt write $cm/mode audit
+g_expect "mode cannot be lowered to off" EPERM cmt write $cm/mode off
+g_expect "mode rejects garbage" EINVAL cmt write $cm/mode permissive
+g_grep "mode still enforce" '^enforce$' cat $cm/mode
+g_expect "keyring locked" ok cmt write $cm/lock 1
+g_grep "lock reads 1" '^1$' cat $cm/lock
+g_expect "adding a key after lock fails" EPERM cmt addkey "$ring" /cmq/stranger.der
+g_expect "unlocking fails" EPERM cmt write $cm/lock 0
+g_expect "still-trusted key keeps working after lock" ok cmt exec /cmq/hello-p256
+g_done
+G
+chmod +x "$c/test.sh"
+cmq_initramfs "$r" "$work/initrd.gz" || fail "initramfs"
+echo "# kernel: $kernel"
+start=$(date +%s.%N)
+cmq_boot -k "$kernel" -i "$work/initrd.gz" -l "$work/console.log" \
+	-a "cryptomark.mode=off cmq.note=$note_ok" -t 180
+rc=$?
+echo "# boot + tests: $(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)") s"
+if ! cmq_results "$work/console.log" >/dev/null || [ $rc -ne 0 ]; then
+	echo "# console log:"; sed 's/^/#   /' "$work/console.log" | tail -n 60
+fi
+tr -d '\r' <"$work/console.log" | grep -E '^(not )?ok [0-9]+ '
+read -r p f < <(cmq_counts "$work/console.log")
+[ $rc -eq 0 ] || [ "$f" -ne 0 ] || f=1
+echo "$p passed, $f failed"
+[ "$f" -eq 0 ]

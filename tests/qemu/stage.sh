@@ -1,0 +1,51 @@
+# shellcheck shell=bash
+# tests/qemu/stage.sh: host-side staging shared by kernel-tests.sh and
+# kernel-bench.sh (source after lib.sh and ../lib.sh).  Keys, signing with
+# cmsign, and the base tree every cryptomark guest needs once enforcing:
+# busybox, the probe cmt, the dynamic loader and libc, all signed.
+#
+#   st_keys WORK          WORK/{signer,stranger,p256}.{key,pem,der}
+#   st_sign NAME FILE...  cmsign with key NAME (xattr carrier, sha256);
+#                         extra cmsign options go before the files:
+#                         st_sign signer --hash sha512 FILE
+#   st_base ROOT WORK     cmq_rootfs_new + libc/ld.so for the dynamic test
+#                         programs + signer/p256/stranger DER certificates
+#                         in /cmq; signs busybox, cmt, ld.so and libc
+#   st_sigblob FILE OUT   security.ima of FILE (host) into OUT, raw
+
+st_keys() {
+	local w=$1 n
+	t_mkcert "$w" signer rsa2048 && t_mkcert "$w" stranger rsa2048 &&
+		t_mkcert "$w" p256 p256 || { cmq_err "openssl: test certificates"; return 1; }
+	for n in signer stranger p256; do
+		openssl x509 -in "$w/$n.pem" -outform DER -out "$w/$n.der" || return 1
+	done
+	ST_WORK=$w
+}
+
+st_sign() {
+	local n=$1
+	shift
+	"$CMSIGN" --key "$ST_WORK/$n.key" --cert "$ST_WORK/$n.pem" "$@" \
+		>"$ST_WORK/sign.log" 2>&1 || {
+		cmq_err "cmsign $*: $(cat "$ST_WORK/sign.log")"; return 1; }
+}
+
+st_base() {
+	local r=$1 w=$2 q=$T_BUILD/qemu b
+	for b in cmt hello hello-dyn libcmt.so dlo; do
+		[ -e "$q/$b" ] || { cmq_err "$q/$b missing: run 'make qemu-guest'"; return 1; }
+	done
+	[ -x "$CMSIGN" ] || { cmq_err "$CMSIGN missing: run 'make all'"; return 1; }
+	cmq_rootfs_new "$r" || return 1
+	cmq_rootfs_add_libs "$r" "$q/hello-dyn" "$q/dlo" || return 1
+	cp "$w/signer.der" "$w/p256.der" "$w/stranger.der" "$r/cmq/" || return 1
+	# Everything that runs after the mode is raised: the shell and its
+	# applets, the probe, the dynamic loader and libc.
+	st_sign signer "$r/bin/busybox" "$r/cmq/cmt" \
+		$(cd "$r" && ldd "$q/hello-dyn" | grep -oE '/[^ ]+' | sed "s|^|$r|")
+}
+
+st_sigblob() {
+	getfattr --only-values -n security.ima "$1" >"$2"
+}
