@@ -300,14 +300,17 @@ int cmk_seal_bundle(const struct cmk_seal_opts *o, char *err, size_t errlen)
 	if (!ret)
 		ret = cm_bundle_tag(secret, bytes, len, s.tag);
 	OPENSSL_cleanse(secret, sizeof(secret));
+	/* Done with the TPM (and its watchdog) before writing any file. */
+	cmk_tpm_close(t);
+	t = NULL;
 	if (ret)
-		goto out_close_tpm;
+		goto out_free_bytes;
 	s.pub = pub;
 	s.priv = priv;
 	ret = cm_seal_serialize(&s, &blob, &blob_len);
 	if (ret) {
 		snprintf(err, errlen, "seal: %s", strerror(-ret));
-		goto out_close_tpm;
+		goto out_free_bytes;
 	}
 	ret = seal_path(o->bundle, path, sizeof(path));
 	if (!ret)

@@ -16,6 +16,8 @@
  * in clear.
  */
 #include <errno.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +32,16 @@
 
 #include "cmkeys.h"
 
-/* A TPM that accepted the connection but never answers must not hang boot. */
-#define TPM_TIMEOUT_MS	10000
+/*
+ * A TPM that accepted the connection but never answers must not hang boot.
+ * Esys_SetTimeout covers the TCTIs that honour it; the swtpm TCTI blocks in
+ * its socket read regardless, so a watchdog bounds the whole TPM session
+ * (open to close): on expiry the command ends with a clear message and a
+ * non-zero status.  Provisioning touches no keyring before cmk_tpm_close(),
+ * so exiting from the handler cannot leave a key loaded.
+ */
+#define TPM_TIMEOUT_MS		5000
+#define TPM_DEADLINE_S		10
 
 struct cmk_tpm {
 	TSS2_TCTI_CONTEXT *tcti;
@@ -74,6 +84,27 @@ static const TPMT_SYM_DEF session_sym = {
 	.mode.aes = TPM2_ALG_CFB,
 };
 
+static void tpm_deadline(int sig)
+{
+	static const char msg[] =
+		"cmkeys: no TPM: no answer within 10 s (TCTI connected but the TPM is silent)\n";
+
+	(void)sig;
+	/* Only async-signal-safe calls here. */
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(3);
+	_exit(3);
+}
+
+static void arm_deadline(void)
+{
+	struct sigaction sa = { .sa_handler = tpm_deadline };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(TPM_DEADLINE_S);
+}
+
 static const char *tcti_from_env(void)
 {
 	const char *v = getenv("TPM2TOOLS_TCTI");
@@ -94,12 +125,14 @@ int cmk_tpm_open(const char *tcti, struct cmk_tpm **out, char *err,
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
+	arm_deadline();
 	rc = Tss2_TctiLdr_Initialize(tcti, &t->tcti);
 	if (rc != TSS2_RC_SUCCESS) {
 		snprintf(err, errlen, "no TPM at '%s': %s",
 			 tcti ? tcti : "(tpm2-tss default)",
 			 Tss2_RC_Decode(rc));
 		free(t);
+		alarm(0);
 		return -ENODEV;
 	}
 	rc = Esys_Initialize(&t->esys, t->tcti, NULL);
@@ -130,6 +163,7 @@ out_finalize_esys:
 out_finalize_tcti:
 	Tss2_TctiLdr_Finalize(&t->tcti);
 	free(t);
+	alarm(0);
 	return -ENODEV;
 }
 
@@ -140,6 +174,7 @@ void cmk_tpm_close(struct cmk_tpm *t)
 	Esys_Finalize(&t->esys);
 	Tss2_TctiLdr_Finalize(&t->tcti);
 	free(t);
+	alarm(0);
 }
 
 static void pcr_selection(uint32_t mask, TPML_PCR_SELECTION *sel)
