@@ -741,6 +741,12 @@ static int embed_note(const struct elf_img *img, struct cm_rewrite *rw,
 	sh0 = sh;
 	if (img->shnum)
 		memcpy(sh, img->shtab, img->shnum * img->shentsize);
+	/*
+	 * Sections that had no name table had no names: point them at the
+	 * fresh table's empty string rather than at arbitrary offsets in it.
+	 */
+	for (uint64_t i = 1; need_strtab && i < img->shnum; i++)
+		PUT(img, sh + i * img->shentsize, Shdr, sh_name, 0);
 	put_shdr(img, sh + note_idx * img->shentsize, (uint32_t)note_name,
 		 SHT_NOTE, note_off, NOTE_SECTION_SIZE, NOTE_ALIGN);
 	if (need_strtab)

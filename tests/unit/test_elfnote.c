@@ -1,0 +1,586 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The ELF note carrier: every vector of tests/vectors/elf/index.txt with
+ * its exact error and reason, then signing each vector (hostile ones must
+ * be refused with the parser's error and left byte-for-byte untouched; the
+ * others must come out signed, verifiable, and readable by libelf as one
+ * .note.cryptomark note), exhaustive single-byte tampering, hard links,
+ * symlinks, metadata preservation and extended section numbering.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <cryptomark/cryptomark.h>
+#include <cryptomark/rewrite.h>
+
+#define VECTORS "tests/vectors/elf"
+
+static char dir[] = "/tmp/cmelfnote.XXXXXX";
+static struct cm_signer *rsa, *p256;
+static struct cm_trust *trust_rsa, *trust_p256, *trust_none;
+
+static void sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (system(cmd) != 0)
+		fail_msg("setup command failed: %s", cmd);
+}
+
+static const char *p(const char *name)
+{
+	static char buf[8][512];
+	static int i;
+
+	i = (i + 1) % 8;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
+	return buf[i];
+}
+
+static struct cm_signer *load_signer(const char *name)
+{
+	struct cm_signer_opts o = { 0 };
+	struct cm_signer *s = NULL;
+	char key[512], cert[512], err[256];
+
+	snprintf(key, sizeof(key), "%s/%s.key", dir, name);
+	snprintf(cert, sizeof(cert), "%s/%s.pem", dir, name);
+	o.key = key;
+	o.cert = cert;
+	if (cm_signer_load(&o, &s, err, sizeof(err)))
+		fail_msg("signer %s: %s", name, err);
+	return s;
+}
+
+static int setup(void **state)
+{
+	if (!mkdtemp(dir))
+		return -1;
+	sh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=rsa -keyout %s/rsa.key -out %s/rsa.pem 2>/dev/null",
+	   dir, dir);
+	sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=p256 -keyout %s/p256.key -out %s/p256.pem 2>/dev/null",
+	   dir, dir);
+	rsa = load_signer("rsa");
+	p256 = load_signer("p256");
+	trust_rsa = cm_trust_new();
+	trust_p256 = cm_trust_new();
+	trust_none = cm_trust_new();
+	if (cm_trust_add_cert_file(trust_rsa, p("rsa.pem")) ||
+	    cm_trust_add_cert_file(trust_p256, p("p256.pem")))
+		return -1;
+	elf_version(EV_CURRENT);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	cm_signer_free(rsa);
+	cm_signer_free(p256);
+	cm_trust_free(trust_rsa);
+	cm_trust_free(trust_p256);
+	cm_trust_free(trust_none);
+	sh("rm -rf %s", dir);
+	return 0;
+}
+
+static const struct { const char *name; int err; } errnos[] = {
+	{ "ENOKEY", ENOKEY }, { "ENODATA", ENODATA }, { "ENOEXEC", ENOEXEC },
+	{ "EBADMSG", EBADMSG }, { "ERANGE", ERANGE },
+	{ "EOVERFLOW", EOVERFLOW }, { "E2BIG", E2BIG },
+	{ "EMSGSIZE", EMSGSIZE }, { "EPROTO", EPROTO }, { "ENOPKG", ENOPKG },
+	{ "EPROTONOSUPPORT", EPROTONOSUPPORT },
+};
+
+static int errno_by_name(const char *n)
+{
+	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+		if (!strcmp(errnos[i].name, n))
+			return errnos[i].err;
+	fail_msg("unknown errno name %s in index.txt", n);
+	return 0;
+}
+
+struct vector {
+	char file[128], why[160];
+	int err;
+};
+
+static size_t load_index(struct vector *v, size_t max)
+{
+	char line[512], en[32];
+	size_t n = 0;
+	FILE *f = fopen(VECTORS "/index.txt", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		assert_true(n < max);
+		line[strcspn(line, "\n")] = '\0';
+		assert_int_equal(sscanf(line, "%127[^\t]\t%31[^\t]\t%159[^\n]",
+					v[n].file, en, v[n].why), 3);
+		v[n].err = -errno_by_name(en);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	struct stat st;
+	uint8_t *b;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	b = malloc((size_t)st.st_size + 1);
+	assert_non_null(b);
+	assert_int_equal(pread(fd, b, (size_t)st.st_size, 0), st.st_size);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return b;
+}
+
+static void spill(const char *path, const uint8_t *b, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, b, len), (ssize_t)len);
+	close(fd);
+}
+
+static int verify(const struct cm_trust *t, const char *path,
+		  struct cm_verify_result *res)
+{
+	int fd = open(path, O_RDONLY);
+	int ret;
+
+	assert_true(fd >= 0);
+	ret = cm_note_verify_fd(t, fd, res);
+	close(fd);
+	return ret;
+}
+
+static int locate(const char *path, uint64_t *off, const char **why)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY), ret;
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	ret = cm_note_locate(fd, (uint64_t)st.st_size, off, why);
+	close(fd);
+	return ret;
+}
+
+static void test_vectors(void **state)
+{
+	static struct vector v[256];
+	size_t n = load_index(v, 256);
+	struct cm_verify_result res;
+	char path[512];
+
+	assert_true(n >= 80);
+	for (size_t i = 0; i < n; i++) {
+		const char *want_why = strcmp(v[i].why, "-") ? v[i].why : NULL;
+
+		snprintf(path, sizeof(path), VECTORS "/%.127s", v[i].file);
+		verify(trust_none, path, &res);
+		if (res.err != v[i].err ||
+		    (want_why ? !res.why || strcmp(res.why, want_why) : !!res.why))
+			fail_msg("%s: got %d (%s), want %d (%s)", v[i].file,
+				 res.err, res.why ? res.why : "-", v[i].err,
+				 v[i].why);
+		assert_int_equal(res.carrier, CM_CARRIER_NOTE);
+		assert_int_equal(res.verified, 0);
+	}
+}
+
+/* Checks the signed file with libelf: one .note.cryptomark, as located. */
+static void libelf_agrees(const char *path, uint64_t desc_off)
+{
+	int fd = open(path, O_RDONLY), found = 0;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	Elf *e;
+
+	assert_true(fd >= 0);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(e);
+	assert_int_equal(elf_getshdrstrndx(e, &shstrndx), 0);
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr shdr;
+		GElf_Nhdr nh;
+		size_t name_off, desc_pos;
+		Elf_Data *d;
+		const char *name;
+
+		assert_non_null(gelf_getshdr(scn, &shdr));
+		name = elf_strptr(e, shstrndx, shdr.sh_name);
+		assert_non_null(name);
+		if (strcmp(name, CM_NOTE_SECTION))
+			continue;
+		found++;
+		assert_int_equal(shdr.sh_type, SHT_NOTE);
+		assert_int_equal(shdr.sh_flags & SHF_ALLOC, 0);
+		assert_int_equal(shdr.sh_offset + 24, desc_off);
+		d = elf_getdata(scn, NULL);
+		assert_non_null(d);
+		assert_int_equal(gelf_getnote(d, 0, &nh, &name_off, &desc_pos),
+				 d->d_size);
+		assert_int_equal(nh.n_namesz, CM_NOTE_NAMESZ);
+		assert_int_equal(nh.n_descsz, CM_NOTE_DESC_SIZE);
+		assert_int_equal(nh.n_type, CM_NOTE_TYPE_SIG);
+		assert_string_equal((char *)d->d_buf + name_off, CM_NOTE_NAME);
+	}
+	assert_int_equal(found, 1);
+	elf_end(e);
+	close(fd);
+}
+
+/*
+ * Every vector through the signer: what the parser refuses is refused with
+ * the same error and left untouched; the rest gets a note that verifies.
+ */
+static void test_sign_vectors(void **state)
+{
+	static struct vector v[256];
+	size_t n = load_index(v, 256), signed_n = 0, refused = 0;
+	struct cm_verify_result res;
+	char src[512], err[512];
+
+	for (size_t i = 0; i < n; i++) {
+		const char *dst = p("v.elf"), *why = NULL;
+		uint64_t before_off = 0, after_off = 0;
+		size_t len, len2;
+		uint8_t *orig, *now;
+		struct stat st1, st2;
+		int lret, ret;
+
+		snprintf(src, sizeof(src), VECTORS "/%.127s", v[i].file);
+		orig = slurp(src, &len);
+		unlink(dst);
+		spill(dst, orig, len);
+		assert_int_equal(stat(dst, &st1), 0);
+		lret = locate(dst, &before_off, &why);
+		err[0] = '\0';
+		ret = cm_note_sign_path(rsa, CM_HASH_SHA256, dst, err,
+					sizeof(err));
+		if (lret && lret != -ENODATA) {
+			if (ret != lret)
+				fail_msg("%s: sign gave %d (%s), locate %d",
+					 v[i].file, ret, err, lret);
+			now = slurp(dst, &len2);
+			assert_int_equal(stat(dst, &st2), 0);
+			assert_int_equal(st1.st_ino, st2.st_ino);
+			assert_int_equal(len, len2);
+			assert_memory_equal(orig, now, len);
+			if (lret != -ENOEXEC)
+				assert_non_null(strstr(err, "file untouched"));
+			free(now);
+			refused++;
+		} else {
+			if (ret)
+				fail_msg("%s: sign failed %d: %s", v[i].file, ret, err);
+			assert_int_equal(locate(dst, &after_off, &why), 0);
+			if (!lret) {
+				/* Signed before: the note is replaced in place. */
+				assert_int_equal(after_off, before_off);
+				assert_int_equal(stat(dst, &st2), 0);
+				assert_int_equal(st2.st_size, (off_t)len);
+			}
+			if (verify(trust_rsa, dst, &res))
+				fail_msg("%s: verify after sign: %d %s", v[i].file,
+					 res.err, res.why ? res.why : "");
+			assert_int_equal(res.verified, CM_CARRIER_NOTE);
+			assert_int_equal(res.hash_algo, CM_HASH_SHA256);
+			assert_int_equal(verify(trust_p256, dst, &res), -ENOKEY);
+			/* The original bytes before the ELF header patch. */
+			now = slurp(dst, &len2);
+			assert_true(len2 >= len);
+			if (lret == -ENODATA)
+				assert_memory_equal(orig + 64, now + 64,
+						    len - 64 > 0 ? len - 64 : 0);
+			free(now);
+			libelf_agrees(dst, after_off);
+			signed_n++;
+		}
+		free(orig);
+	}
+	assert_true(signed_n >= 20);
+	assert_true(refused >= 50);
+}
+
+/* All four class/byte-order combinations, every byte flipped. */
+static void test_every_byte(void **state)
+{
+	static const char *const base[] = { "unsigned-64lsb", "unsigned-64msb",
+		"unsigned-32lsb", "unsigned-32msb" };
+	struct cm_verify_result res;
+	char src[512], err[512];
+
+	for (size_t b = 0; b < 4; b++) {
+		const char *dst = p("flip.elf");
+		uint8_t *img, *orig;
+		size_t len, olen;
+
+		snprintf(src, sizeof(src), VECTORS "/%s.elf", base[b]);
+		orig = slurp(src, &olen);
+		unlink(dst);
+		spill(dst, orig, olen);
+		assert_int_equal(cm_note_sign_path(p256, CM_HASH_SHA384, dst,
+						   err, sizeof(err)), 0);
+		assert_int_equal(verify(trust_p256, dst, &res), 0);
+		img = slurp(dst, &len);
+		for (size_t i = 0; i < len; i++) {
+			for (int bit = 0; bit < 8; bit += 7) {
+				img[i] ^= (uint8_t)(1 << bit);
+				spill(dst, img, len);
+				if (!verify(trust_p256, dst, &res))
+					fail_msg("%s: flipping bit %d of byte %zu verifies",
+						 base[b], bit, i);
+				img[i] ^= (uint8_t)(1 << bit);
+			}
+		}
+		img[len] = 0;
+		spill(dst, img, len + 1);
+		assert_int_equal(verify(trust_p256, dst, &res), -EKEYREJECTED);
+		spill(dst, img, len - 1);
+		assert_int_not_equal(verify(trust_p256, dst, &res), 0);
+		spill(dst, img, len);
+		assert_int_equal(verify(trust_p256, dst, &res), 0);
+		free(img);
+		free(orig);
+	}
+}
+
+static void test_resign_other_key(void **state)
+{
+	const char *dst = p("resign.elf");
+	struct cm_verify_result res;
+	uint64_t off1, off2;
+	struct stat a, b;
+	char err[512];
+	uint8_t *orig;
+	size_t len;
+
+	orig = slurp(VECTORS "/unsigned-64lsb.elf", &len);
+	spill(dst, orig, len);
+	free(orig);
+	assert_int_equal(cm_note_sign_path(rsa, CM_HASH_SHA512, dst, err,
+					   sizeof(err)), 0);
+	assert_int_equal(locate(dst, &off1, NULL), 0);
+	assert_int_equal(stat(dst, &a), 0);
+	assert_int_equal(verify(trust_rsa, dst, &res), 0);
+	assert_int_equal(res.hash_algo, CM_HASH_SHA512);
+	assert_int_equal(cm_note_sign_path(p256, CM_HASH_SHA256, dst, err,
+					   sizeof(err)), 0);
+	assert_int_equal(locate(dst, &off2, NULL), 0);
+	assert_int_equal(stat(dst, &b), 0);
+	assert_int_equal(off1, off2);
+	assert_int_equal(a.st_size, b.st_size);
+	assert_int_equal(verify(trust_rsa, dst, &res), -ENOKEY);
+	assert_int_equal(verify(trust_p256, dst, &res), 0);
+	libelf_agrees(dst, off2);
+}
+
+static void test_not_elf_and_links(void **state)
+{
+	const char *txt = p("script.sh"), *a = p("a.elf"), *b = p("b.elf");
+	const char *lnk = p("link.elf");
+	struct cm_verify_result res;
+	struct stat st, st2;
+	char err[512];
+	uint8_t *orig, *now;
+	size_t len, len2;
+
+	spill(txt, (const uint8_t *)"#!/bin/sh\n", 10);
+	err[0] = '\0';
+	assert_int_equal(cm_note_sign_path(rsa, CM_HASH_SHA256, txt, err,
+					   sizeof(err)), -ENOEXEC);
+	now = slurp(txt, &len2);
+	assert_int_equal(len2, 10);
+	free(now);
+
+	orig = slurp(VECTORS "/unsigned-64lsb.elf", &len);
+	spill(a, orig, len);
+	unlink(b);
+	assert_int_equal(link(a, b), 0);
+	assert_int_equal(cm_note_sign_path(rsa, CM_HASH_SHA256, a, err,
+					   sizeof(err)), -EMLINK);
+	assert_non_null(strstr(err, "hard links"));
+	now = slurp(a, &len2);
+	assert_int_equal(len, len2);
+	assert_memory_equal(orig, now, len);
+	free(now);
+	/* Splitting on request: a gets the note, b keeps the old bytes. */
+	assert_int_equal(cm_note_sign_path_flags(rsa, CM_HASH_SHA256, a,
+						 CM_REWRITE_SPLIT_LINKS, err,
+						 sizeof(err)), 0);
+	assert_int_equal(verify(trust_rsa, a, &res), 0);
+	assert_int_equal(verify(trust_rsa, b, &res), -ENODATA);
+	assert_int_equal(stat(a, &st), 0);
+	assert_int_equal(st.st_nlink, 1);
+
+	/* A symlink: the target is signed, the link stays a link. */
+	unlink(b);
+	unlink(lnk);
+	spill(b, orig, len);
+	assert_int_equal(symlink("b.elf", lnk), 0);
+	assert_int_equal(cm_note_sign_path(rsa, CM_HASH_SHA256, lnk, err,
+					   sizeof(err)), 0);
+	assert_int_equal(lstat(lnk, &st2), 0);
+	assert_true(S_ISLNK(st2.st_mode));
+	assert_int_equal(verify(trust_rsa, b, &res), 0);
+	free(orig);
+}
+
+/* Owner, setuid mode, capability, user xattr, ACL and mtime survive. */
+static void test_metadata(void **state)
+{
+	/* VFS_CAP_REVISION_2, cap_net_raw (bit 13) permitted + effective. */
+	static const uint8_t cap[20] = { 0x01, 0x00, 0x00, 0x02, 0x00, 0x20 };
+	const char *f = p("meta.elf");
+	struct timespec ts[2] = { { 1000000000, 0 }, { 1234567890, 123456789 } };
+	uint8_t *orig, buf[64];
+	struct stat st;
+	char err[512];
+	size_t len;
+
+	if (geteuid() != 0)
+		fail_msg("needs root (chown, security.capability)");
+	orig = slurp(VECTORS "/unsigned-32msb.elf", &len);
+	unlink(f);
+	spill(f, orig, len);
+	free(orig);
+	assert_int_equal(chown(f, 1234, 5678), 0);
+	assert_int_equal(chmod(f, 06751), 0);
+	assert_int_equal(setxattr(f, "user.origin", "build-42", 8, 0), 0);
+	assert_int_equal(setxattr(f, "security.capability", cap, sizeof(cap), 0), 0);
+	assert_int_equal(setxattr(f, "security.ima", "\x03\x02", 2, 0), 0);
+	sh("setfacl -m u:4321:r-x %s", f);
+	assert_int_equal(utimensat(AT_FDCWD, f, ts, 0), 0);
+
+	assert_int_equal(cm_note_sign_path(rsa, CM_HASH_SHA256, f, err,
+					   sizeof(err)), 0);
+	assert_int_equal(stat(f, &st), 0);
+	assert_int_equal(st.st_uid, 1234);
+	assert_int_equal(st.st_gid, 5678);
+	assert_int_equal(st.st_mode & 07777, 06751);
+	assert_int_equal(st.st_mtim.tv_sec, 1234567890);
+	assert_int_equal(st.st_mtim.tv_nsec, 123456789);
+	assert_int_equal(getxattr(f, "user.origin", buf, sizeof(buf)), 8);
+	assert_memory_equal(buf, "build-42", 8);
+	assert_int_equal(getxattr(f, "security.capability", buf, sizeof(buf)),
+			 sizeof(cap));
+	assert_memory_equal(buf, cap, sizeof(cap));
+	/* The stale security.ima signed the old bytes: dropped. */
+	assert_int_equal(getxattr(f, "security.ima", buf, sizeof(buf)), -1);
+	assert_int_equal(errno, ENODATA);
+	sh("getfacl -c %s 2>/dev/null | grep -q '^user:4321:r-x'", f);
+	assert_int_equal(locate(f, &(uint64_t){ 0 }, NULL), 0);
+}
+
+/*
+ * Writes an ELF64 with @n sections (null, n-2 empty PROGBITS, .shstrtab)
+ * and no program headers.
+ */
+static void write_many_sections(const char *path, size_t n)
+{
+	static const char names[] = "\0.s\0.shstrtab";
+	size_t shoff = 128, len = shoff + n * sizeof(Elf64_Shdr);
+	uint8_t *b = calloc(1, len);
+	Elf64_Ehdr *e = (Elf64_Ehdr *)b;
+	Elf64_Shdr *s = (Elf64_Shdr *)(b + shoff);
+
+	assert_non_null(b);
+	memcpy(e->e_ident, ELFMAG, SELFMAG);
+	e->e_ident[EI_CLASS] = ELFCLASS64;
+	e->e_ident[EI_DATA] = ELFDATA2LSB;
+	e->e_ident[EI_VERSION] = EV_CURRENT;
+	e->e_type = ET_REL;
+	e->e_machine = EM_X86_64;
+	e->e_version = EV_CURRENT;
+	e->e_ehsize = sizeof(*e);
+	e->e_shentsize = sizeof(*s);
+	e->e_shoff = shoff;
+	e->e_shnum = n < SHN_LORESERVE ? n : 0;
+	e->e_shstrndx = n - 1 < SHN_LORESERVE ? n - 1 : SHN_XINDEX;
+	if (n >= SHN_LORESERVE)
+		s[0].sh_size = n;
+	if (n - 1 >= SHN_LORESERVE)
+		s[0].sh_link = n - 1;
+	memcpy(b + 64, names, sizeof(names));
+	for (size_t i = 1; i < n - 1; i++) {
+		s[i].sh_name = 1;
+		s[i].sh_type = SHT_PROGBITS;
+		s[i].sh_offset = 64;
+	}
+	s[n - 1].sh_name = 4;
+	s[n - 1].sh_type = SHT_STRTAB;
+	s[n - 1].sh_offset = 64;
+	s[n - 1].sh_size = sizeof(names);
+	spill(path, b, len);
+	free(b);
+}
+
+static void test_extended_numbering(void **state)
+{
+	/* 0xfeff sections + the note = 0xff00: e_shnum must go to sh[0]. */
+	const char *f = p("many.o");
+	struct cm_verify_result res;
+	uint64_t off;
+	size_t shnum;
+	char err[512];
+	Elf *e;
+	int fd;
+
+	write_many_sections(f, SHN_LORESERVE - 1);
+	assert_int_equal(cm_note_sign_path(rsa, CM_HASH_SHA256, f, err,
+					   sizeof(err)), 0);
+	assert_int_equal(verify(trust_rsa, f, &res), 0);
+	assert_int_equal(locate(f, &off, NULL), 0);
+	libelf_agrees(f, off);
+	fd = open(f, O_RDONLY);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	assert_int_equal(elf_getshdrnum(e, &shnum), 0);
+	assert_int_equal(shnum, SHN_LORESERVE);
+	elf_end(e);
+	close(fd);
+	/* Re-signing a file that already uses extended numbering. */
+	assert_int_equal(cm_note_sign_path(p256, CM_HASH_SHA256, f, err,
+					   sizeof(err)), 0);
+	assert_int_equal(verify(trust_p256, f, &res), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_sign_vectors),
+		cmocka_unit_test(test_every_byte),
+		cmocka_unit_test(test_resign_other_key),
+		cmocka_unit_test(test_not_elf_and_links),
+		cmocka_unit_test(test_metadata),
+		cmocka_unit_test(test_extended_numbering),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
