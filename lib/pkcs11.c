@@ -25,6 +25,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/engine.h>
@@ -222,6 +223,13 @@ int cm_pkcs11_load_key(const char *uri, EVP_PKEY **out, char *err,
 		cm_seterr(err, errlen,
 			  "pkcs11: URI: no PKCS#11 module: add module-path=/path/to/module.so to the URI or set PKCS11_MODULE_PATH");
 		ret = -EINVAL;
+		goto out_free_uri;
+	}
+	/* libp11 loads the module lazily and then blames the key: say it here. */
+	if (access(module, R_OK)) {
+		ret = -errno;
+		cm_seterr(err, errlen, "PKCS#11 module %s: %s", module,
+			  strerror(errno));
 		goto out_free_uri;
 	}
 	e = get_engine(module, err, errlen);
