@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * cryptomark: what the LSM's files share.  The on-disk formats are not
+ * here: they come from the repository's single definition,
+ * <cryptomark/format.h>, installed into the tree by kernel/build-kernel.sh.
+ */
+#ifndef _SECURITY_CRYPTOMARK_H
+#define _SECURITY_CRYPTOMARK_H
+
+#include <linux/atomic.h>
+#include <linux/fs.h>
+#include <linux/key.h>
+#include <linux/lsm_hooks.h>
+#include <linux/mutex.h>
+#include <linux/time64.h>
+#include <linux/types.h>
+
+#include <cryptomark/format.h>
+
+enum cm_mode {
+	CM_MODE_OFF,
+	CM_MODE_AUDIT,
+	CM_MODE_ENFORCE,
+	__CM_MODE_MAX
+};
+
+enum cm_op {
+	CM_OP_EXEC,
+	CM_OP_MMAP,
+	CM_OP_MPROTECT,
+	__CM_OP_MAX
+};
+
+/* Why a file was refused; each has a stats counter and an audit name. */
+enum cm_reason {
+	CM_REASON_UNSIGNED,
+	CM_REASON_MALFORMED,
+	CM_REASON_UNSUPPORTED,
+	CM_REASON_UNKNOWN_KEY,
+	CM_REASON_BAD_SIGNATURE,
+	CM_REASON_WRITTEN_MAPPING,
+	CM_REASON_IO,
+	__CM_REASON_MAX
+};
+
+enum cm_stat {
+	CM_STAT_CHECKS,
+	CM_STAT_CACHE_HITS,
+	CM_STAT_HASHED,
+	CM_STAT_VERIFIED,
+	CM_STAT_DENIED,
+	CM_STAT_ENFORCED,
+	__CM_STAT_MAX
+};
+
+/* What the cached verdict was computed against (cache.c). */
+struct cm_stamp {
+	u64 iversion;
+	struct timespec64 ctime;
+	struct timespec64 mtime;
+	loff_t size;
+};
+
+/*
+ * The inode LSM blob.  @lock serialises verification of one inode, so
+ * concurrent first execs hash it once.  @gen is bumped, without the lock,
+ * by every event that may change what the file holds; a verdict is valid
+ * only while @gen still equals @verdict_gen.
+ */
+struct cm_inode {
+	struct mutex lock;
+	atomic64_t gen;
+	u64 verdict_gen;
+	struct cm_stamp stamp;
+	bool valid;
+	int verdict;
+};
+
+extern struct lsm_blob_sizes cm_blob_sizes;
+
+static inline struct cm_inode *cm_inode(const struct inode *inode)
+{
+	return inode->i_security + cm_blob_sizes.lbs_inode;
+}
+
+/* lsm.c */
+enum cm_mode cm_mode_get(void);
+int cm_mode_raise(enum cm_mode mode);
+const char *cm_mode_name(enum cm_mode mode);
+int cm_mode_parse(const char *s, enum cm_mode *mode);
+
+/* eval.c */
+int cm_evaluate(struct file *file, enum cm_op op);
+int cm_evaluate_written_mapping(struct file *file, enum cm_op op);
+void cm_stat_inc(enum cm_stat stat);
+u64 cm_stat_get(enum cm_stat stat);
+u64 cm_stat_denied(enum cm_reason reason);
+const char *cm_reason_name(enum cm_reason reason);
+const char *cm_op_name(enum cm_op op);
+
+/* verify.c */
+int cm_verify_file(struct file *file);
+int cm_sig_parse(const u8 *buf, size_t len, const struct cm_sig_hdr **hdr);
+int cm_digest_file(struct file *file, u8 hash_algo, loff_t hole_off,
+		   size_t hole_len, u8 *digest);
+
+/* elfnote.c */
+int cm_note_verify(struct file *file);
+
+/* cache.c */
+void cm_cache_init(struct inode *inode);
+int cm_cache_verdict(struct file *file);
+void cm_cache_invalidate(struct inode *inode);
+
+/* keyring.c */
+int cm_keyring_init(void);
+int cm_keyring_verify(u32 keyid, u8 hash_algo, const u8 *sig, u32 sig_len,
+		      const u8 *digest, u32 digest_len);
+int cm_keyring_lock(void);
+bool cm_keyring_locked(void);
+key_serial_t cm_keyring_serial(void);
+int cm_keyring_permission(struct key *key, enum key_need_perm need_perm);
+
+/* audit.c */
+void cm_audit_denial(struct file *file, enum cm_op op, enum cm_reason reason,
+		     enum cm_mode mode);
+
+#endif /* _SECURITY_CRYPTOMARK_H */

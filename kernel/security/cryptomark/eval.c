@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cryptomark: the decision for one (file, operation).  The mode says
+ * whether to look at all and whether a negative verdict is enforced; the
+ * verdict itself comes from the cache (cache.c), which verifies on a miss
+ * (verify.c).  This file also owns the statistics.
+ */
+#include <linux/atomic.h>
+#include <linux/errno.h>
+#include <linux/fs.h>
+
+#include "cryptomark.h"
+
+static atomic64_t cm_stats[__CM_STAT_MAX];
+static atomic64_t cm_denied[__CM_REASON_MAX];
+
+static const char *const cm_reason_names[__CM_REASON_MAX] = {
+	[CM_REASON_UNSIGNED] = "unsigned",
+	[CM_REASON_MALFORMED] = "malformed",
+	[CM_REASON_UNSUPPORTED] = "unsupported",
+	[CM_REASON_UNKNOWN_KEY] = "unknown_key",
+	[CM_REASON_BAD_SIGNATURE] = "bad_signature",
+	[CM_REASON_WRITTEN_MAPPING] = "written_mapping",
+	[CM_REASON_IO] = "io",
+};
+
+static const char *const cm_op_names[__CM_OP_MAX] = {
+	[CM_OP_EXEC] = "exec",
+	[CM_OP_MMAP] = "mmap",
+	[CM_OP_MPROTECT] = "mprotect",
+};
+
+void cm_stat_inc(enum cm_stat stat)
+{
+	atomic64_inc(&cm_stats[stat]);
+}
+
+u64 cm_stat_get(enum cm_stat stat)
+{
+	return atomic64_read(&cm_stats[stat]);
+}
+
+u64 cm_stat_denied(enum cm_reason reason)
+{
+	return atomic64_read(&cm_denied[reason]);
+}
+
+const char *cm_reason_name(enum cm_reason reason)
+{
+	return reason < __CM_REASON_MAX ? cm_reason_names[reason] : "?";
+}
+
+const char *cm_op_name(enum cm_op op)
+{
+	return op < __CM_OP_MAX ? cm_op_names[op] : "?";
+}
+
+/* The internal error of a verification, as the reason users see. */
+static enum cm_reason cm_reason_of(int err)
+{
+	switch (err) {
+	case -ENODATA:
+	case -EPROTO:		/* security.ima holds no signature */
+		return CM_REASON_UNSIGNED;
+	case -ENOPKG:
+		return CM_REASON_UNSUPPORTED;
+	case -ENOKEY:
+		return CM_REASON_UNKNOWN_KEY;
+	case -EKEYREJECTED:
+		return CM_REASON_BAD_SIGNATURE;
+	case -EBADMSG:
+	case -EMSGSIZE:
+	case -E2BIG:
+	case -EPROTONOSUPPORT:
+	case -ERANGE:
+	case -EOVERFLOW:
+		return CM_REASON_MALFORMED;
+	default:
+		return CM_REASON_IO;
+	}
+}
+
+/* Counts, logs, and in enforce mode refuses. */
+static int cm_deny(struct file *file, enum cm_op op, enum cm_reason reason,
+		   enum cm_mode mode)
+{
+	cm_stat_inc(CM_STAT_DENIED);
+	atomic64_inc(&cm_denied[reason]);
+	cm_audit_denial(file, op, reason, mode);
+	if (mode != CM_MODE_ENFORCE)
+		return 0;
+	cm_stat_inc(CM_STAT_ENFORCED);
+	return -EACCES;
+}
+
+/**
+ * cm_evaluate - may code from @file run?
+ * @file: the file about to be executed or mapped executable
+ * @op: the operation, for the audit line
+ *
+ * Return: 0 to allow; -EACCES when enforce mode refuses.
+ */
+int cm_evaluate(struct file *file, enum cm_op op)
+{
+	enum cm_mode mode = cm_mode_get();
+	int ret;
+
+	if (mode == CM_MODE_OFF)
+		return 0;
+	cm_stat_inc(CM_STAT_CHECKS);
+	ret = cm_cache_verdict(file);
+	if (!ret)
+		return 0;
+	return cm_deny(file, op, cm_reason_of(ret), mode);
+}
+
+/**
+ * cm_evaluate_written_mapping - a written private mapping wants PROT_EXEC
+ * @file: the mapped file
+ * @op: the operation, for the audit line
+ *
+ * Whatever the file's signature, its copy-on-write pages are not what was
+ * signed, so this is always a negative verdict.
+ *
+ * Return: 0 unless enforce mode refuses (-EACCES).
+ */
+int cm_evaluate_written_mapping(struct file *file, enum cm_op op)
+{
+	enum cm_mode mode = cm_mode_get();
+
+	if (mode == CM_MODE_OFF)
+		return 0;
+	cm_stat_inc(CM_STAT_CHECKS);
+	return cm_deny(file, op, CM_REASON_WRITTEN_MAPPING, mode);
+}

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cryptomark: securityfs, /sys/kernel/security/cryptomark/
+ *   mode     read the mode; write a higher (or the same) mode
+ *   lock     read 0/1; write 1 to lock the .cryptomark keyring until reboot
+ *   keyring  the serial of .cryptomark, for add_key(2)
+ *   stats    counters, "name value" per line
+ * The contract (errors, formats) is in kernel/README.md.
+ */
+#define pr_fmt(fmt) "cryptomark: " fmt
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/init.h>
+#include <linux/security.h>
+#include <linux/uaccess.h>
+
+#include "cryptomark.h"
+
+/* Short writes only: a mode name or a digit, and a newline. */
+#define CM_WRITE_MAX	16
+
+static int cm_read_user_string(const char __user *ubuf, size_t count,
+			       char *buf)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (count == 0 || count >= CM_WRITE_MAX)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	return 0;
+}
+
+static ssize_t cm_mode_read(struct file *file, char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	char buf[CM_WRITE_MAX];
+	int len;
+
+	len = scnprintf(buf, sizeof(buf), "%s\n", cm_mode_name(cm_mode_get()));
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static ssize_t cm_mode_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	char buf[CM_WRITE_MAX];
+	enum cm_mode mode;
+	int ret;
+
+	ret = cm_read_user_string(ubuf, count, buf);
+	if (!ret)
+		ret = cm_mode_parse(buf, &mode);
+	if (!ret)
+		ret = cm_mode_raise(mode);
+	return ret ? ret : count;
+}
+
+static ssize_t cm_lock_read(struct file *file, char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	const char *s = cm_keyring_locked() ? "1\n" : "0\n";
+
+	return simple_read_from_buffer(ubuf, count, ppos, s, 2);
+}
+
+static ssize_t cm_lock_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	char buf[CM_WRITE_MAX];
+	int ret;
+
+	ret = cm_read_user_string(ubuf, count, buf);
+	if (ret)
+		return ret;
+	if (sysfs_streq(buf, "1"))
+		ret = cm_keyring_lock();
+	else if (sysfs_streq(buf, "0"))
+		ret = cm_keyring_locked() ? -EPERM : 0;
+	else
+		ret = -EINVAL;
+	return ret ? ret : count;
+}
+
+static ssize_t cm_keyring_read(struct file *file, char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	char buf[16];
+	int len;
+
+	len = scnprintf(buf, sizeof(buf), "%d\n", cm_keyring_serial());
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static const char *const cm_stat_names[__CM_STAT_MAX] = {
+	[CM_STAT_CHECKS] = "checks",
+	[CM_STAT_CACHE_HITS] = "cache_hits",
+	[CM_STAT_HASHED] = "hashed",
+	[CM_STAT_VERIFIED] = "verified",
+	[CM_STAT_DENIED] = "denied",
+	[CM_STAT_ENFORCED] = "enforced",
+};
+
+static ssize_t cm_stats_read(struct file *file, char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	char buf[512];
+	int len = 0, i;
+
+	for (i = 0; i < __CM_STAT_MAX; i++)
+		len += scnprintf(buf + len, sizeof(buf) - len, "%s %llu\n",
+				 cm_stat_names[i], cm_stat_get(i));
+	for (i = 0; i < __CM_REASON_MAX; i++)
+		len += scnprintf(buf + len, sizeof(buf) - len,
+				 "denied_%s %llu\n", cm_reason_name(i),
+				 cm_stat_denied(i));
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static const struct file_operations cm_mode_fops = {
+	.read = cm_mode_read,
+	.write = cm_mode_write,
+	.llseek = generic_file_llseek,
+};
+
+static const struct file_operations cm_lock_fops = {
+	.read = cm_lock_read,
+	.write = cm_lock_write,
+	.llseek = generic_file_llseek,
+};
+
+static const struct file_operations cm_keyring_fops = {
+	.read = cm_keyring_read,
+	.llseek = generic_file_llseek,
+};
+
+static const struct file_operations cm_stats_fops = {
+	.read = cm_stats_read,
+	.llseek = generic_file_llseek,
+};
+
+static const struct {
+	const char *name;
+	umode_t mode;
+	const struct file_operations *fops;
+} cm_files[] = {
+	{ "mode", 0644, &cm_mode_fops },
+	{ "lock", 0644, &cm_lock_fops },
+	{ "keyring", 0444, &cm_keyring_fops },
+	{ "stats", 0444, &cm_stats_fops },
+};
+
+static int __init cm_fs_init(void)
+{
+	struct dentry *dir, *d;
+	size_t i;
+
+	dir = securityfs_create_dir("cryptomark", NULL);
+	if (IS_ERR(dir))
+		return PTR_ERR(dir);
+	for (i = 0; i < ARRAY_SIZE(cm_files); i++) {
+		d = securityfs_create_file(cm_files[i].name, cm_files[i].mode,
+					   dir, NULL, cm_files[i].fops);
+		if (IS_ERR(d))
+			goto out_remove_dir;
+	}
+	return 0;
+
+out_remove_dir:
+	securityfs_remove(dir);	/* children go with it on failure paths */
+	pr_err("securityfs setup failed: %ld\n", PTR_ERR(d));
+	return PTR_ERR(d);
+}
+fs_initcall(cm_fs_init);

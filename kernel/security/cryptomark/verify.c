@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cryptomark: is this file signed by a trusted key?  The security.ima
+ * signature v2 first, then the ELF note (elfnote.c).  The signature header
+ * parser is as strict as libcryptomark's cm_sig_parse() and returns the
+ * same error for the same bytes (tests/vectors/sig/index.txt).
+ */
+#include <crypto/hash.h>
+#include <crypto/hash_info.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/xattr.h>
+
+#include "cryptomark.h"
+
+/* Large enough to keep the per-call overhead of kernel_read() small. */
+#define CM_READ_CHUNK	(128 * 1024)
+
+static int cm_hash_size(u8 hash_algo)
+{
+	switch (hash_algo) {
+	case CM_HASH_SHA256:
+	case CM_HASH_SHA384:
+	case CM_HASH_SHA512:
+	case CM_HASH_SHA224:
+		return hash_digest_size[hash_algo];
+	default:
+		return -ENOPKG;
+	}
+}
+
+/**
+ * cm_sig_parse - check a signature v2 value (header + signature)
+ * @buf: the bytes
+ * @len: their number
+ * @hdr: on success, points into @buf
+ *
+ * Return: 0; -ENODATA empty; -EPROTO not a signature (another IMA type);
+ * -EBADMSG truncated header or signature under CM_SIG_MIN_SIZE;
+ * -EPROTONOSUPPORT version not 2; -EMSGSIZE sig_size is not exactly the
+ * rest; -E2BIG signature over CM_SIG_MAX_SIZE; -ENOPKG hash not accepted.
+ */
+int cm_sig_parse(const u8 *buf, size_t len, const struct cm_sig_hdr **hdr)
+{
+	const struct cm_sig_hdr *h = (const struct cm_sig_hdr *)buf;
+	size_t sig_size;
+
+	if (len == 0)
+		return -ENODATA;
+	if (h->type != CM_IMA_XATTR_DIGSIG)
+		return -EPROTO;
+	if (len < CM_SIG_HDR_SIZE)
+		return -EBADMSG;
+	if (h->version != CM_SIG_VERSION)
+		return -EPROTONOSUPPORT;
+	sig_size = be16_to_cpu(h->sig_size);
+	if (sig_size != len - CM_SIG_HDR_SIZE)
+		return -EMSGSIZE;
+	if (sig_size < CM_SIG_MIN_SIZE)
+		return -EBADMSG;
+	if (sig_size > CM_SIG_MAX_SIZE)
+		return -E2BIG;
+	if (cm_hash_size(h->hash_algo) < 0)
+		return -ENOPKG;
+	*hdr = h;
+	return 0;
+}
+
+/**
+ * cm_digest_file - hash the whole file, reading it in chunks
+ * @file: the file, open for reading
+ * @hash_algo: enum cm_hash_algo, already checked by cm_sig_parse()
+ * @hole_off: start of a range hashed as zeros (the ELF note descriptor)
+ * @hole_len: its length, 0 for none
+ * @digest: CM_MAX_DIGEST_SIZE bytes
+ *
+ * Return: the digest size, -EBADF file not readable, -EIO file shorter
+ * than its size, -EINTR fatal signal, -ENOMEM, or a crypto/read error.
+ */
+int cm_digest_file(struct file *file, u8 hash_algo, loff_t hole_off,
+		   size_t hole_len, u8 *digest)
+{
+	loff_t size = i_size_read(file_inode(file)), pos = 0;
+	struct crypto_shash *tfm;
+	struct shash_desc *desc;
+	u8 *buf;
+	int ret;
+
+	if (!(file->f_mode & FMODE_READ))
+		return -EBADF;
+	tfm = crypto_alloc_shash(hash_algo_name[hash_algo], 0, 0);
+	if (IS_ERR(tfm))
+		return PTR_ERR(tfm) == -ENOENT ? -ENOPKG : PTR_ERR(tfm);
+	desc = kzalloc(sizeof(*desc) + crypto_shash_descsize(tfm), GFP_KERNEL);
+	if (!desc) {
+		ret = -ENOMEM;
+		goto out_free_tfm;
+	}
+	desc->tfm = tfm;
+	buf = kvmalloc(CM_READ_CHUNK, GFP_KERNEL);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_free_desc;
+	}
+	ret = crypto_shash_init(desc);
+	while (!ret && pos < size) {
+		loff_t start = pos;
+		size_t want = min_t(loff_t, CM_READ_CHUNK, size - pos);
+		ssize_t n;
+
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		n = kernel_read(file, buf, want, &pos);
+		if (n <= 0) {
+			ret = n < 0 ? n : -EIO;
+			break;
+		}
+		/* Zero the part of [hole_off, hole_off + hole_len) read now. */
+		if (hole_len && hole_off < start + n &&
+		    start < hole_off + (loff_t)hole_len) {
+			loff_t a = max(hole_off, start);
+			loff_t b = min(hole_off + (loff_t)hole_len, start + n);
+
+			memset(buf + (a - start), 0, b - a);
+		}
+		ret = crypto_shash_update(desc, buf, n);
+		cond_resched();
+	}
+	if (!ret)
+		ret = crypto_shash_final(desc, digest);
+	if (!ret)
+		ret = crypto_shash_digestsize(tfm);
+	kvfree(buf);
+out_free_desc:
+	kfree_sensitive(desc);
+out_free_tfm:
+	crypto_free_shash(tfm);
+	return ret;
+}
+
+/* Carrier 1: security.ima.  -ENODATA/-EPROTO mean "no signature here". */
+static int cm_verify_xattr(struct file *file)
+{
+	const struct cm_sig_hdr *hdr;
+	u8 digest[CM_MAX_DIGEST_SIZE];
+	ssize_t len;
+	u8 *buf;
+	int ret;
+
+	buf = kmalloc(CM_XATTR_MAX_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	len = __vfs_getxattr(file_dentry(file), file_inode(file),
+			     CM_XATTR_IMA, buf, CM_XATTR_MAX_SIZE);
+	if (len == -ERANGE) {
+		ret = -E2BIG;		/* longer than any valid value */
+		goto out_free_buf;
+	}
+	if (len == -ENODATA || len == -EOPNOTSUPP) {
+		ret = -ENODATA;
+		goto out_free_buf;
+	}
+	if (len < 0) {
+		ret = len;
+		goto out_free_buf;
+	}
+	ret = cm_sig_parse(buf, len, &hdr);
+	if (ret)
+		goto out_free_buf;
+	ret = cm_digest_file(file, hdr->hash_algo, 0, 0, digest);
+	if (ret < 0)
+		goto out_free_buf;
+	ret = cm_keyring_verify(be32_to_cpu(hdr->keyid), hdr->hash_algo,
+				hdr->sig, be16_to_cpu(hdr->sig_size), digest,
+				ret);
+out_free_buf:
+	kfree(buf);
+	return ret;
+}
+
+/**
+ * cm_verify_file - does @file carry a valid signature by a trusted key?
+ * @file: the file, open for reading
+ *
+ * security.ima is tried first; if it holds no signature or one that does
+ * not verify, the ELF note is tried.  A file without a note keeps the
+ * security.ima result.
+ *
+ * Return: 0 signed by a key in .cryptomark; -ENODATA unsigned; -ENOKEY
+ * unknown key; -EKEYREJECTED signature does not match; -ENOPKG algorithm
+ * not accepted; -EBADMSG (and the other cm_sig_parse() / note errors)
+ * malformed; -EIO, -ENOMEM, -EINTR, -EBADF could not check.
+ */
+int cm_verify_file(struct file *file)
+{
+	int ret, note;
+
+	ret = cm_verify_xattr(file);
+	if (!ret || ret == -ENOMEM || ret == -EINTR)
+		return ret;
+	note = cm_note_verify(file);
+	if (note != -ENODATA)
+		return note;
+	return ret == -EPROTO ? -ENODATA : ret;
+}
