@@ -27,6 +27,23 @@ g_expect() {
 	fi
 }
 
+# g_expect_grep DESC WANT PATTERN CMD...: g_expect, and CMD's output must
+# also match PATTERN (grep -E) and not match the optional $G_NOT pattern.
+g_expect_grep() {
+	_d=$1 _want=$2 _pat=$3; shift 3
+	_out=$("$@" 2>&1)
+	_got=$(echo "$_out" | sed -n 's/^result=//p' | tail -n1)
+	if [ "$_got" != "$_want" ]; then
+		g_fail "$_d: want $_want, got ${_got:-nothing}: $(echo "$_out" | tail -n3 | tr '\n' ' ')"
+	elif ! echo "$_out" | grep -qE -- "$_pat"; then
+		g_fail "$_d: /$_pat/ not in: $(echo "$_out" | tail -n3 | tr '\n' ' ')"
+	elif [ -n "${G_NOT:-}" ] && echo "$_out" | grep -qE -- "$G_NOT"; then
+		g_fail "$_d: /$G_NOT/ in: $(echo "$_out" | tail -n3 | tr '\n' ' ')"
+	else
+		g_ok "$_d"
+	fi
+}
+
 # g_grep DESC PATTERN CMD...: passes if CMD's output matches (grep -E).
 g_grep() {
 	_d=$1 _pat=$2; shift 2

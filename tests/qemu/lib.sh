@@ -169,7 +169,7 @@ cmq_rootfs_save_sigs() {
 	mkdir -p "$d/cmq/sigs" || return 1
 	: >"$d/cmq/sigs.list"
 	while IFS= read -r -d '' f; do
-		getfattr --only-values -n security.ima "$f" >"$d/cmq/sigs/$n.sig" 2>/dev/null ||
+		getfattr --absolute-names --only-values -n security.ima "$f" >"$d/cmq/sigs/$n.sig" 2>/dev/null ||
 			{ rm -f "$d/cmq/sigs/$n.sig"; continue; }
 		rel=${f#"$d"}
 		echo "$rel /cmq/sigs/$n.sig" >>"$d/cmq/sigs.list"

@@ -47,5 +47,5 @@ st_base() {
 }
 
 st_sigblob() {
-	getfattr --only-values -n security.ima "$1" >"$2"
+	getfattr --absolute-names --only-values -n security.ima "$1" >"$2"
 }

@@ -13,6 +13,12 @@
  * Setup subcommands (xattrs, keys) print the same line.
  *
  *   cmt exec [-e VAR=VAL]... PATH [ARG...]   fork + execve, report errno
+ *   cmt tracex [-e VAR=VAL]... PATH [ARG...] run PATH under ptrace: result is
+ *                                            the errno of the first refused
+ *                                            mmap/mprotect with PROT_EXEC
+ *                                            (glibc's loader hides it from
+ *                                            dlopen, LD_PRELOAD, ld.so), else
+ *                                            the exit status
  *   cmt fexec-memfd SRC                      copy SRC into a memfd, fexecve
  *   cmt mmapx FILE                           mmap(PROT_READ|PROT_EXEC)
  *   cmt mprotect FILE clean|written          map privately (written: dirty
@@ -26,7 +32,7 @@
  *                                            keyring name or serial)
  *   cmt addkey-user RING FILE                add_key "user" (not asymmetric)
  *   cmt newkeyring NAME                      create keyring NAME in @u
- *   cmt write FILE STRING                    one write(2)
+ *   cmt write FILE STRING                    write(2) until all is written
  *   cmt parexec N ITER PATH                  N processes exec PATH ITER
  *                                            times each; ok if all exit 0
  *   cmt bench ITER PATH                      ns per fork+exec+wait of PATH
@@ -34,11 +40,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -158,19 +166,110 @@ static int spawn(char *const argv[], char *const envp[], int quiet)
 
 extern char **environ;
 
+/* environ plus the leading "-e VAR=VAL" pairs; returns how many argv
+ * entries were consumed. */
+static int build_env(int argc, char **argv, char **env, int max)
+{
+	int n = 0, i, used = 0;
+
+	for (i = 0; environ[i] && n < max - 16; i++)
+		env[n++] = environ[i];
+	while (argc - used > 1 && !strcmp(argv[used], "-e") && n < max - 1) {
+		env[n++] = argv[used + 1];
+		used += 2;
+	}
+	env[n] = NULL;
+	return used;
+}
+
+/*
+ * The loader turns a refused mmap into "failed to map segment from shared
+ * object" and resets errno, so the errno is read where it happens: at the
+ * syscall's exit, through PTRACE_GET_SYSCALL_INFO.
+ */
+static int cmd_tracex(int argc, char **argv)
+{
+	struct __ptrace_syscall_info si;
+	char *env[64], link[64], path[512] = "";
+	long nr = -1, prot = 0;
+	int used = build_env(argc, argv, env, 64), st, refused = 0;
+	pid_t pid;
+
+	argv += used;
+	if (argc - used < 1)
+		return result_errno(EINVAL);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return result_errno(errno);
+	if (pid == 0) {
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		raise(SIGSTOP);
+		execve(argv[0], argv, env);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0 || !WIFSTOPPED(st))
+		return result_errno(ECHILD);
+	ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)(long)(PTRACE_O_TRACESYSGOOD |
+	       PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL));
+	int sig = 0;
+
+	for (;;) {
+		if (ptrace(PTRACE_SYSCALL, pid, NULL, (void *)(long)sig) < 0)
+			return result_errno(errno);
+		sig = 0;
+		if (waitpid(pid, &st, 0) < 0)
+			return result_errno(errno);
+		if (WIFEXITED(st) || WIFSIGNALED(st))
+			break;
+		if (!WIFSTOPPED(st))
+			continue;
+		if (WSTOPSIG(st) != (SIGTRAP | 0x80)) {
+			/* exec event or a real signal: pass signals on. */
+			if (WSTOPSIG(st) != SIGTRAP)
+				sig = WSTOPSIG(st);
+			continue;
+		}
+		if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, (void *)sizeof(si), &si) <= 0)
+			continue;
+		if (si.op == PTRACE_SYSCALL_INFO_ENTRY) {
+			nr = (long)si.entry.nr;
+			prot = (long)si.entry.args[2];
+			path[0] = 0;
+			if (nr == SYS_mmap && (int)si.entry.args[4] >= 0) {
+				ssize_t l;
+
+				snprintf(link, sizeof(link), "/proc/%d/fd/%d", pid,
+					 (int)si.entry.args[4]);
+				l = readlink(link, path, sizeof(path) - 1);
+				path[l > 0 ? l : 0] = 0;
+			}
+		} else if (si.op == PTRACE_SYSCALL_INFO_EXIT) {
+			if ((nr == SYS_mmap || nr == SYS_mprotect) &&
+			    (prot & PROT_EXEC) && si.exit.is_error) {
+				printf("refused: %s(PROT_EXEC) %s: %s\n",
+				       nr == SYS_mmap ? "mmap" : "mprotect",
+				       path[0] ? path : "-",
+				       strerrorname_np((int)-si.exit.rval));
+				if (!refused)
+					refused = (int)-si.exit.rval;
+			}
+			nr = -1;
+		}
+	}
+	if (refused)
+		return result_errno(refused);
+	return result_status(st);
+}
+
 static int cmd_exec(int argc, char **argv)
 {
 	char *env[64];
-	int n = 0, i, r;
+	int used, r;
 
-	for (i = 0; environ[i] && n < 48; i++)
-		env[n++] = environ[i];
-	while (argc > 1 && !strcmp(argv[0], "-e") && n < 63) {
-		env[n++] = argv[1];
-		argv += 2;
-		argc -= 2;
-	}
-	env[n] = NULL;
+	used = build_env(argc, argv, env, 64);
+	argv += used;
+	argc -= used;
 	if (argc < 1)
 		return result_errno(EINVAL);
 	fflush(stdout);
@@ -381,23 +480,29 @@ static int cmd_newkeyring(const char *name)
 	return result_ok();
 }
 
+/* One open, as many writes as the file takes (IMA's policy file consumes
+ * one rule per write and disappears on close). */
 static int cmd_write(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(s), done = 0;
 	ssize_t n;
 
 	if (fd < 0)
 		return result_errno(errno);
-	n = write(fd, s, strlen(s));
-	if (n < 0) {
-		int e = errno;
+	while (done < len) {
+		n = write(fd, s + done, len - done);
+		if (n <= 0) {
+			int e = n < 0 ? errno : EIO;
 
-		close(fd);
-		return result_errno(e);
+			close(fd);
+			return result_errno(e);
+		}
+		done += n;
 	}
 	if (close(fd) < 0)
 		return result_errno(errno);
-	return (size_t)n == strlen(s) ? result_ok() : result_errno(EIO);
+	return result_ok();
 }
 
 static int cmd_parexec(int nproc, int iter, char *path)
@@ -478,6 +583,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(c, "exec") && argc >= 3)
 		return cmd_exec(argc - 2, argv + 2);
+	if (!strcmp(c, "tracex") && argc >= 3)
+		return cmd_tracex(argc - 2, argv + 2);
 	if (!strcmp(c, "fexec-memfd") && argc == 3)
 		return cmd_fexec_memfd(argv[2]);
 	if (!strcmp(c, "mmapx") && argc == 3)
@@ -509,7 +616,7 @@ int main(int argc, char **argv)
 		return cmd_bench(atoi(argv[2]), argv[3]);
 	if (!strcmp(c, "timeexec") && argc >= 3)
 		return cmd_timeexec(argv + 2);
-	fprintf(stderr, "usage: cmt exec|fexec-memfd|mmapx|mprotect|setsig|"
+	fprintf(stderr, "usage: cmt exec|tracex|fexec-memfd|mmapx|mprotect|setsig|"
 		"applysigs|rmsig|copysig|keyring|addkey|addkey-user|newkeyring|"
 		"write|"
 		"parexec|bench|timeexec ... (see cmt.c)\n");
