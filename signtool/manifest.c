@@ -44,6 +44,8 @@ static const char usage_text[] =
 "                     xattr: leave the files' bytes untouched\n"
 "  -j, --jobs N       worker threads (default: online CPUs)\n"
 "  -q, --quiet        no progress bar, no summary\n"
+"  --exclude PATH     leave PATH (relative to DIR, a file or a directory)\n"
+"                     out, e.g. DEBIAN; repeatable\n"
 "  -v, --verbose      also name skipped entries (symlinks, devices)\n"
 "\n"
 "Exit status: 0 on success; 1 if a file could not be signed (nothing is\n"
@@ -201,6 +203,27 @@ static const char *relative(const char *path, size_t root_len)
 	return path;
 }
 
+/* Is relative path @rel @ex itself or below it? */
+static int excluded(const char *rel, char **ex, int n_ex)
+{
+	for (int i = 0; i < n_ex; i++) {
+		size_t l = strlen(ex[i]);
+
+		if (!strncmp(rel, ex[i], l) && (rel[l] == '\0' || rel[l] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
+/* Drops entry @i of @l (order kept: the walk's order is deterministic). */
+static void drop_file(struct cm_filelist *l, size_t i)
+{
+	free(l->v[i].path);
+	l->bytes -= l->v[i].size;
+	memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(l->v[0]));
+	l->n--;
+}
+
 int cmd_manifest(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -215,10 +238,13 @@ int cmd_manifest(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "exclude", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cm_signer_opts key = { 0 };
+	char **ex = NULL;
+	int n_ex = 0;
 	struct mf_run r = { .algo = CM_HASH_SHA256, .carrier = CM_CARRIER_BOTH };
 	struct cm_manifest_item *items = NULL;
 	struct stat out_st;
@@ -284,16 +310,39 @@ int cmd_manifest(int argc, char **argv)
 		case 'v':
 			r.verbose = 1;
 			break;
+		case 'X': {
+			char **nex;
+			size_t l = strlen(optarg);
+
+			while (l > 1 && optarg[l - 1] == '/')
+				optarg[--l] = '\0';
+			if (!l || optarg[0] == '/') {
+				fprintf(stderr, PROG ": --exclude %s: give a path relative to the root\n", optarg);
+				free(ex);
+				return 2;
+			}
+			nex = realloc(ex, (size_t)(n_ex + 1) * sizeof(*ex));
+			if (!nex) {
+				free(ex);
+				return 2;
+			}
+			ex = nex;
+			ex[n_ex++] = optarg;
+			break;
+		}
 		case 'h':
 			fputs(usage_text, stdout);
+			free(ex);
 			return 0;
 		default:
 			fprintf(stderr, "Try 'cmsign manifest --help'.\n");
+			free(ex);
 			return 2;
 		}
 	}
 	if (!key.key || !key.cert || !root || !output || optind != argc) {
 		fprintf(stderr, PROG ": --key, --cert, --root and -o are required, and nothing else\nTry 'cmsign manifest --help'.\n");
+		free(ex);
 		return 2;
 	}
 	root_len = strlen(root);
@@ -305,6 +354,7 @@ int cmd_manifest(int argc, char **argv)
 	ret = cm_signer_load(&key, &r.signer, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, PROG ": %s\n", err);
+		free(ex);
 		return 2;
 	}
 	walk_argv[0] = root;
@@ -323,21 +373,15 @@ int cmd_manifest(int argc, char **argv)
 		ret = 2;
 		goto out_free;
 	}
-	if (have_out_st) {
-		for (size_t i = 0; i < r.files.n; i++) {
-			struct stat st;
+	for (size_t i = 0; i < r.files.n; ) {
+		struct stat st;
 
-			if (!lstat(r.files.v[i].path, &st) &&
-			    st.st_dev == out_st.st_dev &&
-			    st.st_ino == out_st.st_ino) {
-				free(r.files.v[i].path);
-				r.files.bytes -= r.files.v[i].size;
-				memmove(&r.files.v[i], &r.files.v[i + 1],
-					(r.files.n - i - 1) * sizeof(r.files.v[0]));
-				r.files.n--;
-				break;
-			}
-		}
+		if (excluded(relative(r.files.v[i].path, root_len), ex, n_ex) ||
+		    (have_out_st && !lstat(r.files.v[i].path, &st) &&
+		     st.st_dev == out_st.st_dev && st.st_ino == out_st.st_ino))
+			drop_file(&r.files, i);
+		else
+			i++;
 	}
 	r.progress = cm_progress_new("signing", r.files.n, r.files.bytes,
 				     !quiet);
@@ -387,6 +431,7 @@ int cmd_manifest(int argc, char **argv)
 			output, n_items, (double)r.files.bytes / 1e6,
 			cm_signer_keyid(r.signer));
 out_free:
+	free(ex);
 	free(buf);
 	free(items);
 	free(r.slots);
