@@ -243,7 +243,7 @@ static int list_xattrs(int fd, char **names, ssize_t *len)
 
 static int has_name(const char *list, ssize_t len, const char *name)
 {
-	for (const char *p = list; p < list + len; p += strlen(p) + 1)
+	for (const char *p = list; len > 0 && p < list + len; p += strlen(p) + 1)
 		if (!strcmp(p, name))
 			return 1;
 	return 0;
@@ -261,7 +261,7 @@ static int copy_xattrs(struct cm_rewrite *rw, char *err, size_t errlen)
 		cm_seterr(err, errlen, "listxattr: %s", strerror(-ret));
 		return ret;
 	}
-	for (const char *p = src; p < src + slen; p += strlen(p) + 1) {
+	for (const char *p = src; slen > 0 && p < src + slen; p += strlen(p) + 1) {
 		ssize_t n;
 
 		if (!strcmp(p, CM_XATTR_IMA))
@@ -298,7 +298,7 @@ static int copy_xattrs(struct cm_rewrite *rw, char *err, size_t errlen)
 		cm_seterr(err, errlen, "listxattr: %s", strerror(-ret));
 		goto out_free;
 	}
-	for (const char *p = dst; p < dst + dlen; p += strlen(p) + 1) {
+	for (const char *p = dst; dlen > 0 && p < dst + dlen; p += strlen(p) + 1) {
 		if (has_name(src, slen, p) || !strcmp(p, "security.selinux"))
 			continue;
 		if (fremovexattr(rw->tmp_fd, p) && errno != ENODATA) {
