@@ -98,13 +98,18 @@ static void sign_one(void *ctx, size_t i)
 		ret = cm_note_sign_path(r->signer, r->algo, path, sl->msg,
 					sizeof(sl->msg));
 		/*
-		 * -ENOEXEC: not ELF.  -ENOSYS: a library built without the
-		 * note carrier; the manifest's xattr values still cover the
-		 * file, so that is not a failure.
+		 * -ENOEXEC: not ELF.  -EMLINK: hard-linked, and rewriting one
+		 * name would split the link the package ships.  -ENOSYS: a
+		 * library built without the note carrier.  In each case the
+		 * bytes stay as they are and the manifest's xattr value alone
+		 * covers the file, so none of them is a failure.
 		 */
 		if (ret == -ENOSYS)
 			__atomic_store_n(&r->note_missing, 1, __ATOMIC_RELAXED);
-		if (ret && ret != -ENOEXEC && ret != -ENOSYS) {
+		if (ret == -EMLINK && r->verbose)
+			fprintf(stderr, PROG ": %s: hard-linked: no ELF note, manifest signature only\n",
+				path);
+		if (ret && ret != -ENOEXEC && ret != -ENOSYS && ret != -EMLINK) {
 			sl->err = ret;
 			goto out_step;
 		}
