@@ -9,7 +9,9 @@
  * module-path= ("invalid id"), so that attribute is taken out here and
  * given to the engine's MODULE_PATH control instead (PKCS11_MODULE_PATH
  * when the URI has none).  pin-value= is taken out too and passed with the
- * PIN control, so the PIN never reaches the engine's URI parser or its
+ * PIN control (pin-source=, a file, is read here: libp11 0.4.12 would keep
+ * its trailing newline as part of the PIN), so the PIN never reaches the
+ * engine's URI parser or its
  * error messages; our copies are wiped after use.  The engine keeps its
  * own for re-login (keys with CKA_ALWAYS_AUTHENTICATE need it per
  * signature), so it is not cleared there.
@@ -79,6 +81,7 @@ struct p11_uri {
 	char *engine_uri;	/* the URI without module-path and pin-value */
 	char *module;		/* decoded module-path, or NULL */
 	char *pin;		/* decoded pin-value, or NULL */
+	char *pin_source;	/* decoded pin-source, or NULL */
 };
 
 static void p11_uri_free(struct p11_uri *u)
@@ -88,6 +91,7 @@ static void p11_uri_free(struct p11_uri *u)
 	if (u->engine_uri)
 		OPENSSL_clear_free(u->engine_uri, strlen(u->engine_uri));
 	free(u->module);
+	free(u->pin_source);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -125,6 +129,8 @@ static int p11_uri_split(const char *uri, struct p11_uri *u, const char **why)
 			dst = &u->module;
 		else if ((size_t)(eq - a) == 9 && !strncmp(a, "pin-value", 9))
 			dst = &u->pin;
+		else if ((size_t)(eq - a) == 10 && !strncmp(a, "pin-source", 10))
+			dst = &u->pin_source;
 		if (dst) {
 			if (*dst) {
 				*why = "module-path or pin-value given twice";
@@ -136,7 +142,7 @@ static int p11_uri_split(const char *uri, struct p11_uri *u, const char **why)
 				goto out_inval;
 			}
 		} else {
-			/* Other query attributes (pin-source, ...) stay. */
+			/* Other query attributes stay. */
 			char sep = o == u->engine_uri + keep ? '?' : '&';
 
 			*o++ = sep;
@@ -148,10 +154,49 @@ static int p11_uri_split(const char *uri, struct p11_uri *u, const char **why)
 		if (*a == '&')
 			a++;
 	}
+	if (u->pin && u->pin_source) {
+		*why = "both pin-value and pin-source";
+		goto out_inval;
+	}
 	return 0;
 out_inval:
 	p11_uri_free(u);
 	return -EINVAL;
+}
+
+/*
+ * pin-source=file:PATH or PATH: the first line of the file, without its
+ * line ending (libp11 would take the newline as part of the PIN).
+ */
+static int read_pin_source(struct p11_uri *u, char *err, size_t errlen)
+{
+	const char *path = u->pin_source;
+	char buf[256];
+	FILE *f;
+	int ret = 0;
+
+	if (!strncmp(path, "file:", 5))
+		path += 5;
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		cm_seterr(err, errlen, "pkcs11: pin-source %s: %s", path,
+			  strerror(errno));
+		return ret;
+	}
+	if (!fgets(buf, sizeof(buf), f)) {
+		cm_seterr(err, errlen, "pkcs11: pin-source %s: empty", path);
+		ret = -ENODATA;
+		goto out_close;
+	}
+	buf[strcspn(buf, "\r\n")] = '\0';
+	u->pin = strdup(buf);
+	if (!u->pin)
+		ret = -ENOMEM;
+out_close:
+	OPENSSL_cleanse(buf, sizeof(buf));
+	fclose(f);
+	return ret;
 }
 
 /*
@@ -217,6 +262,11 @@ int cm_pkcs11_load_key(const char *uri, EVP_PKEY **out, char *err,
 	if (ret) {
 		cm_seterr(err, errlen, "pkcs11: URI: %s", why ? why : strerror(-ret));
 		return ret;
+	}
+	if (u.pin_source) {
+		ret = read_pin_source(&u, err, errlen);
+		if (ret)
+			goto out_free_uri;
 	}
 	module = u.module ? u.module : getenv("PKCS11_MODULE_PATH");
 	if (!module || !*module) {

@@ -11,11 +11,26 @@ t_require_root
 
 MOD=/usr/lib/softhsm/libsofthsm2.so
 for tool in softhsm2-util pkcs11-tool evmctl; do
-	command -v $tool >/dev/null || { t_fail "$tool missing (make deps)"; t_done; exit 1; }
+	command -v $tool >/dev/null || { t_fail "$tool missing (make deps)"; refuse "both pin-value and pin-source refused" 2 'both pin-value and pin-source' \
+	"$CMSIGN" --key "$(uri rsa)&pin-source=$D/pin" --cert "$D/rsa.pem" "$D/t/bin/ls"
+refuse "unreadable pin-source refused" 2 'pin-source /nonexistent: No such file' \
+	"$CMSIGN" --key "pkcs11:token=cmtest;object=rsa;type=private?pin-source=/nonexistent&module-path=$MOD" \
+	--cert "$D/rsa.pem" "$D/t/bin/ls"
+t_done; exit 1; }
 done
-[ -f "$MOD" ] || { t_fail "$MOD missing (softhsm2)"; t_done; exit 1; }
+[ -f "$MOD" ] || { t_fail "$MOD missing (softhsm2)"; refuse "both pin-value and pin-source refused" 2 'both pin-value and pin-source' \
+	"$CMSIGN" --key "$(uri rsa)&pin-source=$D/pin" --cert "$D/rsa.pem" "$D/t/bin/ls"
+refuse "unreadable pin-source refused" 2 'pin-source /nonexistent: No such file' \
+	"$CMSIGN" --key "pkcs11:token=cmtest;object=rsa;type=private?pin-source=/nonexistent&module-path=$MOD" \
+	--cert "$D/rsa.pem" "$D/t/bin/ls"
+t_done; exit 1; }
 [ -f /usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so ] ||
-	{ t_fail "libp11 engine missing (libengine-pkcs11-openssl)"; t_done; exit 1; }
+	{ t_fail "libp11 engine missing (libengine-pkcs11-openssl)"; refuse "both pin-value and pin-source refused" 2 'both pin-value and pin-source' \
+	"$CMSIGN" --key "$(uri rsa)&pin-source=$D/pin" --cert "$D/rsa.pem" "$D/t/bin/ls"
+refuse "unreadable pin-source refused" 2 'pin-source /nonexistent: No such file' \
+	"$CMSIGN" --key "pkcs11:token=cmtest;object=rsa;type=private?pin-source=/nonexistent&module-path=$MOD" \
+	--cert "$D/rsa.pem" "$D/t/bin/ls"
+t_done; exit 1; }
 
 D=$(t_scratch)
 trap 'rm -rf "$D"' EXIT
@@ -25,7 +40,12 @@ export SOFTHSM2_CONF=$D/softhsm2.conf
 unset PKCS11_MODULE_PATH
 
 softhsm2-util --init-token --free --label cmtest --pin 1234 --so-pin 5678 >/dev/null ||
-	{ t_fail "softhsm2-util --init-token"; t_done; exit 1; }
+	{ t_fail "softhsm2-util --init-token"; refuse "both pin-value and pin-source refused" 2 'both pin-value and pin-source' \
+	"$CMSIGN" --key "$(uri rsa)&pin-source=$D/pin" --cert "$D/rsa.pem" "$D/t/bin/ls"
+refuse "unreadable pin-source refused" 2 'pin-source /nonexistent: No such file' \
+	"$CMSIGN" --key "pkcs11:token=cmtest;object=rsa;type=private?pin-source=/nonexistent&module-path=$MOD" \
+	--cert "$D/rsa.pem" "$D/t/bin/ls"
+t_done; exit 1; }
 t_mkcert "$D" ec p256
 t_mkcert "$D" rsa rsa2048
 import() {
@@ -90,6 +110,11 @@ t_check "percent-encoded module-path is decoded" \
 	"$CMSIGN" -q --key "pkcs11:token=cmtest;object=ec;type=private?pin-value=1234&module-path=${MOD//\//%2F}" \
 	--cert "$D/ec.pem" "$D/t/bin/true"
 
+echo 1234 > "$D/pin"
+t_check "pin-source=file: (with a trailing newline) is read" \
+	"$CMSIGN" -q --key "pkcs11:token=cmtest;object=rsa;type=private?pin-source=file:$D/pin&module-path=$MOD" \
+	--cert "$D/rsa.pem" "$D/t/bin/true"
+
 # A manifest signed by a token key applies like any other.
 mkdir -p "$D/root/usr/bin" && cp /usr/bin/true "$D/root/usr/bin/"
 t_check "cmsign manifest with a token key" \
@@ -121,5 +146,10 @@ refuse "repeated pin-value refused" 2 'module-path or pin-value given twice' \
 	"$CMSIGN" --key "$(uri rsa)&pin-value=1234" --cert "$D/rsa.pem" "$D/t/bin/ls"
 refuse "bad percent-encoding refused" 2 'bad percent-encoding' \
 	"$CMSIGN" --key "pkcs11:token=cmtest;object=rsa;type=private?pin-value=12%3&module-path=$MOD" \
+	--cert "$D/rsa.pem" "$D/t/bin/ls"
+refuse "both pin-value and pin-source refused" 2 'both pin-value and pin-source' \
+	"$CMSIGN" --key "$(uri rsa)&pin-source=$D/pin" --cert "$D/rsa.pem" "$D/t/bin/ls"
+refuse "unreadable pin-source refused" 2 'pin-source /nonexistent: No such file' \
+	"$CMSIGN" --key "pkcs11:token=cmtest;object=rsa;type=private?pin-source=/nonexistent&module-path=$MOD" \
 	--cert "$D/rsa.pem" "$D/t/bin/ls"
 t_done
