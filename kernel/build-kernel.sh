@@ -14,6 +14,7 @@
 #
 # Environment: CM_KERNEL_CACHE (default ~/.cache/cryptomark),
 #              CM_KERNEL_TARBALL (default /usr/src/linux-source-6.1.tar.xz),
+#              CM_KERNEL_DEST (default build/kernel: where bzImage goes),
 #              JOBS (default 2).
 set -eu
 
@@ -22,7 +23,7 @@ TARBALL=${CM_KERNEL_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 JOBS=${JOBS:-2}
 FRAG=$ROOT/kernel/config.fragment
 LSM=$ROOT/kernel/security/cryptomark
-DEST=$ROOT/build/kernel
+DEST=${CM_KERNEL_DEST:-$ROOT/build/kernel}
 
 die() { echo "build-kernel: $*" >&2; exit 1; }
 
