@@ -29,6 +29,7 @@ static void usage(FILE *f)
 	      "  cmkeys provision [--tcti TCTI] [--keyring NAME] [--cap-pcr N]\n"
 	      "                   [--min-version N] BUNDLE\n"
 	      "  cmkeys policy (--pcr-values FILE | [--tcti TCTI] --pcrs SPEC)\n"
+	      "  cmkeys pcrs [--tcti TCTI] --pcrs SPEC   (current values, --pcr-values format)\n"
 	      "  cmkeys show BUNDLE        (layout only: no TPM, not authenticated)\n"
 	      "T: rsa3072 (default) rsa4096 ecdsa-p256 ecdsa-p384.  TCTI defaults to\n"
 	      "$TPM2TOOLS_TCTI, then $TCTI, then the tpm2-tss default search.\n",
@@ -467,6 +468,36 @@ static int cmd_policy(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_pcrs(struct cli *c, int argc, char **argv)
+{
+	char err[ERRLEN] = "";
+	struct cmk_tpm *t;
+	cmk_pcr_values v;
+	uint32_t mask;
+	int ret;
+
+	if (argc != optind || !c->pcrs || cmk_parse_pcrs(c->pcrs, &mask))
+		return die_usage(c->cmd, "--pcrs sha256:N[,N...] is required");
+	ret = cmk_tpm_open(c->tcti, &t, err, sizeof(err));
+	if (!ret) {
+		ret = cmk_tpm_pcr_read(t, mask, v, err, sizeof(err));
+		cmk_tpm_close(t);
+	}
+	if (ret) {
+		fprintf(stderr, "cmkeys pcrs: %s\n", err);
+		return 1;
+	}
+	for (int i = 0; i < CM_PCR_MAX; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		printf("sha256:%d=", i);
+		for (int j = 0; j < 32; j++)
+			printf("%02x", v[i][j]);
+		printf("\n");
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
@@ -503,6 +534,8 @@ int main(int argc, char **argv)
 		ret = cmd_unseal(&c, argc, argv);
 	else if (!strcmp(c.cmd, "provision"))
 		ret = cmd_provision(&c, argc, argv);
+	else if (!strcmp(c.cmd, "pcrs"))
+		ret = cmd_pcrs(&c, argc, argv);
 	else if (!strcmp(c.cmd, "policy"))
 		ret = cmd_policy(&c, argc, argv);
 	else
