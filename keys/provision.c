@@ -4,7 +4,8 @@
  * signer certificates into a kernel keyring and lock it.
  *
  * Fail closed: a failure at any step leaves no key of this run in the
- * keyring and returns non-zero for the boot script to act on.  The cap PCR
+ * keyring (except in .cryptomark, whose keys cannot be removed: see
+ * unload()) and returns non-zero for the boot script to act on.  The cap PCR
  * is extended as soon as the seal has been presented to the TPM, whether or
  * not the rest succeeds: once this boot has had its chance, nobody later in
  * the boot (or a root shell) can unseal the secret again and forge a tag.
@@ -21,17 +22,33 @@
 
 #define CRYPTOMARK_KEYRING	".cryptomark"
 #define CRYPTOMARK_LOCK		"/sys/kernel/security/cryptomark/lock"
+#define CRYPTOMARK_SERIAL	"/sys/kernel/security/cryptomark/keyring"
 
 /*
- * A kernel-owned keyring (".cryptomark") is not in any process keyring:
- * find it by name in /proc/keys, which lists the keys the caller may view.
+ * A kernel-owned keyring is not in any process keyring.  The cryptomark LSM
+ * publishes the serial of its own in securityfs (kernel/README.md); any
+ * other is looked up by name in /proc/keys, which lists what the caller may
+ * view.
  */
 static key_serial_t find_kernel_keyring(const char *name)
 {
 	char line[512];
-	FILE *f = fopen("/proc/keys", "r");
 	key_serial_t found = -ENOKEY;
+	FILE *f;
 
+	if (!strcmp(name, CRYPTOMARK_KEYRING)) {
+		f = fopen(CRYPTOMARK_SERIAL, "r");
+		if (f) {
+			long serial = 0;
+
+			if (fscanf(f, "%ld", &serial) == 1 && serial > 0)
+				found = (key_serial_t)serial;
+			fclose(f);
+			if (found > 0)
+				return found;
+		}
+	}
+	f = fopen("/proc/keys", "r");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
@@ -125,8 +142,21 @@ static int lock_keyring(key_serial_t ring, const char *name, char *err,
 	return 0;
 }
 
-static void unload(key_serial_t ring, const key_serial_t *keys, size_t n)
+/*
+ * Undo a partial load.  The .cryptomark keyring keeps its keys for good
+ * (KEY_FLAG_KEEP: unlink and invalidate are EPERM), so there a failed add
+ * cannot be undone: the keyring is locked as it stands and the non-zero exit
+ * makes the boot script stop the boot, which is what fails closed.
+ */
+static void unload(key_serial_t ring, const char *name,
+		   const key_serial_t *keys, size_t n)
 {
+	if (!strcmp(name, CRYPTOMARK_KEYRING)) {
+		char ignored[64];
+
+		lock_keyring(ring, name, ignored, sizeof(ignored));
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		keyctl_unlink(keys[i], ring);
 		keyctl_invalidate(keys[i]);
@@ -234,7 +264,7 @@ int cmk_provision(const struct cmk_provision_opts *o,
 	return 0;
 
 out_unload:
-	unload(ring, keys, n);
+	unload(ring, name, keys, n);
 	free(keys);
 out_free:
 	cmk_opened_free(&ob);
