@@ -95,7 +95,7 @@ cmq_need_tools() {
 	done
 	if [ ! -x "$CMQ_BUSYBOX" ]; then
 		missing+=("$CMQ_BUSYBOX (package busybox-static)")
-	elif ! LC_ALL=C file -L "$CMQ_BUSYBOX" 2>/dev/null | grep -q 'statically linked'; then
+	elif LC_ALL=C readelf -l "$CMQ_BUSYBOX" 2>/dev/null | grep -q 'INTERP'; then
 		missing+=("static $CMQ_BUSYBOX (package busybox-static, not busybox)")
 	fi
 	if [ ${#missing[@]} -gt 0 ]; then
