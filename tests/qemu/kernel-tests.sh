@@ -20,6 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/cmq-kt.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 fail() { t_fail "$*"; t_done; exit 1; }
+note_ok=1
 
 kernel=${1:-}
 [ -n "$kernel" ] || kernel=$(cmq_kernel_cryptomark) || fail "no kernel image"
@@ -32,7 +33,8 @@ c=$r/cmq
 # Static ELF programs, one per signature case.
 for n in hello hello-unsigned hello-tampered hello-stranger hello-p256 \
 	 hello-sha384 hello-sha512 hello-note hello-note-tampered modme late \
-	 hello-par hello-audit hello-stats; do
+	 hello-par hello-audit hello-stats hello-p384 hello-both hello-malformed \
+	 hello-sha1 unsignme retrunc; do
 	cp "$q/hello" "$c/$n"
 done
 # Same program, different bytes: carries a signature copied from hello.
@@ -53,6 +55,10 @@ st_sign signer "$c/hello" "$c/hello-tampered" "$c/modme" "$c/hello-par" \
 st_sign signer --hash sha384 "$c/hello-sha384" || fail "cmsign sha384"
 st_sign signer --hash sha512 "$c/hello-sha512" || fail "cmsign sha512"
 st_sign p256 "$c/hello-p256" || fail "cmsign p256"
+st_sign p384 --hash sha384 "$c/hello-p384" || fail "cmsign p384"
+st_sign signer "$c/unsignme" "$c/retrunc" || fail "cmsign"
+# Both carriers: the note inside, then security.ima over the final bytes.
+st_sign signer --carrier both "$c/hello-both" || note_ok=0
 st_sign stranger "$c/hello-stranger" || fail "cmsign stranger"
 # The signature for "late" travels as a file: set in the guest only after
 # late was refused, to show that an xattr change drops the cached verdict.
@@ -61,9 +67,14 @@ cp "$c/late" "$work/late" && st_sign signer "$work/late" &&
 # Tampered after signing: one byte more, the signature stays.
 printf 'X' >>"$c/hello-tampered"
 # ELF note carrier: the signature is in the file's bytes, no xattr at all.
-note_ok=1
 st_sign signer --carrier note "$c/hello-note" "$c/hello-note-tampered" || note_ok=0
 printf 'X' >>"$c/hello-note-tampered"
+# Bad headers, made from a good signature: sig_size claims 256 bytes more
+# than follow (malformed); hash algorithm 2, SHA-1 (unsupported).
+cp "$c/hello-malformed" "$work/m" && st_sign signer "$work/m" && st_sigblob "$work/m" "$work/m.sig" ||
+	fail "signature for the malformed cases"
+{ head -c 7 "$work/m.sig"; printf '\002\000'; tail -c +10 "$work/m.sig"; } >"$c/malformed.sig"
+{ printf '\003\002\002'; tail -c +4 "$work/m.sig"; } >"$c/sha1.sig"
 nsig=$(cmq_rootfs_save_sigs "$r") || fail "saving signatures"
 echo "# $nsig signatures staged"
 
@@ -84,6 +95,7 @@ g_grep "booted in mode off (cryptomark.mode=off)" '^off$' cat $cm/mode
 ring=$(cat $cm/keyring)
 g_expect "RSA signer certificate added to .cryptomark" ok cmt addkey "$ring" /cmq/signer.der
 g_expect "P-256 signer certificate added to .cryptomark" ok cmt addkey "$ring" /cmq/p256.der
+g_expect "P-384 signer certificate added to .cryptomark" ok cmt addkey "$ring" /cmq/p384.der
 g_expect "a non-asymmetric key cannot be linked: EOPNOTSUPP" EOPNOTSUPP \
 	cmt addkey-user "$ring" /cmq/signer.der
 
@@ -108,11 +120,13 @@ g_expect "signed static binary runs (RSA, sha256, xattr)" ok cmt exec /cmq/hello
 g_expect "signed with sha384 runs" ok cmt exec /cmq/hello-sha384
 g_expect "signed with sha512 runs" ok cmt exec /cmq/hello-sha512
 g_expect "signed with ECDSA P-256 runs" ok cmt exec /cmq/hello-p256
+g_expect "signed with ECDSA P-384 (sha384) runs" ok cmt exec /cmq/hello-p384
 g_expect "signed dynamic binary runs (signed ld.so and libc)" ok cmt exec /cmq/hello-dyn
 g_expect "signed #! script runs" ok cmt exec /cmq/script-signed
 if grep -q cmq.note=1 /proc/cmdline; then
 	g_expect "ELF note carrier: signed binary without xattr runs" ok cmt exec /cmq/hello-note
 	g_expect "ELF note carrier: tampered binary refused" EACCES cmt exec /cmq/hello-note-tampered
+	g_expect "both carriers: binary runs" ok cmt exec /cmq/hello-both
 else
 	g_fail "ELF note carrier: cmsign --carrier note failed on the host"
 fi
@@ -125,6 +139,13 @@ g_expect "tampered binary refused" EACCES cmt exec /cmq/hello-tampered
 g_check "tampered: reason bad_signature" logged 'reason=bad_signature .*path="/cmq/hello-tampered"'
 g_expect "binary signed by an unknown key refused" EACCES cmt exec /cmq/hello-stranger
 g_check "unknown key: reason unknown_key" logged 'reason=unknown_key .*path="/cmq/hello-stranger"'
+g_expect "malformed header set (sig_size beyond the value)" ok \
+	cmt setsig /cmq/hello-malformed /cmq/malformed.sig
+g_expect "malformed signature refused" EACCES cmt exec /cmq/hello-malformed
+g_check "malformed: reason malformed" logged 'reason=malformed .*path="/cmq/hello-malformed"'
+g_expect "SHA-1 signature header set" ok cmt setsig /cmq/hello-sha1 /cmq/sha1.sig
+g_expect "SHA-1 signature refused" EACCES cmt exec /cmq/hello-sha1
+g_check "SHA-1: reason unsupported" logged 'reason=unsupported .*path="/cmq/hello-sha1"'
 g_expect "copy of the xattr: set on another file" ok cmt copysig /cmq/hello /cmq/hello-other
 g_expect "xattr copied from another signed file refused" EACCES cmt exec /cmq/hello-other
 g_expect "unsigned dynamic binary refused" EACCES cmt exec /cmq/hello-dyn-unsigned
@@ -170,6 +191,14 @@ g_expect "mprotect(+X) of an unsigned file mapping refused" EACCES \
 g_expect "modify after exec: first exec runs" ok cmt exec /cmq/modme
 printf 'X' >>/cmq/modme
 g_expect "modify after exec: re-verified and refused" EACCES cmt exec /cmq/modme
+g_expect "unsignme: runs while signed" ok cmt exec /cmq/unsignme
+g_expect "unsignme: signature removed" ok cmt rmsig /cmq/unsignme
+g_expect "unsignme: refused once the xattr is gone" EACCES cmt exec /cmq/unsignme
+g_expect "retrunc: runs" ok cmt exec /cmq/retrunc
+h=$(cmstat hashed)
+truncate -s "$(wc -c </cmq/retrunc)" /cmq/retrunc
+g_expect "retrunc: same-size truncate, still runs" ok cmt exec /cmq/retrunc
+g_grep "retrunc: truncate dropped the verdict (hashed again)" "^$((h + 1))\$" cmstat hashed
 g_expect "late: refused while unsigned" EACCES cmt exec /cmq/late
 g_expect "late: signature set afterwards" ok cmt setsig /cmq/late /cmq/late.sig
 g_expect "late: runs once signed (xattr change dropped the verdict)" ok cmt exec /cmq/late

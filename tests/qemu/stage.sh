@@ -4,20 +4,21 @@
 # cmsign, and the base tree every cryptomark guest needs once enforcing:
 # busybox, the probe cmt, the dynamic loader and libc, all signed.
 #
-#   st_keys WORK          WORK/{signer,stranger,p256}.{key,pem,der}
+#   st_keys WORK          WORK/{signer,stranger,p256,p384}.{key,pem,der}
 #   st_sign NAME FILE...  cmsign with key NAME (xattr carrier, sha256);
 #                         extra cmsign options go before the files:
 #                         st_sign signer --hash sha512 FILE
 #   st_base ROOT WORK     cmq_rootfs_new + libc/ld.so for the dynamic test
 #                         programs + signer/p256/stranger DER certificates
-#                         in /cmq; signs busybox, cmt, ld.so and libc
+#                         (and p384) in /cmq; signs busybox, cmt, ld.so and libc
 #   st_sigblob FILE OUT   security.ima of FILE (host) into OUT, raw
 
 st_keys() {
 	local w=$1 n
 	t_mkcert "$w" signer rsa2048 && t_mkcert "$w" stranger rsa2048 &&
-		t_mkcert "$w" p256 p256 || { cmq_err "openssl: test certificates"; return 1; }
-	for n in signer stranger p256; do
+		t_mkcert "$w" p256 p256 && t_mkcert "$w" p384 p384 ||
+		{ cmq_err "openssl: test certificates"; return 1; }
+	for n in signer stranger p256 p384; do
 		openssl x509 -in "$w/$n.pem" -outform DER -out "$w/$n.der" || return 1
 	done
 	ST_WORK=$w
@@ -39,7 +40,8 @@ st_base() {
 	[ -x "$CMSIGN" ] || { cmq_err "$CMSIGN missing: run 'make all'"; return 1; }
 	cmq_rootfs_new "$r" || return 1
 	cmq_rootfs_add_libs "$r" "$q/hello-dyn" "$q/dlo" || return 1
-	cp "$w/signer.der" "$w/p256.der" "$w/stranger.der" "$r/cmq/" || return 1
+	cp "$w/signer.der" "$w/p256.der" "$w/p384.der" "$w/stranger.der" "$r/cmq/" ||
+		return 1
 	# Everything that runs after the mode is raised: the shell and its
 	# applets, the probe, the dynamic loader and libc.
 	st_sign signer "$r/bin/busybox" "$r/cmq/cmt" \
