@@ -8,7 +8,8 @@
  * entry's own signature is verified over its digest too, so nothing is
  * written unless the whole manifest is good.  Then each file is opened once
  * below the root (openat2 RESOLVE_IN_ROOT: the manifest's paths cannot
- * leave it, even through symlinks in the installed tree), hashed through
+ * leave it, even through symlinks in the installed tree; without openat2,
+ * a file whose real path is not below the root is refused), hashed through
  * that descriptor and given its xattr through the same descriptor: the
  * value lands on the inode whose bytes were checked.  setxattr(2) replaces
  * a value atomically, so a crash leaves each file with no value, its old
@@ -18,6 +19,7 @@
  * State: one result slot per entry, each written by one worker thread.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -83,19 +85,61 @@ struct ap_run {
 	const struct cm_trust *trust;
 	const struct cm_manifest *m;
 	int rootfd;
+	char *root_real;	/* realpath of the root, for the fallback */
 	struct ap_slot *slots;
 	int bad_entries;	/* phase 1 */
 };
 
-static int open_below(int rootfd, const char *path)
+#define OPEN_FLAGS (O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+
+/*
+ * Without openat2 (Linux < 5.6, valgrind, old seccomp profiles): open
+ * normally, then refuse the file unless where it really is lies below the
+ * root.  A symlink inside the tree pointing out of it is refused rather
+ * than resolved inside the root as openat2 would.
+ */
+static int open_below_fallback(const struct ap_run *r, const char *path)
 {
+	char proc[64], real[PATH_MAX + 1];
+	size_t rl = strlen(r->root_real);
+	ssize_t n;
+	int fd;
+
+	fd = openat(r->rootfd, path, OPEN_FLAGS);
+	if (fd < 0)
+		return -errno;
+	if (!strcmp(r->root_real, "/"))
+		return fd;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, real, sizeof(real) - 1);
+	if (n < 0 || (size_t)n >= sizeof(real) - 1) {
+		close(fd);
+		return n < 0 ? -errno : -ENAMETOOLONG;
+	}
+	real[n] = '\0';
+	if (strncmp(real, r->root_real, rl) || real[rl] != '/') {
+		close(fd);
+		return -EXDEV;
+	}
+	return fd;
+}
+
+static int open_below(const struct ap_run *r, const char *path)
+{
+	static int no_openat2;
 	struct open_how how = {
-		.flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
-			 O_NOCTTY,
+		.flags = OPEN_FLAGS,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
-	long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	long fd;
 
+	if (__atomic_load_n(&no_openat2, __ATOMIC_RELAXED))
+		return open_below_fallback(r, path);
+	fd = syscall(SYS_openat2, r->rootfd, path, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS) {
+		__atomic_store_n(&no_openat2, 1, __ATOMIC_RELAXED);
+		return open_below_fallback(r, path);
+	}
 	return fd < 0 ? -errno : (int)fd;
 }
 
@@ -129,7 +173,7 @@ static void apply_one(void *ctx, size_t i)
 	ssize_t cur_len;
 	int fd, ret;
 
-	fd = open_below(r->rootfd, it->path);
+	fd = open_below(r, it->path);
 	if (fd < 0) {
 		sl->err = fd;
 		if (fd == -ENOENT) {
@@ -137,7 +181,9 @@ static void apply_one(void *ctx, size_t i)
 			sl->what = "missing";
 		} else {
 			sl->state = ST_FAILED;
-			sl->what = fd == -ELOOP ? "is a symlink" : "open";
+			sl->what = fd == -ELOOP ? "is a symlink" :
+				   fd == -EXDEV ? "resolves outside the root" :
+				   "open";
 		}
 		return;
 	}
@@ -328,13 +374,18 @@ int cmd_apply(int argc, char **argv)
 	}
 
 	r.rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (r.rootfd < 0) {
+	r.root_real = realpath(root, NULL);
+	if (r.rootfd < 0 || !r.root_real) {
 		fprintf(stderr, PROG ": %s: %s\n", root, strerror(errno));
+		if (r.rootfd >= 0)
+			close(r.rootfd);
+		free(r.root_real);
 		ret = APPLY_USAGE;
 		goto out_free_slots;
 	}
 	cm_parallel(m.n, jobs, apply_one, &r);
 	close(r.rootfd);
+	free(r.root_real);
 
 	for (size_t i = 0; i < m.n; i++) {
 		struct ap_slot *sl = &r.slots[i];
