@@ -107,6 +107,18 @@ echo "  verified: cmverify $cm_ok/$files, evmctl $evm_ok2/$files (cmsign's signa
 rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.out")
 printf '  %-34s %8.1f MB\n' "cmsign -r peak RSS" "$(echo "$rss_kb / 1024" | bc -l)"
 
+# Linearity: the same work on half the tree (15 of the 30 directories).
+half=("$TREE"/d{0..14})
+half_files=$(find "${half[@]}" -type f | wc -l)
+cm_sign_half() { "$CMSIGN" -q -r --key "$WORK/p256.key" --cert "$WORK/p256.pem" "$TREE"/d{0..14}; }
+best_of "cmsign -r P-256, half the tree" cm_sign_half
+/usr/bin/time -v "$CMSIGN" -q -r --key "$WORK/p256.key" --cert "$WORK/p256.pem" "${half[@]}" 2> "$WORK/time.out"
+rss_half_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.out")
+printf '  %-34s %8.1f MB\n' "cmsign -r peak RSS, half the tree" "$(echo "$rss_half_kb / 1024" | bc -l)"
+printf '  linearity: %d/%d files take %.2f of the time, %.2f of the peak RSS\n' \
+	"$half_files" "$files" "$(echo "${T[cmsign -r P-256, half the tree]} / ${T[cmsign -r P-256]}" | bc -l)" \
+	"$(echo "$rss_half_kb / $rss_kb" | bc -l)"
+
 missed=0
 # check LABEL VALUE LIMIT
 check() {
