@@ -67,7 +67,10 @@ cmq_rootfs_add "$r" "$CMKEYS" /sbin/cmkeys 0755 &&
 	cmq_rootfs_add_libs "$r" "$CMKEYS" "$(ldconfig -p | awk '$1 == "libtss2-tcti-device.so.0" {print $NF; exit}')" &&
 	cmq_rootfs_add "$r" "$(ldconfig -p | awk '$1 == "libtss2-tcti-device.so.0" {print $NF; exit}')" \
 		/usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0 &&
-	cmq_rootfs_add "$r" "$B" /etc/cryptomark/keyring.bundle || fail "staging cmkeys"
+	cmq_rootfs_add "$r" "$B" /etc/cryptomark/keyring.bundle &&
+	cmq_rootfs_add "$r" /usr/share/initramfs-tools/scripts/functions /cmq/functions &&
+	cmq_rootfs_add "$r" "$T_ROOT/keys/initramfs/init-premount" /cmq/init-premount 0755 ||
+	fail "staging cmkeys"
 cat >"$r/cmq/test.sh" <<'G'
 . /cmq/lib.sh
 T=device:/dev/tpmrm0
@@ -81,6 +84,18 @@ printf 'X' | dd of=/tmp/t.bundle bs=1 seek=200 conv=notrunc 2>/dev/null
 g_grep "tampered bundle: unseal refuses" 'bundle changed' cmkeys unseal --tcti $T /tmp/t.bundle
 g_grep "tampered bundle: provision refuses" 'bundle changed' cmkeys provision --tcti $T --keyring _imabad /tmp/t.bundle
 if grep -q '_imabad' /proc/keys; then g_fail "refused provision created a keyring"; else g_ok "refused provision left no keyring"; fi
+# The init-premount script on a tampered bundle, told to boot on.
+mkdir -p /scripts/init-premount
+cp /cmq/functions /scripts/functions && cp /cmq/init-premount /scripts/init-premount/cryptomark
+cp $B /tmp/good.bundle && cp /tmp/t.bundle $B
+printf 'KEYRING=_imafail\nTCTI=%s\nON_FAILURE=continue\n' $T >/etc/cryptomark/provision.conf
+export quiet=n
+g_grep "init-premount on a tampered bundle: failure reported" \
+	'cryptomark: keyring provisioning failed: no signer key is trusted' sh /scripts/init-premount/cryptomark
+# PCR 14 was capped by the refused provision above: that is the reason now.
+g_grep "... the reason kept in /run/cryptomark.failed" 'cmkeys provision: PCR policy mismatch' cat /run/cryptomark.failed
+if grep -q '_imafail' /proc/keys; then g_fail "failed init-premount created a keyring"; else g_ok "... and no keyring created"; fi
+cp /tmp/good.bundle $B
 g_grep "the refused provision still capped PCR 14: the good bundle no longer unseals" \
 	'PCR policy mismatch' cmkeys unseal --tcti $T $B
 g_done
