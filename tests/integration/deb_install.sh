@@ -34,7 +34,11 @@ cp "$D/signer.pem" "$R/etc/cryptomark/manifest-signers/"
 HOOK_LINE=$(grep '^post-invoke=' "$PK/dpkg.cfg.d-cryptomark")
 HOOK_LINE=${HOOK_LINE//\/usr\/lib\/cryptomark\/dpkg-hook/$D\/hook}
 cp "$PK/dpkg-hook" "$D/hook"
-export CRYPTOMARK_CMSIGN=$CMSIGN
+# cmsign, logging which manifests the hook applies.
+printf '#!/bin/sh\necho "$4" >> %s/calls\nexec %s "$@"\n' "$D" "$CMSIGN" > "$D/cmsign-wrap"
+chmod +x "$D/cmsign-wrap"
+export CRYPTOMARK_CMSIGN=$D/cmsign-wrap
+calls() { grep -c "/$1.cmm\$" "$D/calls" 2>/dev/null; }
 DPKG=(dpkg --root="$R" --"$HOOK_LINE")
 
 # mkpkg NAME VERSION MESSAGE: a source tree with debian/NAME staged.
@@ -85,6 +89,14 @@ t_check "re-running dh_cryptomark succeeds" build "$src" hello-cm 1.0
 t_check "the manifest lists the package's 3 regular files, not DEBIAN/, itself or the symlink" \
 	bash -c "'$CMSIGN' apply --manifest '$src/debian/hello-cm/usr/share/cryptomark/manifests/hello-cm.cmm' \
 		--root '$src/debian/hello-cm' --cert '$D/signer.pem' 2>&1 | grep -q ': 3 applied, 0 already, 0 missing, 0 mismatched, 0 failed'"
+mkdir -p "$D/with space"
+echo "s3cret" > "$D/with space/pass"
+openssl pkey -in "$D/signer.key" -aes256 -passout "file:$D/with space/pass" -out "$D/enc.key"
+src2=$(mkpkg enc-cm 1.0 "enc")
+t_check "dh_cryptomark with an encrypted key and CRYPTOMARK_PASS_FILE (path with a space)" \
+	bash -c "cd '$src2' && CMSIGN='$CMSIGN' CRYPTOMARK_KEY='$D/enc.key' CRYPTOMARK_CERT='$D/signer.pem' \
+		CRYPTOMARK_PASS_FILE='$D/with space/pass' '$PK/dh_cryptomark' 2>/dev/null &&
+		test -s debian/enc-cm/usr/share/cryptomark/manifests/enc-cm.cmm"
 t_grep "dh_cryptomark without a key fails loudly" 'no signing key' \
 	bash -c "cd '$src' && env -u CRYPTOMARK_KEY '$PK/dh_cryptomark'"
 
@@ -96,6 +108,14 @@ t_check "the installed binary still runs" bash -c "[ \"\$('$R/usr/bin/hello-cm')
 t_grep "hook re-run is idempotent" '0 applied, 3 already, 0 missing, 0 mismatched, 0 failed' \
 	"$CMSIGN" apply --manifest "$R/usr/share/cryptomark/manifests/hello-cm.cmm" --root "$R" \
 	--keyring "$R/etc/cryptomark/manifest-signers"
+
+t_check "the hook applied hello-cm once" test "$(calls hello-cm)" = 1
+DPKG_ROOT=$R "$D/hook"
+t_check "hook run again: unchanged manifests are not re-read" test "$(calls hello-cm)" = 1
+out=$("${DPKG[@]}" -i "$D/hello-cm_1.0_amd64.deb" 2>&1); rc=$?
+t_check "reinstall of the same version succeeds" test $rc = 0
+t_check "reinstall: the manifest is applied again" test "$(calls hello-cm)" = 2
+t_check "reinstall: the new inodes verify" files_verify hello-cm
 
 src=$(mkpkg hello-cm 1.1 "hello 2")
 build "$src" hello-cm 1.1
