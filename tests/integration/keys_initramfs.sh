@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The cmkeys initramfs-tools hook, run with the real hook-functions into a
+# scratch DESTDIR: what it adds (cmkeys, every library ldd names, the TCTI
+# tpm2-tss dlopen()s, config, bundle, seal), that it adds nothing until
+# configured, and that it fails the build when the bundle or seal is
+# missing.  The init-premount script is booted for real in
+# tests/qemu/keys-stock.sh.
+. "$(dirname "$0")/../lib.sh"
+H=/usr/share/initramfs-tools/hook-functions
+[ -r $H ] || { t_fail "$H missing: initramfs-tools-core (make deps)"; t_done; exit 1; }
+[ -x "$CMKEYS" ] || { t_fail "$CMKEYS missing (make all)"; t_done; exit 1; }
+D=$(t_scratch)
+trap 'rm -rf "$D"' EXIT
+hook() { # DESTDIR CONF
+	mkdir -p "$1"
+	PATH=$(dirname "$CMKEYS"):$PATH DESTDIR=$1 CRYPTOMARK_CONF=$2 verbose=n \
+		version=none MODULESDIR=/nonexistent sh "$T_ROOT/keys/initramfs/hook"
+}
+"$CMKEYS" ca -o "$D/ca" --type ecdsa-p256 >/dev/null &&
+	"$CMKEYS" signer --ca "$D/ca" -o "$D/s" --type ecdsa-p256 >/dev/null &&
+	"$CMKEYS" bundle -o "$D/keyring.bundle" "$D/s/signer.pem" >/dev/null || { t_fail "setup"; t_done; exit 1; }
+printf 'CMSEAL01 stand-in: the hook copies, it does not parse\n' >"$D/keyring.bundle.seal"
+printf 'KEYRING=_ima\nBUNDLE=%s/keyring.bundle\n' "$D" >"$D/provision.conf"
+
+t_check "hook without a config: succeeds" hook "$D/none" "$D/absent.conf"
+t_check "... and adds nothing" [ -z "$(find "$D/none" -mindepth 1 | head -n1)" ]
+
+out=$(hook "$D/img" "$D/provision.conf" 2>&1); rc=$?
+t_check "hook with a config succeeds${out:+: $out}" [ $rc = 0 ]
+bin=$(find "$D/img" -name cmkeys -type f | head -n1)
+t_check "cmkeys in the image ($bin)" [ -x "$bin" ]
+missing=
+for lib in $(ldd "$CMKEYS" | grep -oE '/[^ ]+'); do
+	base=$(basename "$lib")
+	[ -n "$(find "$D/img" -name "$base" | head -n1)" ] || missing="$missing $base"
+done
+t_check "every library ldd names is in the image${missing:+ (missing:$missing)}" [ -z "$missing" ]
+t_check "the dlopen()ed device TCTI is in the image" \
+	[ -n "$(find "$D/img" -name 'libtss2-tcti-device.so.0*' | head -n1)" ]
+t_check "config at /etc/cryptomark/provision.conf" cmp -s "$D/provision.conf" "$D/img/etc/cryptomark/provision.conf"
+t_check "bundle at /etc/cryptomark/keyring.bundle" cmp -s "$D/keyring.bundle" "$D/img/etc/cryptomark/keyring.bundle"
+t_check "seal beside it" cmp -s "$D/keyring.bundle.seal" "$D/img/etc/cryptomark/keyring.bundle.seal"
+
+mv "$D/keyring.bundle.seal" "$D/seal.away"
+t_grep "configured but unsealed: the initramfs build fails" 'keyring.bundle.seal missing: run .cmkeys seal' \
+	hook "$D/img2" "$D/provision.conf"
+t_refuse "... with a non-zero exit" hook "$D/img3" "$D/provision.conf"
+mv "$D/seal.away" "$D/keyring.bundle.seal"
+printf 'BUNDLE=%s/nowhere\n' "$D" >"$D/bad.conf"
+t_grep "configured bundle missing: the initramfs build fails" 'nowhere \(BUNDLE in .*bad.conf\) missing' \
+	hook "$D/img4" "$D/bad.conf"
+t_check "init-premount script parses (sh -n)" sh -n "$T_ROOT/keys/initramfs/init-premount"
+p=$(sh "$T_ROOT/keys/initramfs/init-premount" prereqs); rc=$?
+t_check "init-premount answers prereqs (none) and stops there" [ $rc = 0 -a -z "$p" ]
+t_done
