@@ -29,7 +29,12 @@ static pthread_once_t mds_once = PTHREAD_ONCE_INIT;
 static void fetch_mds(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(hashes); i++)
-		mds[i] = EVP_MD_fetch(NULL, hashes[i].name, NULL);
+		/*
+		 * Prefer the default provider: a loaded tpm2 provider also
+		 * offers SHA-2, computed in the TPM, slowly and not
+		 * thread-safely.
+		 */
+		mds[i] = EVP_MD_fetch(NULL, hashes[i].name, "?provider=default");
 }
 
 static int index_of(int algo)

@@ -9,6 +9,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/provider.h>
 #include <openssl/rsa.h>
 
 #include "internal.h"
@@ -16,11 +17,22 @@
 static EVP_PKEY_CTX *op_ctx(EVP_PKEY *pkey, int algo, int sign)
 {
 	const EVP_MD *md = cm_hash_md(algo);
+	const OSSL_PROVIDER *prov = EVP_PKEY_get0_provider(pkey);
+	char propq[80] = "";
 	EVP_PKEY_CTX *ctx;
 
 	if (!md)
 		return NULL;
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	/*
+	 * Run the operation in the provider holding the key: OpenSSL 3.0
+	 * fetches the first implementation loaded and would try to export a
+	 * TPM (tpm2 provider) key to the default provider, which cannot carry
+	 * its private part ("missing private key").
+	 */
+	if (prov)
+		snprintf(propq, sizeof(propq), "?provider=%s",
+			 OSSL_PROVIDER_get0_name(prov));
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, propq[0] ? propq : NULL);
 	if (!ctx)
 		return NULL;
 	if ((sign ? EVP_PKEY_sign_init(ctx) : EVP_PKEY_verify_init(ctx)) <= 0)

@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/provider.h>
 #include <openssl/store.h>
 #include <openssl/ui.h>
 #include <openssl/x509.h>
@@ -176,6 +177,7 @@ int cm_pkey_check_type(EVP_PKEY *pkey, char *err, size_t errlen)
 int cm_signer_load(const struct cm_signer_opts *opts, struct cm_signer **out,
 		   char *err, size_t errlen)
 {
+	const OSSL_PROVIDER *prov;
 	struct cm_signer *s;
 	int ret;
 
@@ -205,6 +207,11 @@ int cm_signer_load(const struct cm_signer_opts *opts, struct cm_signer **out,
 	}
 	if (ret)
 		goto out_free;
+	/* A key held by another provider (tpm2: one TPM session) is used serially too. */
+	prov = EVP_PKEY_get0_provider(s->pkey);
+	if (prov && strcmp(OSSL_PROVIDER_get0_name(prov), "default") &&
+	    strcmp(OSSL_PROVIDER_get0_name(prov), "fips"))
+		s->serialize = 1;
 	ret = cm_pkey_check_type(s->pkey, err, errlen);
 	if (ret)
 		goto out_free;
