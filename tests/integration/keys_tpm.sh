@@ -13,6 +13,9 @@ for tool in swtpm tpm2_pcrread tpm2_pcrextend tpm2_createpolicy keyctl python3; 
 done
 [ -x "$CMKEYS" ] || { t_fail "$CMKEYS missing (make all)"; t_done; exit 1; }
 D=$(t_scratch)
+# A private copy: a concurrent rebuild of build/ must not change the binary
+# under a 30-second suite.
+cp "$CMKEYS" "$D/cmkeys" && CMKEYS=$D/cmkeys
 SWPID=
 RINGS=()
 cleanup() {
