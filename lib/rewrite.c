@@ -116,8 +116,11 @@ int cm_rewrite_start(struct cm_rewrite *rw, char *err, size_t errlen)
 			  (uintmax_t)rw->st.st_nlink);
 		return -EMLINK;
 	}
-	rw->tmp_fd = openat(rw->dir_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
-			    0600);
+	if (rw->flags & CM_REWRITE_NAMED_TMP)
+		errno = EOPNOTSUPP;
+	else
+		rw->tmp_fd = openat(rw->dir_fd, ".",
+				    O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (rw->tmp_fd >= 0)
 		return 0;
 	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {

@@ -32,6 +32,11 @@ extern "C" {
 
 enum cm_rewrite_flags {
 	CM_REWRITE_SPLIT_LINKS = 1 << 0,	/* accept st_nlink > 1 */
+	/*
+	 * Use a named temporary file even where O_TMPFILE works: the path
+	 * taken on filesystems without it, selectable so tests reach it.
+	 */
+	CM_REWRITE_NAMED_TMP = 1 << 1,
 	__CM_REWRITE_MAX
 };
 

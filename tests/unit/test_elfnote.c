@@ -166,6 +166,14 @@ static void spill(const char *path, const uint8_t *b, size_t len)
 	close(fd);
 }
 
+static int chattr_immutable(const char *path)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "chattr +i %s", path);
+	return system(cmd);
+}
+
 static int verify(const struct cm_trust *t, const char *path,
 		  struct cm_verify_result *res)
 {
@@ -570,6 +578,37 @@ static void test_extended_numbering(void **state)
 	assert_int_equal(verify(trust_p256, f, &res), 0);
 }
 
+/* The named-temporary-file path (filesystems without O_TMPFILE). */
+static void test_named_tmp(void **state)
+{
+	const char *f = p("named.elf"), *bad = p("named-bad.elf");
+	struct cm_verify_result res;
+	char err[512], cmd[600];
+	uint8_t *orig;
+	size_t len;
+
+	orig = slurp(VECTORS "/unsigned-32lsb.elf", &len);
+	spill(f, orig, len);
+	free(orig);
+	assert_int_equal(cm_note_sign_path_flags(rsa, CM_HASH_SHA256, f,
+						 CM_REWRITE_NAMED_TMP, err,
+						 sizeof(err)), 0);
+	assert_int_equal(verify(trust_rsa, f, &res), 0);
+	/* A failure after the temporary file exists removes it. */
+	orig = slurp(VECTORS "/unsigned-64msb.elf", &len);
+	spill(bad, orig, len);
+	free(orig);
+	assert_int_equal(chattr_immutable(bad), 0);
+	assert_int_not_equal(cm_note_sign_path_flags(rsa, CM_HASH_SHA256, bad,
+						     CM_REWRITE_NAMED_TMP, err,
+						     sizeof(err)), 0);
+	assert_non_null(strstr(err, "rename into place"));
+	sh("chattr -i %s", bad);
+	snprintf(cmd, sizeof(cmd), "ls -A %s | grep -q '^\\.cm-'", dir);
+	assert_int_not_equal(system(cmd), 0);
+	assert_int_equal(verify(trust_rsa, bad, &res), -ENODATA);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -580,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_not_elf_and_links),
 		cmocka_unit_test(test_metadata),
 		cmocka_unit_test(test_extended_numbering),
+		cmocka_unit_test(test_named_tmp),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
