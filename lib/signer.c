@@ -217,9 +217,11 @@ int cm_signer_load(const struct cm_signer_opts *opts, struct cm_signer **out,
 		goto out_free;
 	if (EVP_PKEY_eq(s->pkey, X509_get0_pubkey(s->cert)) != 1) {
 		ERR_clear_error();
+		/* A pkcs11: URI's query may hold pin-value: never print it. */
 		cm_seterr(err, errlen,
-			  "%s does not match the public key of %s: its signatures could never verify",
-			  opts->key, opts->cert);
+			  "%.*s does not match the public key of %s: its signatures could never verify",
+			  strncmp(opts->key, "pkcs11:", 7) ? (int)strlen(opts->key) :
+			  (int)strcspn(opts->key, "?"), opts->key, opts->cert);
 		ret = -EKEYREJECTED;
 		goto out_free;
 	}

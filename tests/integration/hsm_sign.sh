@@ -142,6 +142,13 @@ refuse "missing module file refused" 2 'PKCS#11 module /nonexistent.so: No such 
 	--cert "$D/rsa.pem" "$D/t/bin/ls"
 refuse "token key not matching the certificate refused" 2 'does not match the public key' \
 	"$CMSIGN" --key "$(uri ec)" --cert "$D/rsa.pem" "$D/t/bin/ls"
+# No message may show the PIN (the three refusals above, again).
+pin_out=$( { "$CMSIGN" --key "$(uri ec)" --cert "$D/rsa.pem" "$D/t/bin/ls"
+	"$CMSIGN" --key "$(uri nosuch)" --cert "$D/rsa.pem" "$D/t/bin/ls"
+	"$CMSIGN" --key "pkcs11:token=cmtest;object=rsa;type=private?pin-value=1234&module-path=/nonexistent.so" \
+		--cert "$D/rsa.pem" "$D/t/bin/ls"; } 2>&1)
+t_check "no error message shows the PIN" \
+	bash -c '[ "$(grep -c "^cmsign: " <<<"$1")" = 3 ] && ! grep -q 1234 <<<"$1"' _ "$pin_out"
 refuse "repeated pin-value refused" 2 'module-path or pin-value given twice' \
 	"$CMSIGN" --key "$(uri rsa)&pin-value=1234" --cert "$D/rsa.pem" "$D/t/bin/ls"
 refuse "bad percent-encoding refused" 2 'bad percent-encoding' \
