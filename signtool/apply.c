@@ -267,9 +267,15 @@ int cmd_apply(int argc, char **argv)
 		case 'm':
 			manifest = optarg;
 			break;
-		case 'R':
+		case 'R': {
+			size_t l = strlen(optarg);
+
+			/* "DIR/" would print as DIR//path. */
+			while (l > 1 && optarg[l - 1] == '/')
+				optarg[--l] = '\0';
 			root = optarg;
 			break;
+		}
 		case 'c':
 			ret = cm_trust_add_cert_file(trust, optarg);
 			if (ret) {
