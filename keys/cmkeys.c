@@ -23,7 +23,8 @@ static void usage(FILE *f)
 	fputs("usage:\n"
 	      "  cmkeys ca -o DIR [--type T] [--subject DN] [--days N]\n"
 	      "  cmkeys signer --ca DIR -o DIR2 [--type T] [--subject DN] [--days N]\n"
-	      "  cmkeys bundle -o BUNDLE [--version N] [--revoke KEYID|ALG:HEX|CERT]... CERT...\n"
+	      "  cmkeys bundle -o BUNDLE [--version N] [--previous OLD_BUNDLE]\n"
+	      "                [--revoke KEYID|ALG:HEX|CERT]... CERT...\n"
 	      "  cmkeys seal [--tcti TCTI] (--pcrs sha256:7,14 | --pcr-values FILE) BUNDLE\n"
 	      "  cmkeys unseal [--tcti TCTI] [--min-version N] BUNDLE\n"
 	      "  cmkeys provision [--tcti TCTI] [--keyring NAME] [--cap-pcr N]\n"
@@ -53,7 +54,7 @@ static int parse_u64(const char *s, uint64_t *out)
 }
 
 enum { O_TYPE = 256, O_SUBJECT, O_DAYS, O_CA, O_VERSION, O_REVOKE, O_TCTI,
-       O_PCRS, O_PCR_VALUES, O_MIN_VERSION, O_KEYRING, O_CAP_PCR };
+       O_PCRS, O_PCR_VALUES, O_MIN_VERSION, O_KEYRING, O_CAP_PCR, O_PREVIOUS };
 
 static const struct option long_opts[] = {
 	{ "out", required_argument, NULL, 'o' },
@@ -67,6 +68,7 @@ static const struct option long_opts[] = {
 	{ "pcrs", required_argument, NULL, O_PCRS },
 	{ "pcr-values", required_argument, NULL, O_PCR_VALUES },
 	{ "min-version", required_argument, NULL, O_MIN_VERSION },
+	{ "previous", required_argument, NULL, O_PREVIOUS },
 	{ "keyring", required_argument, NULL, O_KEYRING },
 	{ "cap-pcr", required_argument, NULL, O_CAP_PCR },
 	{ "help", no_argument, NULL, 'h' },
@@ -77,6 +79,7 @@ static const struct option long_opts[] = {
 struct cli {
 	const char *cmd;
 	const char *out, *subject, *ca, *tcti, *pcrs, *pcr_values, *keyring;
+	const char *previous;
 	int type, days, cap_pcr, have_version;
 	uint64_t version, min_version;
 	const char **revoke;
@@ -99,6 +102,7 @@ static int parse_opts(int argc, char **argv, struct cli *c)
 		case O_PCRS: c->pcrs = optarg; break;
 		case O_PCR_VALUES: c->pcr_values = optarg; break;
 		case O_KEYRING: c->keyring = optarg; break;
+		case O_PREVIOUS: c->previous = optarg; break;
 		case O_TYPE:
 			c->type = cmk_key_type_from_name(optarg);
 			if (c->type < 0)
@@ -233,6 +237,31 @@ static int add_revocation(struct cm_bundle *b, const char *arg,
 	return cm_bundle_add_keyid(b, keyid);
 }
 
+/* The version of an existing bundle (layout checked, not authenticated). */
+static int previous_version(const char *path, uint64_t *version)
+{
+	struct cm_bundle b;
+	const char *why = "";
+	uint8_t *bytes;
+	size_t len;
+	int ret;
+
+	ret = cmk_read_file(path, CM_BUNDLE_MAX_SIZE, &bytes, &len);
+	if (ret) {
+		fprintf(stderr, "cmkeys bundle: --previous %s: %s\n", path, strerror(-ret));
+		return ret;
+	}
+	ret = cm_bundle_parse(bytes, len, &b, &why);
+	if (ret) {
+		fprintf(stderr, "cmkeys bundle: --previous %s: malformed bundle: %s\n", path, why);
+	} else {
+		*version = b.version;
+		cm_bundle_release(&b);
+	}
+	free(bytes);
+	return ret;
+}
+
 static int cmd_bundle(struct cli *c, int argc, char **argv)
 {
 	struct cm_bundle b = { 0 }, check;
@@ -252,6 +281,24 @@ static int cmd_bundle(struct cli *c, int argc, char **argv)
 		goto out_free;
 	/* Default: seconds since the epoch, which only grows between builds. */
 	b.version = c->have_version ? c->version : (uint64_t)time(NULL);
+	if (c->previous) {
+		uint64_t prev;
+
+		if (previous_version(c->previous, &prev)) {
+			ret = 1;
+			goto out_free;
+		}
+		/* The version only grows: by default one past the previous,
+		 * an explicit one must exceed it. */
+		if (!c->have_version && b.version <= prev)
+			b.version = prev + 1;
+		if (b.version <= prev) {
+			fprintf(stderr, "cmkeys bundle: version %" PRIu64 " does not exceed %s's %" PRIu64 " (rollback)\n",
+				b.version, c->previous, prev);
+			ret = 1;
+			goto out_free;
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *path = argv[optind + i];
 		X509 *cert;

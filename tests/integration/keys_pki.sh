@@ -91,6 +91,21 @@ t_grep "bundle refuses a bad digest revocation" 'digest is not 32 hex bytes' \
 	"$CMKEYS" bundle -o "$D/b5" --revoke sha256:abcd "$s1"
 t_grep "bundle needs a certificate" 'at least one signer CERT' "$CMKEYS" bundle -o "$D/b6"
 t_check "refused bundles were not written" [ ! -e "$D/b2" -a ! -e "$D/b3" -a ! -e "$D/b4" -a ! -e "$D/b5" ]
+# The version only grows: --previous enforces it against the last bundle.
+t_grep "--previous: an explicit version must exceed the previous one" \
+	'version 7 does not exceed .*b1.s 7 \(rollback\)' \
+	"$CMKEYS" bundle -o "$D/b7" --previous "$D/b1" --version 7 "$s1"
+t_check "... nothing written" [ ! -e "$D/b7" ]
+"$CMKEYS" bundle -o "$D/b8" --version 100 "$s1" >/dev/null
+"$CMKEYS" bundle -o "$D/b9" --version 100000000000 "$s1" >/dev/null
+"$CMKEYS" bundle -o "$D/b10" --previous "$D/b8" "$s1" >/dev/null
+"$CMKEYS" bundle -o "$D/b11" --previous "$D/b9" "$s1" >/dev/null
+t_grep "--previous: by default the time, when that exceeds the previous version" \
+	'b10: version 1[0-9]{9}$' "$CMKEYS" show "$D/b10"
+t_grep "--previous: ... else one past the previous version" \
+	'b11: version 100000000001$' "$CMKEYS" show "$D/b11"
+t_grep "--previous must be a bundle" '--previous /etc/hostname: malformed bundle' \
+	"$CMKEYS" bundle -o "$D/b12" --previous /etc/hostname "$s1"
 printf 'CMBUNDL2' | dd of="$D/b1" conv=notrunc 2>/dev/null
 t_grep "show refuses a bad magic" 'malformed bundle: bad magic' "$CMKEYS" show "$D/b1"
 t_done
