@@ -415,6 +415,36 @@ static void test_too_big(void **state)
 	free(buf);
 }
 
+static void test_builder_limits(void **state)
+{
+	struct cm_bundle b = { 0 };
+	uint8_t *out = NULL;
+	size_t len;
+
+	/* A certificate larger than a whole bundle may be. */
+	assert_int_equal(cm_bundle_add_cert(&b, cert_a.p, CM_BUNDLE_MAX_SIZE + 1),
+			 -E2BIG);
+	/* Records up to the cap, then no more of any kind. */
+	for (unsigned int i = 0; i < CM_BUNDLE_MAX_RECORDS - 1; i++)
+		assert_int_equal(cm_bundle_add_keyid(&b, i), 0);
+	assert_int_equal(cm_bundle_add_cert(&b, cert_a.p, cert_a.len), 0);
+	assert_int_equal(cm_bundle_add_keyid(&b, 1), -E2BIG);
+	assert_int_equal(cm_bundle_add_cert(&b, cert_b.p, cert_b.len), -E2BIG);
+	/* Exactly at the cap it serializes and parses back. */
+	assert_int_equal(cm_bundle_serialize(&b, &out, &len), 0);
+	{
+		struct cm_bundle p;
+		const char *why = NULL;
+
+		assert_int_equal(cm_bundle_parse(out, len, &p, &why), 0);
+		assert_int_equal(p.n_keyids, CM_BUNDLE_MAX_RECORDS - 1);
+		assert_int_equal(p.n_certs, 1);
+		cm_bundle_release(&p);
+	}
+	free(out);
+	cm_bundle_release(&b);
+}
+
 /* ---- seal files -------------------------------------------------------------- */
 
 enum smut {
@@ -514,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_tag),
 		cmocka_unit_test(test_malformed_bundles),
 		cmocka_unit_test(test_too_big),
+		cmocka_unit_test(test_builder_limits),
 		cmocka_unit_test(test_seal),
 	};
 
