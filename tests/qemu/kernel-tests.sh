@@ -55,6 +55,8 @@ cp "$q/hello-dyn" "$c/hello-dyn"
 cp "$q/hello-dyn" "$c/hello-dyn-unsigned"
 cp "$q/libcmt.so" "$c/libcmt.so"
 cp "$q/libcmt.so" "$c/libcmt-unsigned.so"
+cp "$q/libcmt.so" "$c/libcmt-note.so"
+cp "$q/libcmt.so" "$c/wlib.so"
 cp "$q/dlo" "$c/dlo"
 printf '#!/bin/sh\necho script ran\n' >"$c/script-signed"
 printf '#!/bin/sh\necho script ran\n' >"$c/script-unsigned"
@@ -62,7 +64,7 @@ printf '#!/cmq/hello-unsigned\n' >"$c/script-badinterp"
 chmod 0755 "$c"/script-*
 
 st_sign signer "$c/hello" "$c/hello-tampered" "$c/modme" "$c/hello-par" \
-	"$c/hello-dyn" "$c/libcmt.so" "$c/dlo" "$c/script-signed" \
+	"$c/hello-dyn" "$c/libcmt.so" "$c/wlib.so" "$c/dlo" "$c/script-signed" \
 	"$c/script-badinterp" || fail "cmsign"
 st_sign signer --hash sha384 "$c/hello-sha384" || fail "cmsign sha384"
 st_sign signer --hash sha512 "$c/hello-sha512" || fail "cmsign sha512"
@@ -79,7 +81,8 @@ cp "$c/late" "$work/late" && st_sign signer "$work/late" &&
 # Tampered after signing: one byte more, the signature stays.
 printf 'X' >>"$c/hello-tampered"
 # ELF note carrier: the signature is in the file's bytes, no xattr at all.
-st_sign signer --carrier note "$c/hello-note" "$c/hello-note-tampered" || note_ok=0
+st_sign signer --carrier note "$c/hello-note" "$c/hello-note-tampered" \
+	"$c/libcmt-note.so" || note_ok=0
 printf 'X' >>"$c/hello-note-tampered"
 # Bad headers, made from a good signature: sig_size claims 256 bytes more
 # than follow (malformed); hash algorithm 2, SHA-1 (unsupported).
@@ -143,7 +146,12 @@ g_grep "off: no check counted" "^$checks0\$" cmstat checks
 
 # audit: allowed and logged.
 g_expect "mode raised off -> audit" ok cmt write $cm/mode audit
+den=$(cmstat denied) enf=$(cmstat enforced)
 g_expect "audit: unsigned binary runs" ok cmt exec /cmq/hello-audit
+# At least one: audit mode lets the exec go on, so the ELF loader's own
+# mmap(PROT_EXEC) of the file is judged (and counted) too.
+g_check "audit: counted as denied" test "$(cmstat denied)" -gt "$den"
+g_grep "audit: not counted as enforced" "^$enf\$" cmstat enforced
 g_check "audit: logged with verdict=allow" \
 	logged 'op=exec reason=unsigned mode=audit verdict=allow .*path="/cmq/hello-audit"'
 
@@ -162,6 +170,8 @@ if grep -q cmq.note=1 /proc/cmdline; then
 	g_expect "ELF note carrier: signed binary without xattr runs" ok cmt exec /cmq/hello-note
 	g_expect "ELF note carrier: tampered binary refused" EACCES cmt exec /cmq/hello-note-tampered
 	g_expect "both carriers: binary runs" ok cmt exec /cmq/hello-both
+	g_expect "ELF note carrier: dlopen of a note-signed library works" ok \
+		cmt tracex /cmq/dlo /cmq/libcmt-note.so
 else
 	g_fail "ELF note carrier: cmsign --carrier note failed on the host"
 fi
@@ -226,6 +236,14 @@ g_expect "mprotect(+X) of an unsigned file mapping refused" EACCES \
 g_expect "modify after exec: first exec runs" ok cmt exec /cmq/modme
 printf 'X' >>/cmq/modme
 g_expect "modify after exec: re-verified and refused" EACCES cmt exec /cmq/modme
+# A writer that keeps the file open must not profit from a cached verdict.
+exec 3>>/cmq/wlib.so
+g_expect "open for write: mmap(PROT_EXEC) of the still-signed file allowed" ok cmt mmapx /cmq/wlib.so
+printf 'X' >&3
+g_expect "open for write: bytes written through the open fd are seen (no stale verdict)" \
+	EACCES cmt mmapx /cmq/wlib.so
+exec 3>&-
+g_expect "after the writer closed: still refused" EACCES cmt mmapx /cmq/wlib.so
 g_expect "unsignme: runs while signed" ok cmt exec /cmq/unsignme
 g_expect "unsignme: signature removed" ok cmt rmsig /cmq/unsignme
 g_expect "unsignme: refused once the xattr is gone" EACCES cmt exec /cmq/unsignme
