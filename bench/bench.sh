@@ -88,6 +88,13 @@ cm_sign() { "$CMSIGN" -q -r --key "$WORK/$1.key" --cert "$WORK/$1.pem" "$TREE"; 
 cm_verify() { "$CMVERIFY" -q -r --carrier xattr --cert "$WORK/$1.pem" "$TREE" > /dev/null; }
 
 echo "cryptomark bench: $files files, $((bytes / 1000000)) MB, $NCPU CPUs, best of $REPS"
+# How much parallelism the machine gives right now: with other work running
+# the multi-threaded contenders cannot reach NCPU x, and the verify ratio,
+# whose two sides do the same CPU work, is 1 / (this scaling) at best.
+sp1=$(openssl speed -seconds 1 -evp sha256 -bytes 65536 2>/dev/null | awk '/^sha256/ {print $2}' | tr -d k)
+spn=$(openssl speed -seconds 1 -multi "$NCPU" -evp sha256 -bytes 65536 2>/dev/null | awk '/^sha256/ {print $2}' | tr -d k)
+printf '  sha256: %.0f MB/s on one core, %.2fx that on %d (openssl speed)\n' \
+	"$(echo "$sp1 / 1000" | bc -l)" "$(echo "$spn / $sp1" | bc -l)" "$NCPU"
 best_of "ceiling (openssl dgst -P$NCPU)" ceiling
 best_of "evmctl ima_sign -r RSA-2048" evm_sign rsa
 best_of "cmsign -r RSA-2048" cm_sign rsa
