@@ -48,8 +48,11 @@ chmod +x "$S/debian/rules"
 printf 'all: hello\nhello: hello.c\n\t$(CC) -O2 -g -o $@ $<\ninstall:\n\tinstall -D -m755 hello $(DESTDIR)/usr/bin/hello-dh\n\tinstall -D -m644 hello.c $(DESTDIR)/usr/share/doc/hello-dh/hello.c\n' > "$S/Makefile"
 printf '#include <stdio.h>\nint main(void) { puts("hello from dh"); return 0; }\n' > "$S/hello.c"
 
+# The integration as packaging/debian/install.sh lays it out.
+I=$D/inst
+t_check "install.sh lays out the Debian integration" "$PK/install.sh" "$I"
 build() {
-	cd "$S" && PERL5LIB=$PK PATH=$PK:$PATH CMSIGN=$CMSIGN \
+	cd "$S" && PERL5LIB=$I/usr/share/perl5 PATH=$I/usr/bin:$PATH CMSIGN=$CMSIGN \
 		CRYPTOMARK_KEY=$D/k.key CRYPTOMARK_CERT=$D/k.pem \
 		dpkg-buildpackage -b -us -uc > "$D/build.log" 2>&1
 }
@@ -70,8 +73,8 @@ mkdir -p "$R/var/lib/dpkg/info" "$R/var/lib/dpkg/updates" "$R/var/lib/dpkg/trigg
 	"$R/etc/cryptomark/manifest-signers"
 touch "$R/var/lib/dpkg/status" "$R/var/lib/dpkg/available"
 cp "$D/k.pem" "$R/etc/cryptomark/manifest-signers/"
-HOOK_LINE=$(grep '^post-invoke=' "$PK/dpkg.cfg.d-cryptomark")
-HOOK_LINE=${HOOK_LINE//\/usr\/lib\/cryptomark\/dpkg-hook/$PK\/dpkg-hook}
+HOOK_LINE=$(grep '^post-invoke=' "$I/etc/dpkg/dpkg.cfg.d/cryptomark")
+HOOK_LINE=${HOOK_LINE//\/usr\/lib\/cryptomark\/dpkg-hook/$I\/usr\/lib\/cryptomark\/dpkg-hook}
 export CRYPTOMARK_CMSIGN=$CMSIGN
 # The scratch root has no libc6 package: only that dependency is forced.
 t_check "dpkg --root -i with the hook" dpkg --root="$R" --force-depends --"$HOOK_LINE" -i "$DEB"
