@@ -3,10 +3,12 @@
 #   make kernel      build/kernel/bzImage (tree cached in ~/.cache/cryptomark,
 #                    incremental; see kernel/build-kernel.sh)
 #   make checkpatch  scripts/checkpatch.pl --no-tree -f on every LSM source
+#   make kernel-kunit  boot the kernel: the LSM's KUnit suite (signature
+#                    parser vs tests/vectors/sig), "N passed, N failed"
 
 KERNEL_IMAGE	:= build/kernel/bzImage
 
-.PHONY: kernel checkpatch
+.PHONY: kernel checkpatch kernel-kunit
 
 # Always delegated: kbuild knows what changed, and an up-to-date tree costs
 # only the dependency scan.
@@ -16,4 +18,9 @@ kernel:
 checkpatch:
 	@kernel/build-kernel.sh checkpatch
 
+kernel-kunit: kernel
+	@kernel/kunit.sh
+
 CHECK_SLOW_DEPS	+= kernel
+# The LSM parser vs the shared vectors, in the booted kernel.
+CHECK_SLOW_TESTS += kernel/kunit.sh
