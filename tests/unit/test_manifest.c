@@ -315,6 +315,7 @@ static void m_xattr_empty(uint8_t *b, size_t *len)
 	put16(b, ent_off[0] + 4, 0);
 	b[ent_off[0] + 3] = (uint8_t)(32 + xat_x_len);
 }
+static void m_xattr_len0(uint8_t *b, size_t *len) { put16(b, ent_off[0] + 4, 0); }
 static void m_no_trailer(uint8_t *b, size_t *len) { *len = trailer_off; }
 static void m_trailer_algo(uint8_t *b, size_t *len) { b[trailer_off + 2] = CM_HASH_SHA512; }
 static void m_trailer_trunc(uint8_t *b, size_t *len) { (*len)--; }
@@ -355,6 +356,7 @@ static const struct {
 	{ "entry xattr other algo", m_xattr_algo, -EBADMSG, "entry signature uses another hash algorithm" },
 	{ "entry xattr sig_size", m_xattr_size, -EMSGSIZE, NULL },
 	{ "entry without xattr", m_xattr_empty, -EBADMSG, "digest length does not match its algorithm" },
+	{ "xattr_len 0", m_xattr_len0, -EBADMSG, "entry without a signature" },
 	{ "no trailer", m_no_trailer, -ENODATA, "no trailer signature (unsigned manifest)" },
 	{ "trailer other algo", m_trailer_algo, -EBADMSG, "trailer hash algorithm differs from the header's" },
 	{ "trailer cut short", m_trailer_trunc, -EMSGSIZE, "sig_size exceeds the data" },
