@@ -8,9 +8,10 @@
  * used only while both still match.  The generation is bumped without
  * any lock by every hook that sees a possible change (write-open,
  * truncate, xattr change), so those hooks never wait behind a hash in
- * progress; the per-inode mutex only serialises verifications, which makes
- * concurrent first execs of a file hash it once: the first computes, the
- * others find its verdict.  While the file is open for writing (or mapped
+ * progress; a newly revoked digest drops every verdict at once through
+ * its own, global generation (revoke.c).  The per-inode mutex only
+ * serialises verifications, which makes concurrent first execs of a file
+ * hash it once: the first computes, the others find its verdict.  While the file is open for writing (or mapped
  * shared-writable) nothing is cached: its bytes may change at any moment.
  */
 #include <linux/fs.h>
@@ -51,7 +52,9 @@ static bool cm_stamp_eq(const struct cm_stamp *a, const struct cm_stamp *b)
 /*
  * Only verdicts that depend on the file alone are cached: an unknown key
  * may be added later (before the keyring is locked), and I/O errors,
- * signals and allocation failures say nothing about the file.
+ * signals and allocation failures say nothing about the file.  A revoked
+ * verdict is cached: revocations only grow, and each one drops every
+ * cached verdict (cm_revoke_generation()).
  */
 static bool cm_cacheable(int verdict)
 {
@@ -71,13 +74,14 @@ int cm_cache_verdict(struct file *file)
 	struct inode *inode = file_inode(file);
 	struct cm_inode *ci = cm_inode(inode);
 	struct cm_stamp now;
-	u64 gen;
+	u64 gen, rgen;
 	int ret;
 
 	mutex_lock(&ci->lock);
 	gen = atomic64_read(&ci->gen);
+	rgen = cm_revoke_generation();
 	cm_stamp_take(inode, &now);
-	if (ci->valid && ci->verdict_gen == gen &&
+	if (ci->valid && ci->verdict_gen == gen && ci->revoke_gen == rgen &&
 	    cm_stamp_eq(&ci->stamp, &now) && !inode_is_open_for_write(inode)) {
 		ret = ci->verdict;
 		cm_stat_inc(CM_STAT_CACHE_HITS);
@@ -93,6 +97,7 @@ int cm_cache_verdict(struct file *file)
 	    atomic64_read(&ci->gen) == gen) {
 		ci->stamp = now;
 		ci->verdict_gen = gen;
+		ci->revoke_gen = rgen;
 		ci->verdict = ret;
 		ci->valid = true;
 	}

@@ -39,6 +39,7 @@ enum cm_reason {
 	CM_REASON_UNKNOWN_KEY,
 	CM_REASON_BAD_SIGNATURE,
 	CM_REASON_WRITTEN_MAPPING,
+	CM_REASON_REVOKED,
 	CM_REASON_IO,
 	__CM_REASON_MAX
 };
@@ -65,12 +66,14 @@ struct cm_stamp {
  * The inode LSM blob.  @lock serialises verification of one inode, so
  * concurrent first execs hash it once.  @gen is bumped, without the lock,
  * by every event that may change what the file holds; a verdict is valid
- * only while @gen still equals @verdict_gen.
+ * only while @gen still equals @verdict_gen, and while no digest was
+ * revoked since (@revoke_gen, revoke.c).
  */
 struct cm_inode {
 	struct mutex lock;
 	atomic64_t gen;
 	u64 verdict_gen;
+	u64 revoke_gen;
 	struct cm_stamp stamp;
 	bool valid;
 	int verdict;
@@ -103,6 +106,8 @@ int cm_verify_file(struct file *file);
 int cm_sig_parse(const u8 *buf, size_t len, const struct cm_sig_hdr **hdr);
 int cm_digest_file(struct file *file, u8 hash_algo, loff_t hole_off,
 		   size_t hole_len, u8 *digest);
+int cm_verify_digest(const struct cm_sig_hdr *hdr, const u8 *digest,
+		     u32 digest_len);
 
 /* elfnote.c */
 int cm_note_verify(struct file *file);
@@ -120,6 +125,13 @@ int cm_keyring_lock(void);
 bool cm_keyring_locked(void);
 key_serial_t cm_keyring_serial(void);
 int cm_keyring_permission(struct key *key, enum key_need_perm need_perm);
+
+/* revoke.c */
+int cm_revoke_add(const char *s);
+int cm_revoke_check(u8 hash_algo, const u8 *digest);
+u64 cm_revoke_generation(void);
+size_t cm_revoke_count(void);
+void cm_revoke_freeze(void);
 
 /* audit.c */
 void cm_audit_denial(struct file *file, enum cm_op op, enum cm_reason reason,

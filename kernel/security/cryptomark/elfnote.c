@@ -460,7 +460,7 @@ static int cm_parse_desc(const u8 *desc, const struct cm_sig_hdr **hdr)
  *
  * Return: 0 valid; -ENODATA not an ELF file or no note; -EBADMSG,
  * -EMSGSIZE, -EPROTO, -E2BIG, -ERANGE, -EOVERFLOW malformed ELF or note;
- * the errors of cm_sig_parse(), cm_digest_file() and cm_keyring_verify().
+ * the errors of cm_sig_parse(), cm_digest_file() and cm_verify_digest().
  */
 int cm_note_verify(struct file *file)
 {
@@ -493,9 +493,7 @@ int cm_note_verify(struct file *file)
 			     digest);
 	if (ret < 0)
 		goto out_free_desc;
-	ret = cm_keyring_verify(be32_to_cpu(hdr->keyid), hdr->hash_algo,
-				hdr->sig, be16_to_cpu(hdr->sig_size), digest,
-				ret);
+	ret = cm_verify_digest(hdr, digest, ret);
 out_free_desc:
 	kfree(desc);
 out_free_elf:

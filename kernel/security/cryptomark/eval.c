@@ -21,6 +21,7 @@ static const char *const cm_reason_names[__CM_REASON_MAX] = {
 	[CM_REASON_UNKNOWN_KEY] = "unknown_key",
 	[CM_REASON_BAD_SIGNATURE] = "bad_signature",
 	[CM_REASON_WRITTEN_MAPPING] = "written_mapping",
+	[CM_REASON_REVOKED] = "revoked",
 	[CM_REASON_IO] = "io",
 };
 
@@ -68,6 +69,8 @@ static enum cm_reason cm_reason_of(int err)
 		return CM_REASON_UNKNOWN_KEY;
 	case -EKEYREJECTED:
 		return CM_REASON_BAD_SIGNATURE;
+	case -EKEYREVOKED:
+		return CM_REASON_REVOKED;
 	case -EBADMSG:
 	case -EMSGSIZE:
 	case -E2BIG:

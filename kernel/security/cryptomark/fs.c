@@ -4,6 +4,7 @@
  *   mode     read the mode; write a higher (or the same) mode
  *   lock     read 0/1; write 1 to lock the .cryptomark keyring until reboot
  *   keyring  the serial of .cryptomark, for add_key(2)
+ *   revoke   write "ALG:HEX" to refuse files with that digest (until lock)
  *   stats    counters, "name value" per line
  * The contract (errors, formats) is in kernel/README.md.
  */
@@ -19,13 +20,16 @@
 
 /* Short writes only: a mode name or a digit, and a newline. */
 #define CM_WRITE_MAX	16
+/* "sha512:" and 128 hex digits, a newline, the NUL. */
+#define CM_REVOKE_WRITE_MAX	(sizeof("sha512:") + 2 * CM_MAX_DIGEST_SIZE + 1)
 
+/* @buf has room for @size bytes: at most @size - 1 and the NUL. */
 static int cm_read_user_string(const char __user *ubuf, size_t count,
-			       char *buf)
+			       char *buf, size_t size)
 {
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	if (count == 0 || count >= CM_WRITE_MAX)
+	if (count == 0 || count >= size)
 		return -EINVAL;
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
@@ -50,7 +54,7 @@ static ssize_t cm_mode_write(struct file *file, const char __user *ubuf,
 	enum cm_mode mode;
 	int ret;
 
-	ret = cm_read_user_string(ubuf, count, buf);
+	ret = cm_read_user_string(ubuf, count, buf, sizeof(buf));
 	if (!ret)
 		ret = cm_mode_parse(buf, &mode);
 	if (!ret)
@@ -72,7 +76,7 @@ static ssize_t cm_lock_write(struct file *file, const char __user *ubuf,
 	char buf[CM_WRITE_MAX];
 	int ret;
 
-	ret = cm_read_user_string(ubuf, count, buf);
+	ret = cm_read_user_string(ubuf, count, buf, sizeof(buf));
 	if (ret)
 		return ret;
 	if (sysfs_streq(buf, "1"))
@@ -94,6 +98,19 @@ static ssize_t cm_keyring_read(struct file *file, char __user *ubuf,
 	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
 }
 
+/* One digest a write, so a refused entry is named by its own error. */
+static ssize_t cm_revoke_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	char buf[CM_REVOKE_WRITE_MAX];
+	int ret;
+
+	ret = cm_read_user_string(ubuf, count, buf, sizeof(buf));
+	if (!ret)
+		ret = cm_revoke_add(buf);
+	return ret ? ret : count;
+}
+
 static const char *const cm_stat_names[__CM_STAT_MAX] = {
 	[CM_STAT_CHECKS] = "checks",
 	[CM_STAT_CACHE_HITS] = "cache_hits",
@@ -106,7 +123,7 @@ static const char *const cm_stat_names[__CM_STAT_MAX] = {
 static ssize_t cm_stats_read(struct file *file, char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
-	char buf[512];
+	char buf[640];	/* 15 lines, at most 569 bytes */
 	int len = 0, i;
 
 	for (i = 0; i < __CM_STAT_MAX; i++)
@@ -116,6 +133,8 @@ static ssize_t cm_stats_read(struct file *file, char __user *ubuf,
 		len += scnprintf(buf + len, sizeof(buf) - len,
 				 "denied_%s %llu\n", cm_reason_name(i),
 				 cm_stat_denied(i));
+	len += scnprintf(buf + len, sizeof(buf) - len, "revoked_digests %zu\n",
+			 cm_revoke_count());
 	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
 }
 
@@ -136,6 +155,11 @@ static const struct file_operations cm_keyring_fops = {
 	.llseek = generic_file_llseek,
 };
 
+static const struct file_operations cm_revoke_fops = {
+	.write = cm_revoke_write,
+	.llseek = generic_file_llseek,
+};
+
 static const struct file_operations cm_stats_fops = {
 	.read = cm_stats_read,
 	.llseek = generic_file_llseek,
@@ -149,6 +173,7 @@ static const struct {
 	{ "mode", 0644, &cm_mode_fops },
 	{ "lock", 0644, &cm_lock_fops },
 	{ "keyring", 0444, &cm_keyring_fops },
+	{ "revoke", 0200, &cm_revoke_fops },
 	{ "stats", 0444, &cm_stats_fops },
 };
 

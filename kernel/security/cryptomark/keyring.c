@@ -92,14 +92,19 @@ bool cm_keyring_locked(void)
 /**
  * cm_keyring_lock - refuse any further change to .cryptomark until reboot
  *
+ * The revoked digests (revoke.c) are frozen with the keys.
+ *
  * Return: 0 (also when already locked), -ENOKEY when there is no keyring.
  */
 int cm_keyring_lock(void)
 {
 	if (!cm_keyring)
 		return -ENOKEY;
-	if (!xchg(&cm_locked, true))
-		pr_notice(".cryptomark keyring locked\n");
+	if (!xchg(&cm_locked, true)) {
+		cm_revoke_freeze();
+		pr_notice(".cryptomark keyring locked, %zu revoked digests\n",
+			  cm_revoke_count());
+	}
 	return 0;
 }
 

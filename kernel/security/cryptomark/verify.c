@@ -142,6 +142,30 @@ out_free_tfm:
 	return ret;
 }
 
+/**
+ * cm_verify_digest - the checks every carrier makes once it has the digest
+ * @hdr: the parsed signature header (cm_sig_parse())
+ * @digest: the file's digest as the carrier signs it
+ * @digest_len: its length
+ *
+ * A revoked digest is refused before any key is looked at, as
+ * libcryptomark's cm_trust_verify() does.
+ *
+ * Return: 0, -EKEYREVOKED, or the errors of cm_keyring_verify().
+ */
+int cm_verify_digest(const struct cm_sig_hdr *hdr, const u8 *digest,
+		     u32 digest_len)
+{
+	int ret;
+
+	ret = cm_revoke_check(hdr->hash_algo, digest);
+	if (ret)
+		return ret;
+	return cm_keyring_verify(be32_to_cpu(hdr->keyid), hdr->hash_algo,
+				 hdr->sig, be16_to_cpu(hdr->sig_size), digest,
+				 digest_len);
+}
+
 /* Carrier 1: security.ima.  -ENODATA/-EPROTO mean "no signature here". */
 static int cm_verify_xattr(struct file *file)
 {
@@ -174,9 +198,7 @@ static int cm_verify_xattr(struct file *file)
 	ret = cm_digest_file(file, hdr->hash_algo, 0, 0, digest);
 	if (ret < 0)
 		goto out_free_buf;
-	ret = cm_keyring_verify(be32_to_cpu(hdr->keyid), hdr->hash_algo,
-				hdr->sig, be16_to_cpu(hdr->sig_size), digest,
-				ret);
+	ret = cm_verify_digest(hdr, digest, ret);
 out_free_buf:
 	kfree(buf);
 	return ret;
@@ -188,10 +210,12 @@ out_free_buf:
  *
  * security.ima is tried first; if it holds no signature or one that does
  * not verify, the ELF note is tried.  A file without a note keeps the
- * security.ima result.
+ * security.ima result.  A revoked digest is final: no other carrier can
+ * vouch for a file whose security.ima names a revoked digest.
  *
  * Return: 0 signed by a key in .cryptomark; -ENODATA unsigned; -ENOKEY
- * unknown key; -EKEYREJECTED signature does not match; -ENOPKG algorithm
+ * unknown key; -EKEYREJECTED signature does not match; -EKEYREVOKED
+ * digest revoked; -ENOPKG algorithm
  * not accepted; -EBADMSG (and the other cm_sig_parse() / note errors)
  * malformed; -EIO, -ENOMEM, -EINTR, -EBADF could not check.
  */
@@ -200,7 +224,7 @@ int cm_verify_file(struct file *file)
 	int ret, note;
 
 	ret = cm_verify_xattr(file);
-	if (!ret || ret == -ENOMEM || ret == -EINTR)
+	if (!ret || ret == -ENOMEM || ret == -EINTR || ret == -EKEYREVOKED)
 		return ret;
 	note = cm_note_verify(file);
 	if (note != -ENODATA)
