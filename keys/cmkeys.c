@@ -473,6 +473,16 @@ static int cmd_provision(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "cmkeys provision: %s\n", err);
 		return 1;
 	}
+	if (r.n_skipped)
+		printf("skipped %zu certificates whose key id the bundle revokes\n",
+		       r.n_skipped);
+	if (r.n_digests)
+		printf("%zu revoked digests refused by the cryptomark LSM\n",
+		       r.n_digests);
+	if (r.n_unenforced)
+		fprintf(stderr,
+			"cmkeys provision: warning: %zu revoked digests are not enforced: keyring %s has no digest list (only .cryptomark does)\n",
+			r.n_unenforced, o.keyring);
 	printf("provisioned %zu keys into keyring %s (%d), locked; PCR %u capped; %.1f ms\n",
 	       r.n_keys, o.keyring ? o.keyring : ".cryptomark", r.keyring,
 	       r.cap_pcr, r.ms);

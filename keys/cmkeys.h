@@ -141,6 +141,9 @@ struct cmk_provision_opts {
 struct cmk_provision_result {
 	int32_t keyring;	/* serial */
 	size_t n_keys;
+	size_t n_skipped;	/* certificates whose key id the bundle revokes */
+	size_t n_digests;	/* revoked digests handed to the LSM */
+	size_t n_unenforced;	/* revoked digests no verifier will see */
 	unsigned int cap_pcr;
 	double ms;		/* wall time, open to lock */
 };

@@ -11,10 +11,13 @@
  * the boot (or a root shell) can unseal the secret again and forge a tag.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <keyutils.h>
 
@@ -23,6 +26,7 @@
 #define CRYPTOMARK_KEYRING	".cryptomark"
 #define CRYPTOMARK_LOCK		"/sys/kernel/security/cryptomark/lock"
 #define CRYPTOMARK_SERIAL	"/sys/kernel/security/cryptomark/keyring"
+#define CRYPTOMARK_REVOKE	"/sys/kernel/security/cryptomark/revoke"
 
 /*
  * A kernel-owned keyring is not in any process keyring.  The cryptomark LSM
@@ -163,6 +167,54 @@ static void unload(key_serial_t ring, const char *name,
 	}
 }
 
+/* A certificate whose key id the same bundle revokes is never loaded. */
+static bool keyid_revoked(const struct cm_bundle *b, uint32_t keyid)
+{
+	for (size_t i = 0; i < b->n_keyids; i++)
+		if (b->keyids[i] == keyid)
+			return true;
+	return false;
+}
+
+/*
+ * The revoked file digests, one write each ("ALG:HEX"), into the LSM before
+ * the lock freezes them (kernel/README.md).  Only the cryptomark LSM reads
+ * them: a stock kernel's IMA has no such list.
+ */
+static int load_revoked_digests(const struct cm_bundle *b, char *err,
+				size_t errlen)
+{
+	char line[16 + 2 * CM_MAX_DIGEST_SIZE];
+	int fd, ret = 0;
+
+	if (!b->n_digests)
+		return 0;
+	fd = open(CRYPTOMARK_REVOKE, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", CRYPTOMARK_REVOKE,
+			 strerror(-ret));
+		return ret;
+	}
+	for (size_t i = 0; i < b->n_digests; i++) {
+		const struct cm_bundle_digest *d = &b->digests[i];
+		int n = snprintf(line, sizeof(line), "%s:",
+				 cm_hash_name(d->algo));
+
+		for (size_t j = 0; j < d->len; j++)
+			n += snprintf(line + n, sizeof(line) - n, "%02x",
+				      d->d[j]);
+		if (write(fd, line, (size_t)n) != n) {
+			ret = -errno;
+			snprintf(err, errlen, "%s: %s: %s", CRYPTOMARK_REVOKE,
+				 line, strerror(-ret));
+			break;
+		}
+	}
+	close(fd);
+	return ret;
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -242,17 +294,37 @@ int cmk_provision(const struct cmk_provision_opts *o,
 		ret = -ENOMEM;
 		goto out_free;
 	}
-	for (n = 0; n < ob.b.n_certs; n++) {
+	for (size_t i = 0; i < ob.b.n_certs; i++) {
+		const struct cm_bundle_cert *c = &ob.b.certs[i];
+
+		if (keyid_revoked(&ob.b, c->keyid)) {
+			res->n_skipped++;
+			continue;
+		}
 		/* NULL description: the kernel names the key from the cert. */
-		keys[n] = add_key("asymmetric", NULL, ob.b.certs[n].der,
-				  ob.b.certs[n].len, ring);
+		keys[n] = add_key("asymmetric", NULL, c->der, c->len, ring);
 		if (keys[n] < 0) {
 			ret = -errno;
 			snprintf(err, errlen,
 				 "add_key(asymmetric, keyid %08x) to %s: %s",
-				 ob.b.certs[n].keyid, name, strerror(-ret));
+				 c->keyid, name, strerror(-ret));
 			goto out_unload;
 		}
+		n++;
+	}
+	if (!n) {
+		snprintf(err, errlen,
+			 "every certificate of the bundle is revoked by it: nothing to trust");
+		ret = -ENOKEY;
+		goto out_unload;
+	}
+	if (!strcmp(name, CRYPTOMARK_KEYRING)) {
+		ret = load_revoked_digests(&ob.b, err, errlen);
+		if (ret)
+			goto out_unload;
+		res->n_digests = ob.b.n_digests;
+	} else {
+		res->n_unenforced = ob.b.n_digests;
 	}
 	ret = lock_keyring(ring, name, err, errlen);
 	if (ret)

@@ -242,6 +242,32 @@ t_grep "provision without a TPM: clear error" "no TPM at 'device:$D/nodev'" \
 	"$CMKEYS" provision --tcti "device:$D/nodev" --keyring cmtest_$$_f "$B"
 t_check "... no keyring created" bash -c "! keyctl search @u keyring cmtest_$$_f >/dev/null 2>&1"
 
+# Revocations inside the bundle: a certificate whose key id the bundle revokes
+# is never loaded; revoked digests cannot reach a stock keyring, which says so.
+swtpm_start || { t_fail "swtpm restart"; t_done; exit 1; }
+"$CMKEYS" bundle -o "$D/rb" --revoke "$D/s2/signer.pem" \
+	--revoke "sha256:$(printf 'vulnerable build' | sha256sum | cut -c1-64)" \
+	"$D/s/signer.pem" "$D/s2/signer.pem" >/dev/null
+"$CMKEYS" seal --pcrs sha256:7,14 "$D/rb" >/dev/null
+ring=cmtest_$$_r
+"$CMKEYS" provision --keyring "$ring" "$D/rb" >"$D/rout" 2>"$D/rerr"; rc=$?
+rid=$(keyctl search @u keyring "$ring" 2>/dev/null); [ -n "$rid" ] && RINGS+=("$rid")
+t_check "provision of a bundle with revocations: exit 0 ($(cat "$D/rerr"))" [ $rc = 0 ]
+t_grep "... the certificate it revokes is skipped" '^skipped 1 certificates whose key id the bundle revokes$' \
+	cat "$D/rout"
+t_grep "... only the other one is loaded" "^provisioned 1 keys into keyring $ring " cat "$D/rout"
+t_check "... one asymmetric key in the keyring" [ "$(keyctl list "$rid" 2>/dev/null | grep -c asymmetric)" = 1 ]
+t_grep "... the revoked digest it cannot enforce is named on stderr" \
+	"warning: 1 revoked digests are not enforced: keyring $ring has no digest list" cat "$D/rerr"
+swtpm_start || { t_fail "swtpm restart"; t_done; exit 1; }
+"$CMKEYS" bundle -o "$D/allrev" --revoke "$D/s/signer.pem" "$D/s/signer.pem" >/dev/null
+"$CMKEYS" seal --pcrs sha256:7,14 "$D/allrev" >/dev/null
+t_grep "a bundle that revokes all its certificates: refused" 'every certificate of the bundle is revoked' \
+	"$CMKEYS" provision --keyring cmtest_$$_g "$D/allrev"
+t_check "... no key left in its keyring" \
+	bash -c "r=\$(keyctl search @u keyring cmtest_$$_g 2>/dev/null) || exit 0; ! keyctl list \$r | grep -q asymmetric"
+rid=$(keyctl search @u keyring cmtest_$$_g 2>/dev/null) && RINGS+=("$rid")
+
 # ---- provisioning time -----------------------------------------------------------
 times=() walls=()
 for i in 1 2 3 4 5; do

@@ -35,8 +35,9 @@ st_base "$r" "$work" || fail "base tree"
 # the guest's TPM, provisioned by cmkeys (run in mode off, so unsigned).
 tcti_lib=$(ldconfig -p | awk '$1 == "libtss2-tcti-device.so.0" {print $NF; exit}')
 [ -n "$tcti_lib" ] || fail "libtss2-tcti-device.so.0 not found (make deps)"
-"$CMKEYS" bundle -o "$r/cmq/keyring.bundle" "$work/signer.pem" "$work/p256.pem" \
-	"$work/p384.pem" >/dev/null || fail "cmkeys bundle"
+# The bundle also revokes a digest (hello-revoked's) and a key whose
+# certificate it carries (provisioning must skip that certificate).
+t_mkcert "$work" revoked p256 || fail "revoked-key certificate"
 cmq_rootfs_add "$r" "$CMKEYS" /sbin/cmkeys 0755 &&
 	cmq_rootfs_add_libs "$r" "$CMKEYS" "$tcti_lib" &&
 	cmq_rootfs_add "$r" "$tcti_lib" "$tcti_lib" || fail "staging cmkeys"
@@ -46,7 +47,7 @@ c=$r/cmq
 for n in hello hello-unsigned hello-tampered hello-stranger hello-p256 \
 	 hello-sha384 hello-sha512 hello-note hello-note-tampered modme late \
 	 hello-par hello-audit hello-stats hello-p384 hello-both hello-malformed \
-	 hello-sha1 unsignme retrunc; do
+	 hello-sha1 unsignme retrunc hello-revoked hello-revkey; do
 	cp "$q/hello" "$c/$n"
 done
 # Same program, different bytes: carries a signature copied from hello.
@@ -74,6 +75,13 @@ st_sign signer "$c/unsignme" "$c/retrunc" || fail "cmsign"
 # Both carriers: the note inside, then security.ima over the final bytes.
 st_sign signer --carrier both "$c/hello-both" || note_ok=0
 st_sign stranger "$c/hello-stranger" || fail "cmsign stranger"
+printf 'revoked' >>"$c/hello-revoked"
+st_sign signer "$c/hello-revoked" || fail "cmsign (revoked digest)"
+st_sign revoked "$c/hello-revkey" || fail "cmsign (revoked key)"
+"$CMKEYS" bundle -o "$r/cmq/keyring.bundle" \
+	--revoke "sha256:$(sha256sum "$c/hello-revoked" | cut -d' ' -f1)" \
+	--revoke "$work/revoked.pem" "$work/signer.pem" "$work/p256.pem" \
+	"$work/p384.pem" "$work/revoked.pem" >/dev/null || fail "cmkeys bundle"
 # The signature for "late" travels as a file: set in the guest only after
 # late was refused, to show that an xattr change drops the cached verdict.
 cp "$c/late" "$work/late" && st_sign signer "$work/late" &&
@@ -118,6 +126,10 @@ pcr0=$(cmkeys pcrs --tcti $T --pcrs sha256:14)
 out=$(cmkeys provision --tcti $T --cap-pcr 14 $B 2>&1)
 if echo "$out" | grep -qE "provisioned 3 keys into keyring \.cryptomark .*locked"; then
 	g_ok "bundle provisioned into .cryptomark through the TPM: $(echo "$out" | tail -n1)"
+	g_grep "provisioning skipped the certificate the bundle revokes" \
+		'^skipped 1 certificates whose key id the bundle revokes$' echo "$out"
+	g_grep "provisioning handed the revoked digest to the LSM" \
+		'^1 revoked digests refused by the cryptomark LSM$' echo "$out"
 else
 	g_fail "provisioning into .cryptomark: $out"
 	# Keep the rest meaningful: load the certificates directly.
@@ -183,6 +195,10 @@ g_check "enforce: denial logged with op, reason, mode, verdict, path" \
 g_expect "tampered binary refused" EACCES cmt exec /cmq/hello-tampered
 g_check "tampered: reason bad_signature" logged 'reason=bad_signature .*path="/cmq/hello-tampered"'
 g_expect "binary signed by an unknown key refused" EACCES cmt exec /cmq/hello-stranger
+g_expect "binary whose digest the bundle revokes refused" EACCES cmt exec /cmq/hello-revoked
+g_check "revoked digest: reason revoked" logged 'reason=revoked .*path="/cmq/hello-revoked"'
+g_expect "binary signed by a key the bundle revokes refused" EACCES cmt exec /cmq/hello-revkey
+g_check "revoked key: reason unknown_key (never loaded)" logged 'reason=unknown_key .*path="/cmq/hello-revkey"'
 g_check "unknown key: reason unknown_key" logged 'reason=unknown_key .*path="/cmq/hello-stranger"'
 g_expect "malformed header set (sig_size beyond the value)" ok \
 	cmt setsig /cmq/hello-malformed /cmq/malformed.sig
