@@ -246,7 +246,7 @@ static int previous_version(const char *path, uint64_t *version)
 	size_t len;
 	int ret;
 
-	ret = cmk_read_file(path, CM_BUNDLE_MAX_SIZE, &bytes, &len);
+	ret = cm_read_file(path, CM_BUNDLE_MAX_SIZE, &bytes, &len);
 	if (ret) {
 		fprintf(stderr, "cmkeys bundle: --previous %s: %s\n", path, strerror(-ret));
 		return ret;
@@ -395,7 +395,7 @@ static int cmd_show(struct cli *c, int argc, char **argv)
 
 	if (argc - optind != 1)
 		return die_usage(c->cmd, "exactly one BUNDLE");
-	ret = cmk_read_file(argv[optind], CM_BUNDLE_MAX_SIZE, &bytes, &len);
+	ret = cm_read_file(argv[optind], CM_BUNDLE_MAX_SIZE, &bytes, &len);
 	if (ret) {
 		fprintf(stderr, "cmkeys show: %s: %s\n", argv[optind],
 			strerror(-ret));

@@ -45,8 +45,6 @@ int cmk_make_signer(const struct cmk_pki_opts *o, char *err, size_t errlen);
 
 /* ---- files (sealed.c) ---------------------------------------------------- */
 
-/* Reads a whole file of at most @max bytes into a malloc'd buffer. */
-int cmk_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
 /* Writes @buf to @path atomically (temp file, fsync, rename), mode @mode. */
 int cmk_write_file(const char *path, const void *buf, size_t len, int mode);
 

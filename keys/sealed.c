@@ -24,53 +24,6 @@
 
 #define SEAL_MAX_SIZE	(CM_SIZEOF_SEAL_HDR + 2 * CMK_TPM_BLOB_MAX)
 
-int cmk_read_file(const char *path, size_t max, uint8_t **out, size_t *len)
-{
-	struct stat st;
-	uint8_t *buf;
-	size_t got = 0;
-	int fd, ret;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out_close;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = -EINVAL;
-		goto out_close;
-	}
-	if ((uint64_t)st.st_size > max) {
-		ret = -E2BIG;
-		goto out_close;
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out_close;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			free(buf);
-			goto out_close;
-		}
-		got += (size_t)n;
-	}
-	*out = buf;
-	*len = got;
-	ret = 0;
-out_close:
-	close(fd);
-	return ret;
-}
-
 int cmk_write_file(const char *path, const void *buf, size_t len, int mode)
 {
 	char tmp[PATH_MAX];
@@ -257,7 +210,7 @@ int cmk_seal_bundle(const struct cmk_seal_opts *o, char *err, size_t errlen)
 	cmk_pcr_values v;
 	int ret;
 
-	ret = cmk_read_file(o->bundle, CM_BUNDLE_MAX_SIZE, &bytes, &len);
+	ret = cm_read_file(o->bundle, CM_BUNDLE_MAX_SIZE, &bytes, &len);
 	if (ret) {
 		snprintf(err, errlen, "%s: %s", o->bundle, strerror(-ret));
 		return ret;
@@ -346,7 +299,7 @@ int cmk_open_bundle(struct cmk_tpm *t, const char *bundle,
 	memset(out, 0, sizeof(*out));
 	ret = seal_path(bundle, path, sizeof(path));
 	if (!ret)
-		ret = cmk_read_file(path, SEAL_MAX_SIZE, &sbytes, &slen);
+		ret = cm_read_file(path, SEAL_MAX_SIZE, &sbytes, &slen);
 	if (ret) {
 		snprintf(err, errlen, "%s.seal: %s", bundle, strerror(-ret));
 		return ret;
@@ -358,7 +311,7 @@ int cmk_open_bundle(struct cmk_tpm *t, const char *bundle,
 	}
 	/* Known from here on even if opening fails: the caller caps a PCR. */
 	out->pcr_mask = s.pcr_mask;
-	ret = cmk_read_file(bundle, CM_BUNDLE_MAX_SIZE, &out->bytes, &out->len);
+	ret = cm_read_file(bundle, CM_BUNDLE_MAX_SIZE, &out->bytes, &out->len);
 	if (ret) {
 		snprintf(err, errlen, "%s: %s", bundle, strerror(-ret));
 		goto out_free_seal;

@@ -397,6 +397,31 @@ int cm_bundle_to_trust(const struct cm_bundle *b, struct cm_trust *t)
 	return 0;
 }
 
+int cm_trust_add_bundle_file(struct cm_trust *t, const char *path,
+			     const char **why)
+{
+	struct cm_bundle b;
+	uint8_t *bytes;
+	size_t len;
+	int ret;
+
+	ret = cm_read_file(path, CM_BUNDLE_MAX_SIZE, &bytes, &len);
+	if (ret) {
+		*why = ret == -E2BIG ? "bundle larger than CM_BUNDLE_MAX_SIZE" :
+		       strerror(-ret);
+		return ret;
+	}
+	ret = cm_bundle_parse(bytes, len, &b, why);
+	free(bytes);
+	if (ret)
+		return ret;
+	ret = cm_bundle_to_trust(&b, t);
+	if (ret)
+		*why = strerror(-ret);
+	cm_bundle_release(&b);
+	return ret;
+}
+
 /* ---- BUNDLE.seal ------------------------------------------------------- */
 
 int cm_seal_parse(const void *buf, size_t len, struct cm_seal *out,

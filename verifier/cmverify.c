@@ -18,6 +18,7 @@
 
 static const char usage_text[] =
 "Usage: cmverify --cert CERT [--cert CERT...] [options] PATH...\n"
+"       cmverify --bundle BUNDLE [options] PATH...\n"
 "\n"
 "Verifies the signature of each PATH against the trusted certificates and\n"
 "prints one line per file:\n"
@@ -29,6 +30,10 @@ static const char usage_text[] =
 "Options:\n"
 "  --cert CERT        trust this signer certificate (PEM or DER); repeatable\n"
 "  --keyring DIR      trust every *.pem, *.der, *.crt, *.cer in DIR\n"
+"  --bundle BUNDLE    trust the certificates of a keyring bundle (cmkeys\n"
+"                     bundle) and refuse what it revokes: key ids and file\n"
+"                     digests (reason revoked).  Its TPM seal is not checked\n"
+"                     here: that is cmkeys unseal's job\n"
 "  --carrier C        any (default): passes if a present carrier verifies and\n"
 "                     none present is invalid; xattr: security.ima only;\n"
 "                     note: the ELF note only; both: both must verify\n"
@@ -153,6 +158,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "cert", required_argument, NULL, 'c' },
 		{ "keyring", required_argument, NULL, 'K' },
+		{ "bundle", required_argument, NULL, 'B' },
 		{ "carrier", required_argument, NULL, 'C' },
 		{ "recursive", no_argument, NULL, 'r' },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -190,6 +196,16 @@ int main(int argc, char **argv)
 				goto out_free_trust;
 			}
 			break;
+		case 'B': {
+			const char *why = "";
+
+			e = cm_trust_add_bundle_file(trust, optarg, &why);
+			if (e) {
+				fprintf(stderr, PROG ": --bundle %s: %s\n", optarg, why);
+				goto out_free_trust;
+			}
+			break;
+		}
 		case 'C':
 			if (!strcmp(optarg, "any"))
 				r.carrier = CM_CARRIER_ANY;
@@ -230,7 +246,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!cm_trust_count(trust)) {
-		fprintf(stderr, PROG ": no trusted certificate: give --cert CERT or --keyring DIR\nTry 'cmverify --help'.\n");
+		fprintf(stderr, PROG ": no trusted certificate: give --cert CERT, --keyring DIR or --bundle BUNDLE\nTry 'cmverify --help'.\n");
 		goto out_free_trust;
 	}
 	if (optind >= argc) {

@@ -123,6 +123,16 @@ int cm_trust_add_cert_file(struct cm_trust *t, const char *path);
 int cm_trust_add_cert(struct cm_trust *t, X509 *cert);	/* takes a ref */
 /* Adds every *.pem / *.der / *.crt in @dir. Returns the count added. */
 int cm_trust_add_dir(struct cm_trust *t, const char *dir);
+/* Reads a whole regular file of at most @max bytes (malloc'd, caller frees). */
+int cm_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
+/*
+ * Trusts the certificates of a keyring bundle (docs/FORMAT-keys.md) and
+ * takes its revocations.  Layout only: the TPM seal that authenticates the
+ * bundle is cmkeys' business.  *why names the refusal: the
+ * cm_bundle_parse() errors, or the cm_read_file() errno.
+ */
+int cm_trust_add_bundle_file(struct cm_trust *t, const char *path,
+			     const char **why);
 int cm_trust_revoke_keyid(struct cm_trust *t, uint32_t keyid);
 int cm_trust_revoke_digest(struct cm_trust *t, int algo, const uint8_t *d,
 			   size_t len);

@@ -37,6 +37,23 @@ openssl x509 -in "$D/k.pem" -outform DER -out "$D/k.der"
 t_check "DER cert for signing" "$CMSIGN" -q --key "$D/k.key" --cert "$D/k.der" "$D/f"
 mkdir "$D/ring"; cp "$D/other.pem" "$D/k.der" "$D/ring/"
 t_check "--keyring DIR" "$CMVERIFY" -q --keyring "$D/ring" "$D/f"
+# --bundle: a keyring bundle's certificates are trusted, its revocations refused.
+cp /usr/bin/cp "$D/g"; "${S[@]}" "$D/g"
+"$CMKEYS" bundle -o "$D/kb" "$D/k.pem" >/dev/null
+t_check "--bundle BUNDLE trusts its certificates" "$CMVERIFY" -q --bundle "$D/kb" "$D/f" "$D/g"
+"$CMKEYS" bundle -o "$D/kb-dig" --revoke "sha256:$(sha256sum "$D/f" | cut -c1-64)" "$D/k.pem" >/dev/null
+out=$("$CMVERIFY" --bundle "$D/kb-dig" "$D/f" "$D/g" 2>&1); rc=$?
+t_check "--bundle with a revoked digest: exit 1" [ $rc = 1 ]
+t_grep "... that file: FAIL revoked" "^$D/f: FAIL revoked$" echo "$out"
+t_grep "... the other still verifies" "^$D/g: ok " echo "$out"
+"$CMKEYS" bundle -o "$D/kb-key" --revoke "$D/k.pem" "$D/k.pem" >/dev/null
+t_grep "--bundle revoking the signer's key id: FAIL revoked" "g: FAIL revoked" \
+	"$CMVERIFY" --bundle "$D/kb-key" "$D/g"
+t_grep "--bundle that is not a bundle: named, usage exit" "--bundle .*k.pem: bad magic" \
+	"$CMVERIFY" --bundle "$D/k.pem" "$D/g"
+t_check "... exit 2" bash -c "'$CMVERIFY' --bundle '$D/k.pem' '$D/g' 2>/dev/null; [ \$? = 2 ]"
+t_grep "--bundle missing: named" "--bundle $D/nonexistent: No such file" \
+	"$CMVERIFY" --bundle "$D/nonexistent" "$D/g"
 
 # Tree walk.
 T=$D/tree; mkdir -p "$T/a/b" "$D/outside"
