@@ -411,14 +411,16 @@ int cm_trust_add_bundle_file(struct cm_trust *t, const char *path,
 		       strerror(-ret);
 		return ret;
 	}
+	/* The parsed bundle points into @bytes: free them last. */
 	ret = cm_bundle_parse(bytes, len, &b, why);
-	free(bytes);
 	if (ret)
-		return ret;
+		goto out_free_bytes;
 	ret = cm_bundle_to_trust(&b, t);
 	if (ret)
 		*why = strerror(-ret);
 	cm_bundle_release(&b);
+out_free_bytes:
+	free(bytes);
 	return ret;
 }
 
