@@ -122,7 +122,7 @@ int cm_read_file(const char *path, size_t max, uint8_t **out, size_t *len)
 	size_t got = 0;
 	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st)) {
@@ -148,6 +148,7 @@ int cm_read_file(const char *path, size_t max, uint8_t **out, size_t *len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
+			/* Shrunk under us: refuse rather than return a prefix. */
 			ret = n < 0 ? -errno : -EIO;
 			free(buf);
 			goto out_close;

@@ -7,11 +7,8 @@
  * failure has its own errno and *why.  Layout: include/cryptomark/format.h.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <arpa/inet.h>
 
 #include <cryptomark/manifest.h>
@@ -389,48 +386,7 @@ int cm_manifest_verify(const struct cm_trust *t, const void *buf,
 
 int cm_manifest_read(const char *path, uint8_t **out, size_t *len)
 {
-	struct stat st;
-	uint8_t *buf;
-	size_t got = 0;
-	int fd, ret;
+	int ret = cm_read_file(path, CM_MANIFEST_MAX_FILE, out, len);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out_close;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = -EINVAL;
-		goto out_close;
-	}
-	if ((uint64_t)st.st_size > CM_MANIFEST_MAX_FILE) {
-		ret = -EFBIG;
-		goto out_close;
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out_close;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			/* Shrunk under us: refuse rather than parse a prefix. */
-			ret = r < 0 ? -errno : -EIO;
-			free(buf);
-			goto out_close;
-		}
-		got += (size_t)r;
-	}
-	*out = buf;
-	*len = got;
-	ret = 0;
-out_close:
-	close(fd);
-	return ret;
+	return ret == -E2BIG ? -EFBIG : ret;
 }

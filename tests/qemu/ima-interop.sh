@@ -94,12 +94,5 @@ cmq_boot -k "$kernel" -i "$work/initrd.gz" -l "$work/console.log" \
 	-a "cryptomark.mode=off cmq.lsm=$lsm" -t 120
 rc=$?
 echo "# boot: $(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)") s"
-if ! cmq_results "$work/console.log" >/dev/null || [ $rc -ne 0 ]; then
-	echo "# console log:"; sed 's/^/#   /' "$work/console.log" | tail -n 40
-fi
 # The guest's own lines and closing count are this suite's result.
-tr -d '\r' <"$work/console.log" | grep -E '^(not )?ok [0-9]+ '
-read -r p f < <(cmq_counts "$work/console.log")
-[ $rc -eq 0 ] || [ "$f" -ne 0 ] || f=1
-echo "$p passed, $f failed"
-[ "$f" -eq 0 ]
+cmq_report "$work/console.log" $rc

@@ -307,11 +307,4 @@ cmq_boot -k "$kernel" -i "$work/initrd.gz" -l "$work/console.log" \
 	-a "cryptomark.mode=off cmq.note=$note_ok" -t 180
 rc=$?
 echo "# boot + tests: $(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)") s"
-if ! cmq_results "$work/console.log" >/dev/null || [ $rc -ne 0 ]; then
-	echo "# console log:"; sed 's/^/#   /' "$work/console.log" | tail -n 60
-fi
-tr -d '\r' <"$work/console.log" | grep -E '^(not )?ok [0-9]+ '
-read -r p f < <(cmq_counts "$work/console.log")
-[ $rc -eq 0 ] || [ "$f" -ne 0 ] || f=1
-echo "$p passed, $f failed"
-[ "$f" -eq 0 ]
+cmq_report "$work/console.log" $rc 60

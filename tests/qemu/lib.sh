@@ -62,6 +62,12 @@
 #                               non-zero if any failed or the line is
 #                               missing (a guest that crashed is a failure).
 #   cmq_counts LOG              echo "PASSED FAILED" from LOG (or "0 1").
+#   cmq_report LOG RC [LINES]   a suite's closing: the console's last LINES
+#                               (default 40) when the boot (cmq_boot's RC)
+#                               or a test failed, the guest's result lines,
+#                               then "N passed, N failed" (a failed boot
+#                               counts as one failure).  Returns non-zero
+#                               on any failure.
 #
 # Guest side (/cmq/lib.sh, sourced by the test script): g_ok DESC, g_fail
 # DESC, g_check DESC CMD..., g_refuse_errno DESC ERRNO CMD... (the C test
@@ -296,4 +302,17 @@ cmq_results() {
 		return 1
 	fi
 	[ "${c#* }" = 0 ]
+}
+
+cmq_report() {
+	local log=$1 rc=$2 lines=${3:-40} p f
+	if ! cmq_results "$log" >/dev/null || [ "$rc" -ne 0 ]; then
+		echo "# console log (tail):"
+		tr -d '\r' <"$log" | tail -n "$lines" | sed 's/^/#   /'
+	fi
+	tr -d '\r' <"$log" | grep -E '^(not )?ok [0-9]+ '
+	read -r p f < <(cmq_counts "$log")
+	[ "$rc" -eq 0 ] || [ "$f" -ne 0 ] || f=1
+	echo "$p passed, $f failed"
+	[ "$f" -eq 0 ]
 }

@@ -124,12 +124,4 @@ cmq_initramfs "$r" "$work/initrd.gz" || fail "initramfs"
 echo "# kernel: $kernel"
 cmq_boot -k "$kernel" -i "$work/initrd.gz" -l "$work/console.log" \
 	-a "cryptomark.mode=off" -t 120
-rc=$?
-if ! cmq_results "$work/console.log" >/dev/null || [ $rc -ne 0 ]; then
-	echo "# console log:"; tr -d '\r' <"$work/console.log" | tail -n 40 | sed 's/^/#   /'
-fi
-tr -d '\r' <"$work/console.log" | grep -E '^(not )?ok [0-9]+ '
-read -r p f < <(cmq_counts "$work/console.log")
-[ $rc -eq 0 ] || [ "$f" -ne 0 ] || f=1
-echo "$p passed, $f failed"
-[ "$f" -eq 0 ]
+cmq_report "$work/console.log" $?
