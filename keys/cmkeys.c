@@ -231,7 +231,7 @@ static int add_revocation(struct cm_bundle *b, const char *arg,
 	}
 	if (ret) {
 		snprintf(err, errlen, "--revoke %s: not a key id, ALG:HEX or certificate with SKID (%s)",
-			 arg, strerror(-ret));
+			 arg, cm_cert_strerror(ret));
 		return ret;
 	}
 	return cm_bundle_add_keyid(b, keyid);
@@ -307,7 +307,7 @@ static int cmd_bundle(struct cli *c, int argc, char **argv)
 		ret = cm_cert_load(path, &cert);
 		if (ret) {
 			fprintf(stderr, "cmkeys bundle: %s: %s\n", path,
-				ret == -EBADMSG ? "not a certificate" : strerror(-ret));
+				cm_cert_strerror(ret));
 			ret = 1;
 			goto out_free;
 		}

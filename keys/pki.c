@@ -316,7 +316,7 @@ static int load_ca(const char *dir, X509 **cert, EVP_PKEY **key, char *err,
 		return -ENAMETOOLONG;
 	ret = cm_cert_load(path, cert);
 	if (ret) {
-		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		snprintf(err, errlen, "%s: %s", path, cm_cert_strerror(ret));
 		return ret;
 	}
 	if (join(path, sizeof(path), dir, "ca.key"))

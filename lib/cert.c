@@ -2,6 +2,7 @@
 /* Certificate loading (PEM or DER) and IMA key ids. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bio.h>
@@ -14,37 +15,75 @@
 
 #define CERT_MAX_SIZE	(256 * 1024)
 
-int cm_cert_load(const char *path, X509 **out)
+/*
+ * DER (a SEQUENCE: first byte 0x30) must be one certificate and nothing
+ * else; anything else is read as PEM: the first CERTIFICATE block (what
+ * `openssl x509` and evmctl read), text before it ignored.
+ */
+int cm_cert_parse(const uint8_t *buf, size_t len, X509 **out)
 {
+	const unsigned char *p = buf;
 	X509 *cert = NULL;
-	BIO *bio;
-	char peek[11];
-	int n;
 
-	bio = BIO_new_file(path, "rb");
-	if (!bio) {
-		int e = errno ? errno : ENOENT;
+	if (!len)
+		return -ENODATA;
+	if (len > CERT_MAX_SIZE)
+		return -E2BIG;
+	if (buf[0] != 0x30) {
+		BIO *bio = BIO_new_mem_buf(buf, (int)len);
 
-		ERR_clear_error();
-		return -e;
-	}
-	n = BIO_read(bio, peek, sizeof(peek) - 1);
-	if (n <= 0) {
-		BIO_free(bio);
-		return -EBADMSG;
-	}
-	peek[n] = '\0';
-	(void)BIO_reset(bio);
-	if (strstr(peek, "-----"))
+		if (!bio)
+			return -ENOMEM;
 		cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	else
-		cert = d2i_X509_bio(bio, NULL);
-	BIO_free(bio);
+		BIO_free(bio);
+	} else {
+		cert = d2i_X509(NULL, &p, (long)len);
+		if (cert && p != buf + len) {
+			X509_free(cert);
+			cert = NULL;
+			ERR_clear_error();
+			return -EMSGSIZE;
+		}
+	}
 	ERR_clear_error();
 	if (!cert)
 		return -EBADMSG;
 	*out = cert;
 	return 0;
+}
+
+int cm_cert_load(const char *path, X509 **out)
+{
+	uint8_t *buf;
+	size_t len;
+	int ret;
+
+	ret = cm_read_file(path, CERT_MAX_SIZE, &buf, &len);
+	if (ret)
+		return ret;
+	ret = cm_cert_parse(buf, len, out);
+	free(buf);
+	return ret;
+}
+
+const char *cm_cert_strerror(int err)
+{
+	switch (err) {
+	case -ENODATA:
+		return "empty file, not a certificate";
+	case -E2BIG:
+		return "larger than 256 KiB, not a certificate";
+	case -EMSGSIZE:
+		return "bytes follow the DER certificate";
+	case -EBADMSG:
+		return "not a PEM or DER X.509 certificate";
+	case -EINVAL:
+		return "not a regular file";
+	case -ENOKEY:
+		return "certificate has no subjectKeyIdentifier, which IMA key ids are taken from";
+	default:
+		return strerror(-err);
+	}
 }
 
 int cm_cert_keyid(X509 *cert, uint32_t *keyid)

@@ -188,8 +188,7 @@ int cm_signer_load(const struct cm_signer_opts *opts, struct cm_signer **out,
 	ret = cm_cert_load(opts->cert, &s->cert);
 	if (ret) {
 		cm_seterr(err, errlen, "%s: %s", opts->cert,
-			  ret == -EBADMSG ? "not a PEM or DER X.509 certificate"
-					  : strerror(-ret));
+			  cm_cert_strerror(ret));
 		goto out_free;
 	}
 	ret = cm_cert_keyid(s->cert, &s->keyid);

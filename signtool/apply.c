@@ -280,9 +280,7 @@ int cmd_apply(int argc, char **argv)
 			ret = cm_trust_add_cert_file(trust, optarg);
 			if (ret) {
 				fprintf(stderr, PROG ": %s: %s\n", optarg,
-					ret == -ENOKEY ? "certificate without subjectKeyIdentifier" :
-					ret == -EBADMSG ? "not a PEM or DER certificate" :
-					strerror(-ret));
+					cm_cert_strerror(ret));
 				ret = APPLY_USAGE;
 				goto out_free_trust;
 			}

@@ -180,9 +180,7 @@ int main(int argc, char **argv)
 			e = cm_trust_add_cert_file(trust, optarg);
 			if (e) {
 				fprintf(stderr, PROG ": --cert %s: %s\n", optarg,
-					e == -ENOKEY ? "certificate has no subjectKeyIdentifier (no IMA key id)" :
-					e == -EBADMSG ? "not a PEM or DER X.509 certificate" :
-					strerror(-e));
+					cm_cert_strerror(e));
 				goto out_free_trust;
 			}
 			break;

@@ -78,8 +78,17 @@ int cm_sig_serialize(const struct cm_sig *sig, uint8_t *buf, size_t buflen);
 
 /* ---- certificates and key ids --------------------------------------- */
 
-/* PEM or DER certificate file.  -ENOENT/-EACCES/..., -EBADMSG if unparsable. */
+/*
+ * A certificate from memory: DER (exactly one, nothing after it) or the
+ * first PEM CERTIFICATE block.  -ENODATA empty, -E2BIG over 256 KiB,
+ * -EMSGSIZE bytes after the DER certificate, -EBADMSG unparsable.
+ */
+int cm_cert_parse(const uint8_t *buf, size_t len, X509 **out);
+/* A PEM or DER certificate file: cm_read_file()'s errors (-ENOENT,
+ * -EINVAL not a regular file, ...) or cm_cert_parse()'s. */
 int cm_cert_load(const char *path, X509 **out);
+/* What a cm_cert_load(), cm_cert_parse() or cm_cert_keyid() error means. */
+const char *cm_cert_strerror(int err);
 /* Last 4 bytes of subjectKeyIdentifier; -ENOKEY if the cert has none. */
 int cm_cert_keyid(X509 *cert, uint32_t *keyid);
 

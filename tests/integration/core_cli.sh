@@ -25,6 +25,15 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=n
 t_grep "cert without SKID: says what to do" "subjectKeyIdentifier.*cmkeys signer" \
 	"$CMSIGN" --key "$D/noskid.key" --cert "$D/noskid.pem" "$D/f"
 t_refuse "cmverify with a SKID-less cert refuses" "$CMVERIFY" --cert "$D/noskid.pem" "$D/f"
+t_grep "cmverify --cert without SKID: names the cause" "noskid.pem: certificate has no subjectKeyIdentifier" \
+	"$CMVERIFY" --cert "$D/noskid.pem" "$D/f"
+t_grep "--cert DIR: not a regular file" "--cert $D: not a regular file" "$CMVERIFY" --cert "$D" "$D/f"
+: >"$D/empty.pem"
+t_grep "--cert of an empty file: named" "empty.pem: empty file, not a certificate" \
+	"$CMSIGN" --key "$D/k.key" --cert "$D/empty.pem" "$D/f"
+openssl x509 -in "$D/k.pem" -outform DER -out "$D/trail.der" && printf 'X' >>"$D/trail.der"
+t_grep "--cert DER with a trailing byte: refused" "trail.der: bytes follow the DER certificate" \
+	"$CMVERIFY" --cert "$D/trail.der" "$D/f"
 openssl ec -in "$D/k.key" -aes256 -passout pass:s3cret -out "$D/enc.key" 2>/dev/null
 t_grep "encrypted key without passphrase: says how" "pass-env|pass-file" \
 	"$CMSIGN" --key "$D/enc.key" --cert "$D/k.pem" "$D/f"

@@ -86,7 +86,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -su
 	-addext subjectKeyIdentifier=none -keyout "$D/noskid.key" -out "$D/noskid.pem" 2>/dev/null
 t_grep "bundle refuses a certificate without SKID" 'no subjectKeyIdentifier' \
 	"$CMKEYS" bundle -o "$D/b3" "$D/noskid.pem"
-t_grep "bundle refuses a non-certificate" 'not a certificate' "$CMKEYS" bundle -o "$D/b4" /etc/hostname
+t_grep "bundle refuses a non-certificate" 'hostname: not a PEM or DER X.509 certificate' "$CMKEYS" bundle -o "$D/b4" /etc/hostname
 t_grep "bundle refuses a bad digest revocation" 'digest is not 32 hex bytes' \
 	"$CMKEYS" bundle -o "$D/b5" --revoke sha256:abcd "$s1"
 t_grep "bundle needs a certificate" 'at least one signer CERT' "$CMKEYS" bundle -o "$D/b6"

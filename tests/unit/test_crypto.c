@@ -63,6 +63,8 @@ static int setup(void **state)
 	mkcert("ed", "-newkey ed25519", "");
 	mkcert("noskid", "-newkey ec -pkeyopt ec_paramgen_curve:P-256",
 	       "-addext subjectKeyIdentifier=none");
+	mkcert("skid3", "-newkey ec -pkeyopt ec_paramgen_curve:P-256",
+	       "-addext subjectKeyIdentifier=01:02:03");
 	sh("openssl x509 -in %s/p256.pem -outform DER -out %s/p256.der", dir, dir);
 	sh("head -c 3000000 /dev/urandom > %s/data", dir);
 	sh("echo garbage > %s/garbage.pem", dir);
@@ -121,11 +123,99 @@ static void test_cert_load(void **state)
 	X509_free(c);
 	assert_int_equal(id1, id2);
 	assert_int_equal(cm_cert_load(p("garbage.pem"), &c), -EBADMSG);
-	assert_int_equal(cm_cert_load(p("data"), &c), -EBADMSG);
+	assert_int_equal(cm_cert_load(p("data"), &c), -E2BIG);
 	assert_int_equal(cm_cert_load(p("missing.pem"), &c), -ENOENT);
+	assert_int_equal(cm_cert_load(dir, &c), -EINVAL);	/* a directory */
 	assert_int_equal(cm_cert_load(p("noskid.pem"), &c), 0);
 	assert_int_equal(cm_cert_keyid(c, &id1), -ENOKEY);
 	X509_free(c);
+}
+
+static uint8_t *slurp(const char *name, size_t *len)
+{
+	uint8_t *b = NULL;
+
+	assert_int_equal(cm_read_file(p(name), 1 << 20, &b, len), 0);
+	return b;
+}
+
+/*
+ * cm_cert_parse() on malformed input, each with its exact error, then the
+ * key id of certificates that parse.  Vectors are cut from real
+ * certificates made in setup().
+ */
+static void test_cert_parse_vectors(void **state)
+{
+	size_t der_len, pem_len, n3, nn;
+	uint8_t *der = slurp("p256.der", &der_len);
+	uint8_t *pem = slurp("p256.pem", &pem_len);
+	uint8_t *skid3 = slurp("skid3.pem", &n3);
+	uint8_t *noskid = slurp("noskid.pem", &nn);
+	uint8_t *big = calloc(1, (256 << 10) + 1);
+	uint8_t *der1 = malloc(der_len + 1);
+	uint8_t *text = malloc(pem_len + 64);
+	uint8_t *badpem = malloc(pem_len);
+	static const uint8_t indef[] = { 0x30, 0x80, 0x00, 0x00 };
+	static const uint8_t hugelen[] = { 0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x30 };
+	static const uint8_t pem_hdr[] = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
+	static const uint8_t garbage[] = "garbage\n";
+	size_t tl;
+	struct {
+		const uint8_t *buf;
+		size_t len;
+		int want;
+		const char *why;
+	} v[] = {
+		{ der, 0, -ENODATA, "empty" },
+		{ der, 1, -EBADMSG, "one byte of DER" },
+		{ der, 10, -EBADMSG, "DER header and a few bytes" },
+		{ der, der_len - 1, -EBADMSG, "DER one byte short" },
+		{ der1, der_len + 1, -EMSGSIZE, "DER with a trailing byte" },
+		{ indef, sizeof(indef), -EBADMSG, "indefinite-length SEQUENCE" },
+		{ hugelen, sizeof(hugelen), -EBADMSG, "SEQUENCE claiming 2 GiB" },
+		{ pem_hdr, sizeof(pem_hdr) - 1, -EBADMSG, "PEM block without a body" },
+		{ badpem, pem_len, -EBADMSG, "PEM with a corrupted base64 body" },
+		{ pem, pem_len / 2, -EBADMSG, "PEM cut in half" },
+		{ garbage, sizeof(garbage) - 1, -EBADMSG, "text, no PEM block" },
+		{ big, (256 << 10) + 1, -E2BIG, "over 256 KiB" },
+		{ der, der_len, 0, "DER" },
+		{ pem, pem_len, 0, "PEM" },
+		{ text, 0, 0, "PEM after a line of text" },
+	};
+	uint32_t id;
+	X509 *c;
+
+	assert_non_null(big);
+	assert_non_null(der1);
+	assert_non_null(text);
+	assert_non_null(badpem);
+	memcpy(der1, der, der_len);
+	der1[der_len] = 0;
+	tl = (size_t)snprintf((char *)text, 64, "subject=CN = p256\n");
+	memcpy(text + tl, pem, pem_len);
+	v[14].len = tl + pem_len;
+	memcpy(badpem, pem, pem_len);
+	badpem[40] = '!';	/* inside the first base64 line */
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		c = NULL;
+		int r = cm_cert_parse(v[i].buf, v[i].len, &c);
+
+		if (r != v[i].want)
+			fail_msg("vector %zu (%s): got %d, want %d", i, v[i].why, r, v[i].want);
+		if (!r) {
+			assert_int_equal(cm_cert_keyid(c, &id), 0);
+			X509_free(c);
+		}
+	}
+	/* Key ids: the last 4 bytes of the SKID, or -ENOKEY. */
+	assert_int_equal(cm_cert_parse(noskid, nn, &c), 0);
+	assert_int_equal(cm_cert_keyid(c, &id), -ENOKEY);
+	X509_free(c);
+	assert_int_equal(cm_cert_parse(skid3, n3, &c), 0);
+	assert_int_equal(cm_cert_keyid(c, &id), -ENOKEY);	/* 3-byte SKID */
+	X509_free(c);
+	free(der); free(pem); free(skid3); free(noskid);
+	free(big); free(der1); free(text); free(badpem);
 }
 
 static int load(const char *key, const char *cert, struct cm_signer **s)
@@ -275,6 +365,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_cert_load),
+		cmocka_unit_test(test_cert_parse_vectors),
 		cmocka_unit_test(test_signer_refusals),
 		cmocka_unit_test(test_sign_verify),
 		cmocka_unit_test(test_revocation),
