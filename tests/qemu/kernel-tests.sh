@@ -167,6 +167,16 @@ g_grep "audit: not counted as enforced" "^$enf\$" cmstat enforced
 g_check "audit: logged with verdict=allow" \
 	logged 'op=exec reason=unsigned mode=audit verdict=allow .*path="/cmq/hello-audit"'
 
+# audit: writers and executable mappings are logged, not refused.
+exec 4>>/cmq/libcmt.so
+g_expect "audit: mmap(PROT_EXEC) of a file open for writing allowed" ok cmt mmapx /cmq/libcmt.so
+exec 4>&-
+g_check "audit: ... logged with reason writable, verdict=allow" \
+	logged 'op=mmap reason=writable mode=audit verdict=allow .*path="/cmq/libcmt.so"'
+g_expect "audit: open for writing while mapped executable allowed" ok cmt xmap-openw /cmq/libcmt.so
+g_check "audit: ... logged with reason exec_mapped, verdict=allow" \
+	logged 'op=write_open reason=exec_mapped mode=audit verdict=allow .*path="/cmq/libcmt.so"'
+
 g_expect "mode raised audit -> enforce" ok cmt write $cm/mode enforce
 g_grep "mode reads enforce" '^enforce$' cat $cm/mode
 
@@ -252,14 +262,26 @@ g_expect "mprotect(+X) of an unsigned file mapping refused" EACCES \
 g_expect "modify after exec: first exec runs" ok cmt exec /cmq/modme
 printf 'X' >>/cmq/modme
 g_expect "modify after exec: re-verified and refused" EACCES cmt exec /cmq/modme
-# A writer that keeps the file open must not profit from a cached verdict.
+# A file is never writable and executable at once: a writer could change
+# the bytes under a mapping after they were checked.
 exec 3>>/cmq/wlib.so
-g_expect "open for write: mmap(PROT_EXEC) of the still-signed file allowed" ok cmt mmapx /cmq/wlib.so
+g_expect "open for write: mmap(PROT_EXEC) of the still-signed file refused" EACCES cmt mmapx /cmq/wlib.so
+g_check "open for write: reason writable" logged 'op=mmap reason=writable mode=enforce verdict=deny .*path="/cmq/wlib.so"'
+g_expect "open for write: mprotect(+X) of a clean mapping refused" EACCES cmt mprotect /cmq/wlib.so clean
 printf 'X' >&3
-g_expect "open for write: bytes written through the open fd are seen (no stale verdict)" \
-	EACCES cmt mmapx /cmq/wlib.so
 exec 3>&-
-g_expect "after the writer closed: still refused" EACCES cmt mmapx /cmq/wlib.so
+g_expect "after the writer closed: its byte is seen (bad signature)" EACCES cmt mmapx /cmq/wlib.so
+g_check "... reason bad_signature" logged 'reason=bad_signature .*path="/cmq/wlib.so"'
+g_expect "O_RDWR fd of a signed library mapped PROT_EXEC (MAP_SHARED): refused" EACCES \
+	cmt rw-xmap /cmq/libcmt.so
+g_expect "O_RDWR fd of a signed library, shared mapping made executable by mprotect: refused" EACCES \
+	cmt rw-mprotect /cmq/libcmt.so
+g_expect "a file mapped executable cannot be opened for writing: ETXTBSY" ETXTBSY \
+	cmt xmap-openw /cmq/libcmt.so
+g_check "... logged as op=write_open reason=exec_mapped" \
+	logged 'op=write_open reason=exec_mapped mode=enforce verdict=deny .*path="/cmq/libcmt.so"'
+g_expect "once unmapped it opens for writing" ok cmt openw /cmq/libcmt.so
+g_expect "... and, unchanged, still maps executable" ok cmt mmapx /cmq/libcmt.so
 g_expect "unsignme: runs while signed" ok cmt exec /cmq/unsignme
 g_expect "unsignme: signature removed" ok cmt rmsig /cmq/unsignme
 g_expect "unsignme: refused once the xattr is gone" EACCES cmt exec /cmq/unsignme

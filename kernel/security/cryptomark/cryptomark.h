@@ -28,6 +28,7 @@ enum cm_op {
 	CM_OP_EXEC,
 	CM_OP_MMAP,
 	CM_OP_MPROTECT,
+	CM_OP_WRITE_OPEN,
 	__CM_OP_MAX
 };
 
@@ -40,6 +41,8 @@ enum cm_reason {
 	CM_REASON_BAD_SIGNATURE,
 	CM_REASON_WRITTEN_MAPPING,
 	CM_REASON_REVOKED,
+	CM_REASON_WRITABLE,
+	CM_REASON_EXEC_MAPPED,
 	CM_REASON_IO,
 	__CM_REASON_MAX
 };
@@ -95,6 +98,7 @@ int cm_mode_parse(const char *s, enum cm_mode *mode);
 /* eval.c */
 int cm_evaluate(struct file *file, enum cm_op op);
 int cm_evaluate_written_mapping(struct file *file, enum cm_op op);
+int cm_evaluate_write_open(struct file *file);
 void cm_stat_inc(enum cm_stat stat);
 u64 cm_stat_get(enum cm_stat stat);
 u64 cm_stat_denied(enum cm_reason reason);
@@ -132,6 +136,13 @@ int cm_revoke_check(u8 hash_algo, const u8 *digest);
 u64 cm_revoke_generation(void);
 size_t cm_revoke_count(void);
 void cm_revoke_freeze(void);
+
+/* writers.c */
+struct cm_wblock;
+struct cm_wblock *cm_writers_block(struct file *file);
+void cm_writers_release(struct cm_wblock *wb);
+void cm_writers_release_later(struct cm_wblock *wb);
+bool cm_writers_exec_mapped(struct address_space *mapping);
 
 /* audit.c */
 void cm_audit_denial(struct file *file, enum cm_op op, enum cm_reason reason,

@@ -22,6 +22,8 @@ static const char *const cm_reason_names[__CM_REASON_MAX] = {
 	[CM_REASON_BAD_SIGNATURE] = "bad_signature",
 	[CM_REASON_WRITTEN_MAPPING] = "written_mapping",
 	[CM_REASON_REVOKED] = "revoked",
+	[CM_REASON_WRITABLE] = "writable",
+	[CM_REASON_EXEC_MAPPED] = "exec_mapped",
 	[CM_REASON_IO] = "io",
 };
 
@@ -29,6 +31,7 @@ static const char *const cm_op_names[__CM_OP_MAX] = {
 	[CM_OP_EXEC] = "exec",
 	[CM_OP_MMAP] = "mmap",
 	[CM_OP_MPROTECT] = "mprotect",
+	[CM_OP_WRITE_OPEN] = "write_open",
 };
 
 void cm_stat_inc(enum cm_stat stat)
@@ -83,9 +86,9 @@ static enum cm_reason cm_reason_of(int err)
 	}
 }
 
-/* Counts, logs, and in enforce mode refuses. */
-static int cm_deny(struct file *file, enum cm_op op, enum cm_reason reason,
-		   enum cm_mode mode)
+/* Counts, logs, and in enforce mode refuses with @err. */
+static int cm_deny_err(struct file *file, enum cm_op op,
+		       enum cm_reason reason, enum cm_mode mode, int err)
 {
 	cm_stat_inc(CM_STAT_DENIED);
 	atomic64_inc(&cm_denied[reason]);
@@ -93,7 +96,13 @@ static int cm_deny(struct file *file, enum cm_op op, enum cm_reason reason,
 	if (mode != CM_MODE_ENFORCE)
 		return 0;
 	cm_stat_inc(CM_STAT_ENFORCED);
-	return -EACCES;
+	return err;
+}
+
+static int cm_deny(struct file *file, enum cm_op op, enum cm_reason reason,
+		   enum cm_mode mode)
+{
+	return cm_deny_err(file, op, reason, mode, -EACCES);
 }
 
 /**
@@ -101,20 +110,58 @@ static int cm_deny(struct file *file, enum cm_op op, enum cm_reason reason,
  * @file: the file about to be executed or mapped executable
  * @op: the operation, for the audit line
  *
- * Return: 0 to allow; -EACCES when enforce mode refuses.
+ * A mapping (not execve, which denies writers itself) is refused while the
+ * file has writers, and in enforce mode writers are held off from before
+ * the hash until the mapping exists (writers.c).
+ *
+ * Return: 0 to allow; -EACCES when enforce mode refuses; -ENOMEM.
  */
 int cm_evaluate(struct file *file, enum cm_op op)
 {
 	enum cm_mode mode = cm_mode_get();
+	struct cm_wblock *wb = NULL;
 	int ret;
 
 	if (mode == CM_MODE_OFF)
 		return 0;
 	cm_stat_inc(CM_STAT_CHECKS);
+	if (op != CM_OP_EXEC && mode == CM_MODE_ENFORCE) {
+		wb = cm_writers_block(file);
+		if (PTR_ERR(wb) == -ETXTBSY)
+			return cm_deny(file, op, CM_REASON_WRITABLE, mode);
+		if (IS_ERR(wb))
+			return PTR_ERR(wb);
+	} else if (op != CM_OP_EXEC &&
+		   inode_is_open_for_write(file_inode(file))) {
+		cm_deny(file, op, CM_REASON_WRITABLE, mode);	/* audit */
+	}
 	ret = cm_cache_verdict(file);
-	if (!ret)
+	if (ret) {
+		cm_writers_release(wb);
+		return cm_deny(file, op, cm_reason_of(ret), mode);
+	}
+	cm_writers_release_later(wb);
+	return 0;
+}
+
+/**
+ * cm_evaluate_write_open - may @file be opened for writing?
+ * @file: the file being opened with FMODE_WRITE
+ *
+ * Not while any process maps it executable: its bytes are what the
+ * mapping runs (writers.c).
+ *
+ * Return: 0, or -ETXTBSY when enforce mode refuses.
+ */
+int cm_evaluate_write_open(struct file *file)
+{
+	enum cm_mode mode = cm_mode_get();
+
+	if (mode == CM_MODE_OFF || !S_ISREG(file_inode(file)->i_mode) ||
+	    !cm_writers_exec_mapped(file->f_mapping))
 		return 0;
-	return cm_deny(file, op, cm_reason_of(ret), mode);
+	return cm_deny_err(file, CM_OP_WRITE_OPEN, CM_REASON_EXEC_MAPPED, mode,
+			   -ETXTBSY);
 }
 
 /**

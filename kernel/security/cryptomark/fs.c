@@ -123,7 +123,7 @@ static const char *const cm_stat_names[__CM_STAT_MAX] = {
 static ssize_t cm_stats_read(struct file *file, char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
-	char buf[640];	/* 15 lines, at most 569 bytes */
+	char buf[768];	/* 17 lines, at most 657 bytes */
 	int len = 0, i;
 
 	for (i = 0; i < __CM_STAT_MAX; i++)

@@ -43,12 +43,16 @@ int cryptomark_file_mprotect(struct vm_area_struct *vma,
 	return cm_evaluate(vma->vm_file, CM_OP_MPROTECT);
 }
 
-/* A writer may change the content: no verdict survives a write-open. */
+/*
+ * A writer may change the content: no verdict survives a write-open, and
+ * none is allowed while the file is mapped executable (writers.c).
+ */
 int cryptomark_file_open(struct file *file)
 {
-	if (file->f_mode & FMODE_WRITE)
-		cm_cache_invalidate(file_inode(file));
-	return 0;
+	if (!(file->f_mode & FMODE_WRITE))
+		return 0;
+	cm_cache_invalidate(file_inode(file));
+	return cm_evaluate_write_open(file);
 }
 
 /* truncate(2) needs no open file; ftruncate(2) comes here as well. */

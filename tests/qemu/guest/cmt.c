@@ -23,6 +23,13 @@
  *   cmt mmapx FILE                           mmap(PROT_READ|PROT_EXEC)
  *   cmt mprotect FILE clean|written          map privately (written: dirty
  *                                            one page), then add PROT_EXEC
+ *   cmt rw-xmap FILE                         open O_RDWR, then mmap that fd
+ *                                            PROT_READ|PROT_EXEC, MAP_SHARED
+ *   cmt rw-mprotect FILE                     open O_RDWR, mmap it PROT_READ
+ *                                            MAP_SHARED, then add PROT_EXEC
+ *   cmt xmap-openw FILE                      mmap PROT_EXEC, then, while
+ *                                            mapped, open it O_WRONLY
+ *   cmt openw FILE                           open O_WRONLY|O_APPEND
  *   cmt setsig FILE BLOB                     security.ima := BLOB's bytes
  *   cmt applysigs LIST                       "GUESTPATH BLOB" per line
  *   cmt rmsig FILE                           remove security.ima
@@ -349,6 +356,57 @@ static int cmd_mprotect(const char *path, const char *how)
 	return result_ok();
 }
 
+/* A writer's fd mapped executable: what a signed-then-rewritten attack needs. */
+static int cmd_rw_map(const char *path, int mprot)
+{
+	struct stat sb;
+	int fd = open(path, O_RDWR | O_CLOEXEC), r = 0;
+	void *a;
+
+	if (fd < 0)
+		return result_errno(errno);
+	if (fstat(fd, &sb) < 0 || sb.st_size == 0) {
+		close(fd);
+		return result_errno(EINVAL);
+	}
+	a = mmap(NULL, sb.st_size, mprot ? PROT_READ : PROT_READ | PROT_EXEC,
+		 MAP_SHARED, fd, 0);
+	if (a == MAP_FAILED)
+		r = errno;
+	else if (mprot && mprotect(a, sb.st_size, PROT_READ | PROT_EXEC) < 0)
+		r = errno;
+	if (a != MAP_FAILED)
+		munmap(a, sb.st_size);
+	close(fd);
+	return r ? result_errno(r) : result_ok();
+}
+
+static int cmd_xmap_openw(const char *path)
+{
+	void *a;
+	size_t len;
+	int r = map_file(path, PROT_READ | PROT_EXEC, &a, &len), fd;
+
+	if (r)
+		return result_errno(-r);
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	r = fd < 0 ? errno : 0;
+	if (fd >= 0)
+		close(fd);
+	munmap(a, len);
+	return r ? result_errno(r) : result_ok();
+}
+
+static int cmd_openw(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+
+	if (fd < 0)
+		return result_errno(errno);
+	close(fd);
+	return result_ok();
+}
+
 static int setsig(const char *file, const char *blob)
 {
 	char buf[4096];
@@ -591,6 +649,14 @@ int main(int argc, char **argv)
 		return cmd_mmapx(argv[2]);
 	if (!strcmp(c, "mprotect") && argc == 4)
 		return cmd_mprotect(argv[2], argv[3]);
+	if (!strcmp(c, "rw-xmap") && argc == 3)
+		return cmd_rw_map(argv[2], 0);
+	if (!strcmp(c, "rw-mprotect") && argc == 3)
+		return cmd_rw_map(argv[2], 1);
+	if (!strcmp(c, "xmap-openw") && argc == 3)
+		return cmd_xmap_openw(argv[2]);
+	if (!strcmp(c, "openw") && argc == 3)
+		return cmd_openw(argv[2]);
 	if (!strcmp(c, "setsig") && argc == 4)
 		return cmd_setsig(argv[2], argv[3]);
 	if (!strcmp(c, "applysigs") && argc == 3)
@@ -616,7 +682,8 @@ int main(int argc, char **argv)
 		return cmd_bench(atoi(argv[2]), argv[3]);
 	if (!strcmp(c, "timeexec") && argc >= 3)
 		return cmd_timeexec(argv + 2);
-	fprintf(stderr, "usage: cmt exec|tracex|fexec-memfd|mmapx|mprotect|setsig|"
+	fprintf(stderr, "usage: cmt exec|tracex|fexec-memfd|mmapx|mprotect|"
+		"rw-xmap|rw-mprotect|xmap-openw|openw|setsig|"
 		"applysigs|rmsig|copysig|keyring|addkey|addkey-user|newkeyring|"
 		"write|"
 		"parexec|bench|timeexec ... (see cmt.c)\n");
