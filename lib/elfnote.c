@@ -40,10 +40,6 @@
 #define NOTE_ALIGN		4
 
 /* Bounds that keep a hostile header from making us allocate gigabytes. */
-#define MAX_SECTIONS		(1u << 20)
-#define MAX_SEGMENTS		(1u << 16)
-#define MAX_STRTAB		(64u << 20)
-#define MAX_OTHER_NOTES		(1u << 20)
 
 _Static_assert(NOTE_SECTION_SIZE == 1048, "note section size");
 _Static_assert(sizeof(CM_NOTE_NAME) == CM_NOTE_NAMESZ, "note name");
@@ -222,11 +218,11 @@ static int parse_sections(int fd, struct elf_img *img, const char **why)
 		*why = "section table without sections";
 		return -EBADMSG;
 	}
-	if (img->shnum > MAX_SECTIONS) {
+	if (img->shnum > CM_ELF_MAX_SECTIONS) {
 		*why = "too many sections";
 		return -E2BIG;
 	}
-	/* shnum <= 2^20 and shentsize <= 64: the product cannot overflow. */
+	/* shnum <= CM_ELF_MAX_SECTIONS, shentsize <= 64: no overflow. */
 	if (!in_file(img, img->shoff, img->shnum * img->shentsize)) {
 		*why = "section header table past end of file";
 		return -ERANGE;
@@ -287,7 +283,7 @@ static int parse_segments(int fd, struct elf_img *img, const char **why)
 	}
 	if (!img->phnum)
 		return 0;
-	if (img->phnum > MAX_SEGMENTS) {
+	if (img->phnum > CM_ELF_MAX_SEGMENTS) {
 		*why = "too many program headers";
 		return -E2BIG;
 	}
@@ -381,7 +377,7 @@ static int read_strtab(int fd, struct elf_img *img, const char **why)
 		*why = "section name table is not SHT_STRTAB";
 		return -EBADMSG;
 	}
-	if (s->size > MAX_STRTAB) {
+	if (s->size > CM_ELF_MAX_SHSTRTAB) {
 		*why = "section name table too large";
 		return -E2BIG;
 	}
@@ -406,7 +402,7 @@ static int scan_other_notes(int fd, const struct elf_img *img,
 	uint8_t *buf;
 	int ret;
 
-	if (s->size > MAX_OTHER_NOTES) {
+	if (s->size > CM_ELF_MAX_NOTE_SCAN) {
 		*why = "note section too large to check";
 		return -E2BIG;
 	}

@@ -87,6 +87,19 @@ struct cm_sig_hdr {
 #define CM_NOTE_TYPE_SIG	0x434d0001u	/* "CM" 1 */
 #define CM_NOTE_DESC_SIZE	1024
 
+/*
+ * What an ELF file may declare before either parser (lib/elfnote.c, the
+ * LSM's elfnote.c) refuses it with -E2BIG instead of allocating: the
+ * kernel parses files any user can create, so these bound the memory one
+ * verification takes (~8 MiB at most).  Real programs and libraries have
+ * tens of sections and segments (Linux's ELF loader itself takes at most
+ * a page of program headers).
+ */
+#define CM_ELF_MAX_SECTIONS	(1u << 16)
+#define CM_ELF_MAX_SEGMENTS	(1u << 12)
+#define CM_ELF_MAX_SHSTRTAB	(1u << 20)	/* section name table bytes */
+#define CM_ELF_MAX_NOTE_SCAN	(1u << 20)	/* bytes of another note section */
+
 /* ---------------------------------------------------------------------
  * Keyring bundle: the trusted signer certificates plus revocations.
  *

@@ -30,10 +30,6 @@
 #define CM_SHN_XINDEX		0xffff
 
 /* Bounds that keep a hostile header from making us allocate gigabytes. */
-#define MAX_SECTIONS		(1u << 20)
-#define MAX_SEGMENTS		(1u << 16)
-#define MAX_STRTAB		(64u << 20)
-#define MAX_OTHER_NOTES		(1u << 20)
 
 struct cm_sec {
 	u64 flags, off, size, align;
@@ -165,9 +161,9 @@ static int cm_parse_sections(struct cm_elf *e)
 	e->shnum = e_shnum ? e_shnum : GET(e, sh0, Shdr, sh_size);
 	if (!e->shnum)
 		return -EBADMSG;
-	if (e->shnum > MAX_SECTIONS)
+	if (e->shnum > CM_ELF_MAX_SECTIONS)
 		return -E2BIG;
-	/* shnum <= 2^20 and shentsize <= 64: the product cannot overflow. */
+	/* shnum <= CM_ELF_MAX_SECTIONS, shentsize <= 64: no overflow. */
 	if (!cm_in_file(e, e->shoff, e->shnum * e->shentsize))
 		return -ERANGE;
 	e->shstrndx = e_shstrndx == CM_SHN_XINDEX ?
@@ -216,7 +212,7 @@ static int cm_parse_segments(struct cm_elf *e)
 	}
 	if (!e->phnum)
 		return 0;
-	if (e->phnum > MAX_SEGMENTS)
+	if (e->phnum > CM_ELF_MAX_SEGMENTS)
 		return -E2BIG;
 	if (GET(e, e->ehdr, Ehdr, e_phentsize) != e->phentsize)
 		return -EBADMSG;
@@ -300,7 +296,7 @@ static int cm_read_strtab(struct cm_elf *e)
 
 	if (s->type != SHT_STRTAB)
 		return -EBADMSG;
-	if (s->size > MAX_STRTAB)
+	if (s->size > CM_ELF_MAX_SHSTRTAB)
 		return -E2BIG;
 	e->strtab_len = s->size;
 	e->strtab = kvmalloc(s->size ? s->size : 1, GFP_KERNEL);
@@ -322,7 +318,7 @@ static int cm_scan_other_notes(struct cm_elf *e, const struct cm_sec *s)
 	u8 *buf;
 	int ret;
 
-	if (s->size > MAX_OTHER_NOTES)
+	if (s->size > CM_ELF_MAX_NOTE_SCAN)
 		return -E2BIG;
 	buf = kvmalloc(s->size ? s->size : 1, GFP_KERNEL);
 	if (!buf)
