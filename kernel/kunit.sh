@@ -16,7 +16,7 @@ timeout 300 qemu-system-x86_64 -m 256 -nographic -no-reboot -kernel "$IMG" \
 	</dev/null 2>&1 | tr -d '\r' >"$log" || true
 # KTAP: suites at column 0, cases indented 4, parameters indented 8.  A
 # parameterised case ("    # Subtest: NAME") is counted by its parameters.
-grep -E '^\s+(not )?ok [0-9]+ |^\s+# Subtest: |Expected|cryptomark_sig' "$log" |
+grep -E '^\s+(not )?ok [0-9]+ |^\s+# Subtest: |Expected|cryptomark_' "$log" |
 	sed 's/^[[:space:]]*//' || true
 counts=$(awk '
 	/^        # Subtest: / { parent[$3] = 1 }

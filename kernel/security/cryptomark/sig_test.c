@@ -8,20 +8,13 @@
 #include <kunit/test.h>
 
 #include "cryptomark.h"
+#include "test_vectors.h"
 
-struct cm_sig_vector {
-	const char *name;
-	int err;
-	size_t len;
-	const char *bytes;
-	const char *why;
-};
-
-static const struct cm_sig_vector cm_sig_vectors[] = {
+static const struct cm_vector cm_sig_vectors[] = {
 #include "sig_vectors.gen.h"
 };
 
-static void cm_sig_vector_desc(const struct cm_sig_vector *v, char *desc)
+static void cm_sig_vector_desc(const struct cm_vector *v, char *desc)
 {
 	strscpy(desc, v->name, KUNIT_PARAM_DESC_SIZE);
 }
@@ -30,7 +23,7 @@ KUNIT_ARRAY_PARAM(cm_sig, cm_sig_vectors, cm_sig_vector_desc);
 
 static void cm_sig_parse_vector(struct kunit *test)
 {
-	const struct cm_sig_vector *v = test->param_value;
+	const struct cm_vector *v = test->param_value;
 	const struct cm_sig_hdr *hdr = NULL;
 	int ret;
 
