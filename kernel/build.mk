@@ -3,8 +3,9 @@
 #   make kernel      build/kernel/bzImage (tree cached in ~/.cache/cryptomark,
 #                    incremental; see kernel/build-kernel.sh)
 #   make checkpatch  scripts/checkpatch.pl --no-tree -f on every LSM source
-#   make kernel-kunit  boot the kernel: the LSM's KUnit suite (signature
-#                    parser vs tests/vectors/sig), "N passed, N failed"
+#   make kernel-kunit  boot the kernel: the LSM's KUnit suites (signature
+#                    parser vs tests/vectors/sig, ELF note carrier vs
+#                    tests/vectors/elf), "N passed, N failed"
 
 KERNEL_IMAGE	:= build/kernel/bzImage
 
@@ -22,5 +23,5 @@ kernel-kunit: kernel
 	@kernel/kunit.sh
 
 CHECK_SLOW_DEPS	+= kernel
-# The LSM parser vs the shared vectors, in the booted kernel.
+# The LSM parsers vs the shared vectors, in the booted kernel.
 CHECK_SLOW_TESTS += kernel/kunit.sh
