@@ -24,16 +24,22 @@ static void usage(FILE *f)
 	      "  cmkeys ca -o DIR [--type T] [--subject DN] [--days N]\n"
 	      "  cmkeys signer --ca DIR -o DIR2 [--type T] [--subject DN] [--days N]\n"
 	      "  cmkeys bundle -o BUNDLE [--version N] [--previous OLD_BUNDLE]\n"
-	      "                [--revoke KEYID|ALG:HEX|CERT]... CERT...\n"
+	      "                [--revoke KEYID|ALG:HEX|CERT]...\n"
+	      "                [--sign-key KEY --sign-cert CERT [--pass-env V|--pass-file F]]\n"
+	      "                CERT...\n"
 	      "  cmkeys seal [--tcti TCTI] (--pcrs sha256:7,14 | --pcr-values FILE) BUNDLE\n"
-	      "  cmkeys unseal [--tcti TCTI] [--min-version N] BUNDLE\n"
+	      "  cmkeys unseal [--tcti TCTI] [--min-version N] [--signed-by CERT] BUNDLE\n"
 	      "  cmkeys provision [--tcti TCTI] [--keyring NAME] [--cap-pcr N]\n"
-	      "                   [--min-version N] BUNDLE\n"
+	      "                   [--min-version N] [--signed-by CERT] BUNDLE\n"
 	      "  cmkeys policy (--pcr-values FILE | [--tcti TCTI] --pcrs SPEC)\n"
 	      "  cmkeys pcrs [--tcti TCTI] --pcrs SPEC   (current values, --pcr-values format)\n"
 	      "  cmkeys show BUNDLE        (layout only: no TPM, not authenticated)\n"
 	      "T: rsa3072 (default) rsa4096 ecdsa-p256 ecdsa-p384.  TCTI defaults to\n"
-	      "$TPM2TOOLS_TCTI, then $TCTI, then the tpm2-tss default search.\n",
+	      "$TPM2TOOLS_TCTI, then $TCTI, then the tpm2-tss default search.\n"
+	      "--sign-key signs the bundle into BUNDLE.sig with an offline key (the\n"
+	      "CA's); --signed-by then refuses a bundle whose BUNDLE.sig that\n"
+	      "certificate did not make, before the TPM is asked: a seal alone only\n"
+	      "proves TPM access (docs/FORMAT-keys.md, \"Forged seals\").\n",
 	      f);
 }
 
@@ -54,7 +60,8 @@ static int parse_u64(const char *s, uint64_t *out)
 }
 
 enum { O_TYPE = 256, O_SUBJECT, O_DAYS, O_CA, O_VERSION, O_REVOKE, O_TCTI,
-       O_PCRS, O_PCR_VALUES, O_MIN_VERSION, O_KEYRING, O_CAP_PCR, O_PREVIOUS };
+       O_PCRS, O_PCR_VALUES, O_MIN_VERSION, O_KEYRING, O_CAP_PCR, O_PREVIOUS,
+       O_SIGN_KEY, O_SIGN_CERT, O_PASS_ENV, O_PASS_FILE, O_SIGNED_BY };
 
 static const struct option long_opts[] = {
 	{ "out", required_argument, NULL, 'o' },
@@ -71,6 +78,11 @@ static const struct option long_opts[] = {
 	{ "previous", required_argument, NULL, O_PREVIOUS },
 	{ "keyring", required_argument, NULL, O_KEYRING },
 	{ "cap-pcr", required_argument, NULL, O_CAP_PCR },
+	{ "sign-key", required_argument, NULL, O_SIGN_KEY },
+	{ "sign-cert", required_argument, NULL, O_SIGN_CERT },
+	{ "pass-env", required_argument, NULL, O_PASS_ENV },
+	{ "pass-file", required_argument, NULL, O_PASS_FILE },
+	{ "signed-by", required_argument, NULL, O_SIGNED_BY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -80,6 +92,8 @@ struct cli {
 	const char *cmd;
 	const char *out, *subject, *ca, *tcti, *pcrs, *pcr_values, *keyring;
 	const char *previous;
+	struct cm_signer_opts sign;	/* --sign-key, --sign-cert, --pass-* */
+	struct cm_trust *signed_by;	/* --signed-by, repeatable */
 	int type, days, cap_pcr, have_version;
 	uint64_t version, min_version;
 	const char **revoke;
@@ -103,6 +117,25 @@ static int parse_opts(int argc, char **argv, struct cli *c)
 		case O_PCR_VALUES: c->pcr_values = optarg; break;
 		case O_KEYRING: c->keyring = optarg; break;
 		case O_PREVIOUS: c->previous = optarg; break;
+		case O_SIGN_KEY: c->sign.key = optarg; break;
+		case O_SIGN_CERT: c->sign.cert = optarg; break;
+		case O_PASS_ENV: c->sign.pass_env = optarg; break;
+		case O_PASS_FILE: c->sign.pass_file = optarg; break;
+		case O_SIGNED_BY: {
+			int e;
+
+			if (!c->signed_by)
+				c->signed_by = cm_trust_new();
+			if (!c->signed_by)
+				return 1;
+			e = cm_trust_add_cert_file(c->signed_by, optarg);
+			if (e) {
+				fprintf(stderr, "cmkeys %s: --signed-by %s: %s\n",
+					c->cmd, optarg, cm_cert_strerror(e));
+				return 2;
+			}
+			break;
+		}
 		case O_TYPE:
 			c->type = cmk_key_type_from_name(optarg);
 			if (c->type < 0)
@@ -275,6 +308,8 @@ static int cmd_bundle(struct cli *c, int argc, char **argv)
 		return die_usage(c->cmd, "-o BUNDLE is required");
 	if (!n)
 		return die_usage(c->cmd, "at least one signer CERT is required");
+	if (!c->sign.key != !c->sign.cert)
+		return die_usage(c->cmd, "--sign-key and --sign-cert go together");
 	ders = calloc(n, sizeof(*ders));
 	digests = calloc(c->n_revoke + 1, CM_MAX_DIGEST_SIZE);
 	if (!ders || !digests)
@@ -349,6 +384,17 @@ static int cmd_bundle(struct cli *c, int argc, char **argv)
 	}
 	printf("%s: version %" PRIu64 ", %zu certificates, %zu revoked key ids, %zu revoked digests\n",
 	       c->out, b.version, b.n_certs, b.n_keyids, b.n_digests);
+	if (c->sign.key) {
+		ret = cmk_bundle_sign(c->out, out, out_len, &c->sign, err,
+				      sizeof(err));
+		if (ret) {
+			/* The new bundle must not pair with an old .sig. */
+			fprintf(stderr, "cmkeys bundle: %s (%s written, not signed)\n",
+				err, c->out);
+			goto out_fail;
+		}
+		printf("%s.sig\n", c->out);
+	}
 out_fail:
 	ret = ret ? 1 : 0;
 out_free:
@@ -444,8 +490,8 @@ static int cmd_unseal(struct cli *c, int argc, char **argv)
 		return die_usage(c->cmd, "exactly one BUNDLE");
 	ret = cmk_tpm_open(c->tcti, &t, err, sizeof(err));
 	if (!ret) {
-		ret = cmk_open_bundle(t, argv[optind], c->min_version, &ob,
-				      err, sizeof(err));
+		ret = cmk_open_bundle(t, argv[optind], c->min_version,
+				      c->signed_by, &ob, err, sizeof(err));
 		cmk_tpm_close(t);
 	}
 	if (ret) {
@@ -461,7 +507,7 @@ static int cmd_provision(struct cli *c, int argc, char **argv)
 {
 	struct cmk_provision_opts o = {
 		.tcti = c->tcti, .keyring = c->keyring, .cap_pcr = c->cap_pcr,
-		.min_version = c->min_version,
+		.min_version = c->min_version, .signers = c->signed_by,
 	};
 	struct cmk_provision_result r;
 	char err[ERRLEN] = "";
@@ -598,5 +644,6 @@ int main(int argc, char **argv)
 	else
 		ret = die_usage(c.cmd, "unknown command");
 	free(c.revoke);
+	cm_trust_free(c.signed_by);
 	return ret;
 }

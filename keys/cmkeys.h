@@ -118,13 +118,27 @@ struct cmk_opened {
 };
 
 /*
- * Reads BUNDLE and BUNDLE.seal, unseals the secret on @t, checks the tag,
- * parses the bundle and checks its version >= @min_version.
+ * Reads BUNDLE and BUNDLE.seal; with @signers, checks BUNDLE.sig against
+ * them (bundlesig.c) before the TPM is asked; unseals the secret on @t,
+ * checks the tag, parses the bundle and checks its version >= @min_version.
  */
 int cmk_open_bundle(struct cmk_tpm *t, const char *bundle,
-		    uint64_t min_version, struct cmk_opened *out, char *err,
-		    size_t errlen);
+		    uint64_t min_version, const struct cm_trust *signers,
+		    struct cmk_opened *out, char *err, size_t errlen);
 void cmk_opened_free(struct cmk_opened *o);
+
+/* ---- bundlesig.c: BUNDLE.sig, the bundle signed by an offline key ------ */
+
+/* Signs @bytes (the bundle written to @bundle) into BUNDLE.sig. */
+int cmk_bundle_sign(const char *bundle, const uint8_t *bytes, size_t len,
+		    const struct cm_signer_opts *so, char *err, size_t errlen);
+/*
+ * Checks BUNDLE.sig over @bytes against @signers: 0, or an error named in
+ * @err (missing, malformed, unknown key -ENOKEY, mismatch -EKEYREJECTED).
+ */
+int cmk_bundle_check_sig(const char *bundle, const uint8_t *bytes,
+			 size_t len, const struct cm_trust *signers, char *err,
+			 size_t errlen);
 
 /* ---- provision.c ------------------------------------------------------- */
 
@@ -134,6 +148,7 @@ struct cmk_provision_opts {
 	const char *keyring;	/* ".cryptomark" (default) or e.g. "_ima" */
 	int cap_pcr;		/* -1: highest PCR of the seal's mask */
 	uint64_t min_version;
+	const struct cm_trust *signers;	/* --signed-by, or NULL */
 };
 
 struct cmk_provision_result {

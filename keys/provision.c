@@ -247,7 +247,8 @@ int cmk_provision(const struct cmk_provision_opts *o,
 	ret = cmk_tpm_open(o->tcti, &t, err, errlen);
 	if (ret)
 		return ret;
-	ret = cmk_open_bundle(t, o->bundle, o->min_version, &ob, err, errlen);
+	ret = cmk_open_bundle(t, o->bundle, o->min_version, o->signers, &ob,
+			      err, errlen);
 	if (ob.pcr_mask) {
 		/* The seal reached the TPM: cap now, success or not. */
 		cap = o->cap_pcr >= 0 ? o->cap_pcr : highest_pcr(ob.pcr_mask);

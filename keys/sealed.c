@@ -286,8 +286,8 @@ void cmk_opened_free(struct cmk_opened *o)
 }
 
 int cmk_open_bundle(struct cmk_tpm *t, const char *bundle,
-		    uint64_t min_version, struct cmk_opened *out, char *err,
-		    size_t errlen)
+		    uint64_t min_version, const struct cm_trust *signers,
+		    struct cmk_opened *out, char *err, size_t errlen)
 {
 	uint8_t secret[CM_SEAL_SECRET_SIZE], *sbytes = NULL;
 	char path[PATH_MAX];
@@ -320,6 +320,12 @@ int cmk_open_bundle(struct cmk_tpm *t, const char *bundle,
 		       NULL) != 1) {
 		ret = -EIO;
 		goto out_free_bundle;
+	}
+	if (signers) {
+		ret = cmk_bundle_check_sig(bundle, out->bytes, out->len,
+					   signers, err, errlen);
+		if (ret)
+			goto out_free_bundle;
 	}
 	ret = cmk_tpm_unseal(t, &s, secret, err, errlen);
 	if (ret)

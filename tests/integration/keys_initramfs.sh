@@ -49,6 +49,22 @@ mv "$D/seal.away" "$D/keyring.bundle.seal"
 printf 'BUNDLE=%s/nowhere\n' "$D" >"$D/bad.conf"
 t_grep "configured bundle missing: the initramfs build fails" 'nowhere \(BUNDLE in .*bad.conf\) missing' \
 	hook "$D/img4" "$D/bad.conf"
+# SIGNED_BY: the bundle's signature and the pinned signer go in too.
+"$CMKEYS" bundle -o "$D/keyring.bundle" --sign-key "$D/ca/ca.key" --sign-cert "$D/ca/ca.pem" \
+	"$D/s/signer.pem" >/dev/null
+printf 'SIGNED_BY=%s/ca/ca.pem\nBUNDLE=%s/keyring.bundle\n' "$D" "$D" >"$D/signed.conf"
+out=$(hook "$D/img5" "$D/signed.conf" 2>&1); rc=$?
+t_check "SIGNED_BY: hook succeeds${out:+: $out}" [ $rc = 0 ]
+t_check "... BUNDLE.sig in the image" cmp -s "$D/keyring.bundle.sig" "$D/img5/etc/cryptomark/keyring.bundle.sig"
+t_check "... the pinned signer at /etc/cryptomark/bundle-signer.pem" \
+	cmp -s "$D/ca/ca.pem" "$D/img5/etc/cryptomark/bundle-signer.pem"
+mv "$D/keyring.bundle.sig" "$D/sig.away"
+t_grep "SIGNED_BY but the bundle unsigned: the initramfs build fails" 'keyring.bundle.sig missing: sign the bundle' \
+	hook "$D/img6" "$D/signed.conf"
+mv "$D/sig.away" "$D/keyring.bundle.sig"
+printf 'SIGNED_BY=%s/nocert.pem\nBUNDLE=%s/keyring.bundle\n' "$D" "$D" >"$D/signed2.conf"
+t_grep "SIGNED_BY naming a missing certificate: the build fails" 'nocert.pem \(SIGNED_BY in .*signed2.conf\) missing' \
+	hook "$D/img7" "$D/signed2.conf"
 t_check "init-premount script parses (sh -n)" sh -n "$T_ROOT/keys/initramfs/init-premount"
 p=$(sh "$T_ROOT/keys/initramfs/init-premount" prereqs); rc=$?
 t_check "init-premount answers prereqs (none) and stops there" [ $rc = 0 -a -z "$p" ]

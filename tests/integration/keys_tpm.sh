@@ -268,6 +268,58 @@ t_check "... no key left in its keyring" \
 	bash -c "r=\$(keyctl search @u keyring cmtest_$$_g 2>/dev/null) || exit 0; ! keyctl list \$r | grep -q asymmetric"
 rid=$(keyctl search @u keyring cmtest_$$_g 2>/dev/null) && RINGS+=("$rid")
 
+# ---- forged seals and bundle signatures -------------------------------------------
+# A seal proves only TPM access: root can seal a bundle of its own to the same
+# PCRs.  A bundle signed by the offline CA (BUNDLE.sig) and --signed-by CA
+# (pinned in the measured initramfs) refuse such a forgery.
+swtpm_start || { t_fail "swtpm restart"; t_done; exit 1; }
+t_grep "bundle --sign-key without --sign-cert: usage error" 'go together' \
+	"$CMKEYS" bundle -o "$D/x" --sign-key "$D/ca/ca.key" "$D/s/signer.pem"
+"$CMKEYS" bundle -o "$D/sb" --sign-key "$D/ca/ca.key" --sign-cert "$D/ca/ca.pem" \
+	"$D/s/signer.pem" >"$D/sb.out" 2>&1
+t_grep "bundle --sign-key writes BUNDLE.sig" "^$D/sb.sig$" cat "$D/sb.out"
+t_check "... an IMA signature v2 value (type 3, version 2)" [ "$(head -c 2 "$D/sb.sig" | xxd -p)" = 0302 ]
+"$CMKEYS" seal --pcrs sha256:7,14 "$D/sb" >/dev/null
+t_grep "unseal --signed-by the CA: accepted" '^trust keyid' \
+	"$CMKEYS" unseal --signed-by "$D/ca/ca.pem" "$D/sb"
+"$CMKEYS" ca -o "$D/evil-ca" --type ecdsa-p256 >/dev/null &&
+	"$CMKEYS" signer --ca "$D/evil-ca" -o "$D/evil" --type ecdsa-p256 >/dev/null
+"$CMKEYS" bundle -o "$D/forged" "$D/evil/signer.pem" >/dev/null
+"$CMKEYS" seal --pcrs sha256:7,14 "$D/forged" >/dev/null
+t_grep "a forged bundle sealed to the same PCRs unseals without --signed-by (the limit)" \
+	'^trust keyid' "$CMKEYS" unseal "$D/forged"
+t_grep "... refused with --signed-by: no BUNDLE.sig" 'forged.sig: No such file or directory: the bundle must be signed' \
+	"$CMKEYS" unseal --signed-by "$D/ca/ca.pem" "$D/forged"
+cp "$D/sb.sig" "$D/forged.sig"
+t_grep "... refused with the genuine bundle's BUNDLE.sig copied over" \
+	'bundle signature refused: does not match the bundle' \
+	"$CMKEYS" unseal --signed-by "$D/ca/ca.pem" "$D/forged"
+"$CMKEYS" bundle -o "$D/forged" --sign-key "$D/evil-ca/ca.key" --sign-cert "$D/evil-ca/ca.pem" \
+	"$D/evil/signer.pem" >/dev/null
+"$CMKEYS" seal --pcrs sha256:7,14 "$D/forged" >/dev/null
+t_grep "... refused when signed by the attacker's own CA" \
+	'bundle signature refused: not made by the --signed-by key' \
+	"$CMKEYS" unseal --signed-by "$D/ca/ca.pem" "$D/forged"
+cp "$D/sb" "$D/sb.keep"; flip "$D/sb" 40
+t_grep "a signed bundle changed after signing: refused before the TPM is asked" \
+	'bundle signature refused: does not match the bundle' \
+	"$CMKEYS" unseal --signed-by "$D/ca/ca.pem" "$D/sb"
+cp "$D/sb.keep" "$D/sb"
+t_grep "--signed-by a file that is not a certificate: usage error" '--signed-by .*: not a PEM or DER' \
+	"$CMKEYS" unseal --signed-by /etc/hostname "$D/sb"
+t_grep "provision --signed-by of the forgery: refused" 'not made by the --signed-by key' \
+	"$CMKEYS" provision --keyring cmtest_$$_s --signed-by "$D/ca/ca.pem" "$D/forged"
+t_check "... no keyring created" bash -c "! keyctl search @u keyring cmtest_$$_s >/dev/null 2>&1"
+printf '\003\002' >"$D/forged.sig"
+t_grep "... refused with a malformed BUNDLE.sig" 'malformed bundle signature' \
+	"$CMKEYS" unseal --signed-by "$D/ca/ca.pem" "$D/forged"
+swtpm_start || { t_fail "swtpm restart"; t_done; exit 1; }
+"$CMKEYS" seal --pcrs sha256:7,14 "$D/sb" >/dev/null
+out=$("$CMKEYS" provision --keyring cmtest_$$_t --signed-by "$D/ca/ca.pem" "$D/sb" 2>&1)
+rid=$(keyctl search @u keyring cmtest_$$_t 2>/dev/null) && RINGS+=("$rid")
+t_grep "provision --signed-by of the genuine signed bundle: provisioned" \
+	"^provisioned 1 keys into keyring cmtest_$$_t " echo "$out"
+
 # ---- provisioning time -----------------------------------------------------------
 times=() walls=()
 for i in 1 2 3 4 5; do

@@ -55,7 +55,9 @@ for b in "$CMSIGN" "$CMKEYS"; do [ -x "$b" ] || fail "$b missing: run 'make all'
 	"$CMKEYS" signer --ca "$work/ca" -o "$work/stranger" --type rsa3072 >/dev/null ||
 	fail "cmkeys PKI"
 B=$work/keyring.bundle
-"$CMKEYS" bundle -o "$B" "$work/signer/signer.pem" >/dev/null || fail "cmkeys bundle"
+# Signed by the CA (BUNDLE.sig): boot 2 pins the CA with SIGNED_BY.
+"$CMKEYS" bundle -o "$B" --sign-key "$work/ca/ca.key" --sign-cert "$work/ca/ca.pem" \
+	"$work/signer/signer.pem" >/dev/null || fail "cmkeys bundle"
 openssl x509 -in "$work/stranger/signer.pem" -outform DER -out "$work/stranger.der" || fail "DER"
 tpmstate=$work/tpmstate
 mkdir -p "$tpmstate"
@@ -116,11 +118,13 @@ r=$work/root2
 cmq_rootfs_new "$r" || fail "staging tree"
 # merged /usr, as mkinitramfs lays it out: copy_exec writes under usr/.
 mkdir -p "$r/usr/lib" "$r/usr/lib64" && ln -s usr/lib "$r/lib" && ln -s usr/lib64 "$r/lib64"
-printf 'KEYRING=_ima\nTCTI=device:/dev/tpmrm0\nBUNDLE=%s\n' "$B" >"$work/provision.conf"
+printf 'KEYRING=_ima\nTCTI=device:/dev/tpmrm0\nBUNDLE=%s\nSIGNED_BY=%s\n' "$B" "$work/ca/ca.pem" \
+	>"$work/provision.conf"
 hook_out=$(PATH=$T_BUILD:$PATH DESTDIR=$r CRYPTOMARK_CONF=$work/provision.conf verbose=n \
 	version=none MODULESDIR=/nonexistent sh "$T_ROOT/keys/initramfs/hook" 2>&1)
 t_check "initramfs-tools hook populated the initramfs${hook_out:+ ($hook_out)}" \
 	test -x "$r/usr/sbin/cmkeys" -a -s "$r/etc/cryptomark/keyring.bundle.seal" \
+	-a -s "$r/etc/cryptomark/keyring.bundle.sig" -a -s "$r/etc/cryptomark/bundle-signer.pem" \
 	-a -e "$r/usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0"
 cmq_rootfs_add "$r" /usr/share/initramfs-tools/scripts/functions /scripts/functions &&
 	cmq_rootfs_add "$r" "$T_ROOT/keys/initramfs/init-premount" /scripts/init-premount/cryptomark 0755 &&
@@ -148,6 +152,11 @@ g_grep "init-premount script provisions the bundle into _ima" \
 	'provisioned 1 keys into keyring _ima \([0-9]+\), locked; PCR 14 capped; [0-9.]+ ms' \
 	echo "$out"
 g_check "no failure marker" test ! -e /run/cryptomark.failed
+# What the script hands cmkeys, seen through a stand-in that only echoes.
+mkdir -p /tmp/stub && printf '#!/bin/sh\necho "stub cmkeys $*"\n' >/tmp/stub/cmkeys && chmod 0755 /tmp/stub/cmkeys
+g_grep "init-premount passes --signed-by the pinned signer (SIGNED_BY)" \
+	'stub cmkeys provision .*--signed-by /etc/cryptomark/bundle-signer.pem /etc/cryptomark/keyring.bundle' \
+	env PATH=/tmp/stub:$PATH sh /scripts/init-premount/cryptomark
 g_expect "keyring _ima exists" ok cmt keyring _ima
 g_grep "the signer certificate is in _ima" 'asymmetri +cryptomark signer: ' cat /proc/keys
 g_expect "keyring locked: adding a key fails" EACCES cmt addkey _ima /cmq/stranger.der
@@ -158,6 +167,10 @@ else
 	g_fail "capping PCR 14 unchanged: '$before' -> '$after'"
 fi
 g_grep "the secret cannot be unsealed again this boot" 'PCR policy mismatch' cmkeys unseal --tcti $T $B
+g_grep "the bundle's signature checks against the pinned CA (then the capped TPM refuses)" \
+	'PCR policy mismatch' cmkeys unseal --tcti $T --signed-by /etc/cryptomark/bundle-signer.pem $B
+g_grep "... and against no other certificate" 'not made by the --signed-by key' \
+	cmkeys unseal --tcti $T --signed-by /cmq/stranger.der $B
 g_expect "unsigned binary runs before the IMA policy" ok cmt exec /cmq/hello-unsigned
 g_expect "IMA appraisal policy loaded (one write)" ok \
 	cmt write /sys/kernel/security/ima/policy "appraise func=BPRM_CHECK appraise_type=imasig
