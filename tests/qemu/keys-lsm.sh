@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Keys on the cryptomark kernel (issue 5): in one boot with a fresh swtpm,
-# cmkeys seals the bundle to the guest TPM (PCRs 7,14) and provisions it
-# into the LSM's own ".cryptomark" keyring (the default); the keyring is
+# cmkeys seals the CA-signed bundle to the guest TPM (PCRs 7,14) and
+# provisions it with --signed-by the CA into the LSM's own ".cryptomark"
+# keyring (the default); the keyring is
 # locked through securityfs (adding a key is EPERM), PCR 14 changed and the
 # secret no longer unseals; raised to enforce, the LSM runs a binary signed
 # with the provisioned key and refuses unsigned and unknown-key ones.
@@ -26,7 +27,8 @@ for b in "$CMSIGN" "$CMKEYS"; do [ -x "$b" ] || fail "$b missing: run 'make all'
 	"$CMKEYS" signer --ca "$work/ca" -o "$work/stranger" --type ecdsa-p256 >/dev/null ||
 	fail "cmkeys PKI"
 B=$work/keyring.bundle
-"$CMKEYS" bundle -o "$B" "$work/signer/signer.pem" >/dev/null || fail "cmkeys bundle"
+"$CMKEYS" bundle -o "$B" --sign-key "$work/ca/ca.key" --sign-cert "$work/ca/ca.pem" \
+	"$work/signer/signer.pem" >/dev/null || fail "cmkeys bundle"
 openssl x509 -in "$work/stranger/signer.pem" -outform DER -out "$work/stranger.der" || fail "DER"
 
 r=$work/root
@@ -36,6 +38,8 @@ cmq_rootfs_add "$r" "$CMKEYS" /sbin/cmkeys 0755 &&
 	cmq_rootfs_add_libs "$r" "$CMKEYS" "$tcti" &&
 	cmq_rootfs_add "$r" "$tcti" /usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0 &&
 	cmq_rootfs_add "$r" "$B" /etc/cryptomark/keyring.bundle &&
+	cmq_rootfs_add "$r" "$B.sig" /etc/cryptomark/keyring.bundle.sig &&
+	cmq_rootfs_add "$r" "$work/ca/ca.pem" /etc/cryptomark/ca.pem &&
 	cmq_rootfs_add "$r" "$work/stranger.der" /cmq/stranger.der || fail "staging cmkeys"
 q=$T_BUILD/qemu
 cp "$q/hello" "$r/cmq/hello" && cp "$q/hello" "$r/cmq/hello-unsigned" && cp "$q/hello" "$r/cmq/hello-stranger"
@@ -55,9 +59,9 @@ g_expect "signatures restored on the tmpfs root" ok cmt applysigs /cmq/sigs.list
 g_grep "LSM keyring serial published" '^[0-9]+$' cat $S/keyring
 g_check "seal to the guest TPM's PCRs 7,14" cmkeys seal --tcti $T --pcrs sha256:7,14 $B
 before=$(cmkeys pcrs --tcti $T --pcrs sha256:14)
-out=$(cmkeys provision --tcti $T $B 2>&1)
+out=$(cmkeys provision --tcti $T --signed-by /etc/cryptomark/ca.pem $B 2>&1)
 echo "# guest: $out"
-g_grep "provision into .cryptomark (the default keyring)" \
+g_grep "provision into .cryptomark (the default keyring), bundle signed by the CA" \
 	"^provisioned 1 keys into keyring .cryptomark \($(cat $S/keyring)\), locked; PCR 14 capped; [0-9.]+ ms$" \
 	echo "$out"
 g_grep "securityfs lock reads 1" '^1$' cat $S/lock
