@@ -127,10 +127,10 @@ int cm_evaluate(struct file *file, enum cm_op op)
 	cm_stat_inc(CM_STAT_CHECKS);
 	if (op != CM_OP_EXEC && mode == CM_MODE_ENFORCE) {
 		wb = cm_writers_block(file);
-		if (PTR_ERR(wb) == -ETXTBSY)
-			return cm_deny(file, op, CM_REASON_WRITABLE, mode);
 		if (IS_ERR(wb))
-			return PTR_ERR(wb);
+			return PTR_ERR(wb) == -ETXTBSY ?
+			       cm_deny(file, op, CM_REASON_WRITABLE, mode) :
+			       PTR_ERR(wb);
 	} else if (op != CM_OP_EXEC &&
 		   inode_is_open_for_write(file_inode(file))) {
 		cm_deny(file, op, CM_REASON_WRITABLE, mode);	/* audit */
