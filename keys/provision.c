@@ -200,12 +200,14 @@ static int load_revoked_digests(const struct cm_bundle *b, char *err,
 		const struct cm_bundle_digest *d = &b->digests[i];
 		int n = snprintf(line, sizeof(line), "%s:",
 				 cm_hash_name(d->algo));
+		ssize_t w;
 
 		for (size_t j = 0; j < d->len; j++)
 			n += snprintf(line + n, sizeof(line) - n, "%02x",
 				      d->d[j]);
-		if (write(fd, line, (size_t)n) != n) {
-			ret = -errno;
+		w = write(fd, line, (size_t)n);
+		if (w != n) {
+			ret = w < 0 ? -errno : -EIO;	/* one entry per write */
 			snprintf(err, errlen, "%s: %s: %s", CRYPTOMARK_REVOKE,
 				 line, strerror(-ret));
 			break;
