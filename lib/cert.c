@@ -40,7 +40,6 @@ int cm_cert_parse(const uint8_t *buf, size_t len, X509 **out)
 		cert = d2i_X509(NULL, &p, (long)len);
 		if (cert && p != buf + len) {
 			X509_free(cert);
-			cert = NULL;
 			ERR_clear_error();
 			return -EMSGSIZE;
 		}
