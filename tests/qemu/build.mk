@@ -4,10 +4,14 @@
 # libc; dynamic where the test is about ld.so, dlopen or LD_PRELOAD).
 QEMU_B		:= build/qemu
 QEMU_GUEST_CFLAGS := -O2 -g0 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror
-QEMU_GUEST	:= $(QEMU_B)/cmt $(QEMU_B)/hello $(QEMU_B)/hello-dyn \
-		   $(QEMU_B)/libcmt.so $(QEMU_B)/dlo
+QEMU_GUEST	:= $(QEMU_B)/cmt $(QEMU_B)/cma $(QEMU_B)/hello \
+		   $(QEMU_B)/hello-dyn $(QEMU_B)/libcmt.so $(QEMU_B)/dlo
 
 $(QEMU_B)/cmt: tests/qemu/guest/cmt.c
+	@mkdir -p $(dir $@)
+	gcc $(QEMU_GUEST_CFLAGS) -static -o $@ $<
+
+$(QEMU_B)/cma: tests/qemu/guest/cma.c
 	@mkdir -p $(dir $@)
 	gcc $(QEMU_GUEST_CFLAGS) -static -o $@ $<
 
@@ -31,14 +35,14 @@ $(QEMU_B)/dlo: tests/qemu/guest/dlo.c
 qemu-guest: $(QEMU_GUEST)
 
 CHECK_SLOW_TESTS += tests/qemu/kernel-tests.sh tests/qemu/revoke-tests.sh \
-		    tests/qemu/ima-interop.sh
+		    tests/qemu/attack-tests.sh tests/qemu/ima-interop.sh
 CHECK_SLOW_DEPS	+= qemu-guest
 
 # The LSM suite and the interop boot against build/kernel/bzImage.
 check-kernel: deps
 	@$(MAKE) --no-print-directory all qemu-guest kernel
 	@tests/run.sh tests/qemu/kernel-tests.sh tests/qemu/revoke-tests.sh \
-		tests/qemu/ima-interop.sh
+		tests/qemu/attack-tests.sh tests/qemu/ima-interop.sh
 
 bench-kernel: deps
 	@$(MAKE) --no-print-directory all qemu-guest kernel

@@ -223,7 +223,8 @@ g_expect "unsigned dynamic binary refused" EACCES cmt exec /cmq/hello-dyn-unsign
 g_expect "unsigned #! script refused" EACCES cmt exec /cmq/script-unsigned
 g_expect "signed #! script with an unsigned interpreter refused" EACCES cmt exec /cmq/script-badinterp
 g_expect "memfd exec (fexecve) refused" EACCES cmt fexec-memfd /cmq/hello
-g_check "memfd: reason unsigned" logged 'reason=unsigned '
+g_check "memfd: reason unsealed (its writers are not counted)" \
+	logged 'op=exec reason=unsealed mode=enforce verdict=deny .*path="/memfd:cmt-memfd'
 
 # Refusals: mmap(PROT_EXEC) through the loader.
 # glibc's loader reports a refused mmap as "failed to map segment from

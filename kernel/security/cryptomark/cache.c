@@ -11,7 +11,8 @@
  * progress; a newly revoked digest drops every verdict at once through
  * its own, global generation (revoke.c).  The per-inode mutex only
  * serialises verifications, which makes concurrent first execs of a file
- * hash it once: the first computes, the others find its verdict.  While the file is open for writing (or mapped
+ * hash it once: the first computes, the others find its verdict; the wait
+ * is killable.  While the file is open for writing (or mapped
  * shared-writable) nothing is cached: its bytes may change at any moment.
  */
 #include <linux/fs.h>
@@ -50,24 +51,46 @@ static bool cm_stamp_eq(const struct cm_stamp *a, const struct cm_stamp *b)
 }
 
 /*
- * Only verdicts that depend on the file alone are cached: an unknown key
- * may be added later (before the keyring is locked), and I/O errors,
- * signals and allocation failures say nothing about the file.  A revoked
- * verdict is cached: revocations only grow, and each one drops every
- * cached verdict (cm_revoke_generation()).
+ * Only verdicts determined by the file's bytes and signature are cached:
+ * an allowlist, so that a new transient error (a network filesystem's
+ * ESTALE or ETIMEDOUT, a signal, an allocation failure, a caller's file
+ * the kernel could not read) is never kept as the file's verdict.  An
+ * unknown key is not cached either: the key may be added later (before
+ * the keyring is locked).  A revoked verdict is cached: revocations only
+ * grow, and each one drops every cached verdict (cm_revoke_generation()).
  */
 static bool cm_cacheable(int verdict)
 {
-	return verdict != -ENOKEY && verdict != -EIO && verdict != -ENOMEM &&
-	       verdict != -EINTR && verdict != -EAGAIN;
+	switch (verdict) {
+	case 0:
+	case -ENODATA:		/* unsigned */
+	case -EPROTO:
+	case -EKEYREJECTED:	/* bad signature */
+	case -EKEYREVOKED:
+	case -ENOPKG:		/* algorithm not accepted */
+	case -EBADMSG:		/* malformed: cm_sig_parse(), the note parser */
+	case -EMSGSIZE:
+	case -E2BIG:
+	case -EPROTONOSUPPORT:
+	case -ERANGE:
+	case -EOVERFLOW:
+	case -ENOEXEC:		/* not an ELF file where one was claimed */
+		return true;
+	default:
+		return false;
+	}
 }
 
 /**
  * cm_cache_verdict - the verdict for @file, verified at most once
  * @file: the file
  *
+ * Files of the kernel's internal mounts (memfd, SysV shm) are verified
+ * every time: their writers are not counted (eval.c).
+ *
  * Return: 0 when the file verifies, else the negative error of
- * cm_verify_file().
+ * cm_verify_file(); -EINTR when a fatal signal came while waiting for
+ * another task's verification of the same file.
  */
 int cm_cache_verdict(struct file *file)
 {
@@ -77,7 +100,15 @@ int cm_cache_verdict(struct file *file)
 	u64 gen, rgen;
 	int ret;
 
-	mutex_lock(&ci->lock);
+	if (cm_pseudo_file(inode)) {
+		cm_stat_inc(CM_STAT_HASHED);
+		ret = cm_verify_file(file);
+		if (!ret)
+			cm_stat_inc(CM_STAT_VERIFIED);
+		return ret;
+	}
+	if (mutex_lock_killable(&ci->lock))
+		return -EINTR;
 	gen = atomic64_read(&ci->gen);
 	rgen = cm_revoke_generation();
 	cm_stamp_take(inode, &now);

@@ -29,6 +29,10 @@ enum cm_op {
 	CM_OP_MMAP,
 	CM_OP_MPROTECT,
 	CM_OP_WRITE_OPEN,
+	CM_OP_TRUNCATE,
+	CM_OP_PTRACE,
+	CM_OP_PROC_MEM,
+	CM_OP_USERFAULTFD,
 	__CM_OP_MAX
 };
 
@@ -44,6 +48,9 @@ enum cm_reason {
 	CM_REASON_WRITABLE,
 	CM_REASON_EXEC_MAPPED,
 	CM_REASON_IO,
+	CM_REASON_UNSEALED,
+	CM_REASON_WX_MAPPING,
+	CM_REASON_PTRACE,
 	__CM_REASON_MAX
 };
 
@@ -98,7 +105,12 @@ int cm_mode_parse(const char *s, enum cm_mode *mode);
 /* eval.c */
 int cm_evaluate(struct file *file, enum cm_op op);
 int cm_evaluate_written_mapping(struct file *file, enum cm_op op);
+int cm_evaluate_wx_mapping(struct file *file, enum cm_op op);
 int cm_evaluate_write_open(struct file *file);
+int cm_evaluate_truncate(struct dentry *dentry);
+int cm_refuse(struct file *file, struct dentry *dentry, enum cm_op op,
+	      enum cm_reason reason, int err);
+bool cm_pseudo_file(const struct inode *inode);
 void cm_stat_inc(enum cm_stat stat);
 u64 cm_stat_get(enum cm_stat stat);
 u64 cm_stat_denied(enum cm_reason reason);
@@ -144,8 +156,23 @@ void cm_writers_release(struct cm_wblock *wb);
 void cm_writers_release_later(struct cm_wblock *wb);
 bool cm_writers_exec_mapped(struct address_space *mapping);
 
+/* ptrace.c */
+enum cm_ptrace {
+	CM_PTRACE_CAP,		/* writers of code need CAP_SYS_PTRACE */
+	CM_PTRACE_DENY,		/* nobody, root included */
+	__CM_PTRACE_MAX
+};
+
+enum cm_ptrace cm_ptrace_get(void);
+const char *cm_ptrace_name(enum cm_ptrace policy);
+int cm_ptrace_parse(const char *s, enum cm_ptrace *policy);
+int cm_ptrace_raise(enum cm_ptrace policy);
+int cm_ptrace_check(struct file *file, enum cm_op op);
+int cm_ptrace_check_tracer(struct task_struct *tracer);
+bool cm_is_proc_mem(const struct file *file);
+
 /* audit.c */
-void cm_audit_denial(struct file *file, enum cm_op op, enum cm_reason reason,
-		     enum cm_mode mode);
+void cm_audit_denial(struct file *file, struct dentry *dentry, enum cm_op op,
+		     enum cm_reason reason, enum cm_mode mode);
 
 #endif /* _SECURITY_CRYPTOMARK_H */

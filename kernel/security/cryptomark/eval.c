@@ -4,10 +4,19 @@
  * whether to look at all and whether a negative verdict is enforced; the
  * verdict itself comes from the cache (cache.c), which verifies on a miss
  * (verify.c).  This file also owns the statistics.
+ *
+ * Files of the kernel's internal mounts (memfd_create(), SysV shared
+ * memory) are special: they are created open, so the kernel's writer
+ * count never sees their first writer, and shmem has no page_mkwrite, so
+ * stores through a shared mapping change no timestamp.  Their bytes can be
+ * trusted only when their seals forbid every future change; their
+ * verdicts are never cached.
  */
 #include <linux/atomic.h>
 #include <linux/errno.h>
+#include <linux/fcntl.h>
 #include <linux/fs.h>
+#include <linux/shmem_fs.h>
 
 #include "cryptomark.h"
 
@@ -25,6 +34,9 @@ static const char *const cm_reason_names[__CM_REASON_MAX] = {
 	[CM_REASON_WRITABLE] = "writable",
 	[CM_REASON_EXEC_MAPPED] = "exec_mapped",
 	[CM_REASON_IO] = "io",
+	[CM_REASON_UNSEALED] = "unsealed",
+	[CM_REASON_WX_MAPPING] = "wx_mapping",
+	[CM_REASON_PTRACE] = "ptrace",
 };
 
 static const char *const cm_op_names[__CM_OP_MAX] = {
@@ -32,6 +44,10 @@ static const char *const cm_op_names[__CM_OP_MAX] = {
 	[CM_OP_MMAP] = "mmap",
 	[CM_OP_MPROTECT] = "mprotect",
 	[CM_OP_WRITE_OPEN] = "write_open",
+	[CM_OP_TRUNCATE] = "truncate",
+	[CM_OP_PTRACE] = "ptrace",
+	[CM_OP_PROC_MEM] = "proc_mem",
+	[CM_OP_USERFAULTFD] = "userfaultfd",
 };
 
 void cm_stat_inc(enum cm_stat stat)
@@ -87,12 +103,13 @@ static enum cm_reason cm_reason_of(int err)
 }
 
 /* Counts, logs, and in enforce mode refuses with @err. */
-static int cm_deny_err(struct file *file, enum cm_op op,
-		       enum cm_reason reason, enum cm_mode mode, int err)
+static int cm_deny_err(struct file *file, struct dentry *dentry,
+		       enum cm_op op, enum cm_reason reason, enum cm_mode mode,
+		       int err)
 {
 	cm_stat_inc(CM_STAT_DENIED);
 	atomic64_inc(&cm_denied[reason]);
-	cm_audit_denial(file, op, reason, mode);
+	cm_audit_denial(file, dentry, op, reason, mode);
 	if (mode != CM_MODE_ENFORCE)
 		return 0;
 	cm_stat_inc(CM_STAT_ENFORCED);
@@ -102,7 +119,63 @@ static int cm_deny_err(struct file *file, enum cm_op op,
 static int cm_deny(struct file *file, enum cm_op op, enum cm_reason reason,
 		   enum cm_mode mode)
 {
-	return cm_deny_err(file, op, reason, mode, -EACCES);
+	return cm_deny_err(file, NULL, op, reason, mode, -EACCES);
+}
+
+/**
+ * cm_refuse - a negative verdict decided outside this file (ptrace.c)
+ * @file: the file concerned, or NULL
+ * @dentry: when there is no file, its dentry, or NULL
+ * @op: the operation
+ * @reason: why
+ * @err: the error enforce mode returns
+ *
+ * Return: 0 in off and audit mode (audit logs), @err in enforce mode.
+ */
+int cm_refuse(struct file *file, struct dentry *dentry, enum cm_op op,
+	      enum cm_reason reason, int err)
+{
+	enum cm_mode mode = cm_mode_get();
+
+	if (mode == CM_MODE_OFF)
+		return 0;
+	cm_stat_inc(CM_STAT_CHECKS);
+	return cm_deny_err(file, dentry, op, reason, mode, err);
+}
+
+/**
+ * cm_pseudo_file - is @inode on one of the kernel's internal mounts?
+ * @inode: the inode
+ *
+ * memfd_create(), SysV shm and other in-kernel files live there; they are
+ * created open without counting a writer (alloc_file_pseudo()).
+ */
+bool cm_pseudo_file(const struct inode *inode)
+{
+	return inode->i_sb->s_flags & SB_KERNMOUNT;
+}
+
+/*
+ * A pseudo file's bytes are final only when sealed against writing,
+ * shrinking and growing.  F_SEAL_FUTURE_WRITE leaves writable shared
+ * mappings made before it in place, so it counts only while there are
+ * none (and none can be made after it).  Files that cannot be sealed
+ * (SysV shm) never are.
+ */
+static bool cm_sealed(struct inode *inode)
+{
+	const unsigned int need = F_SEAL_SHRINK | F_SEAL_GROW;
+	unsigned int seals;
+
+	if (!shmem_mapping(inode->i_mapping))
+		return false;
+	seals = READ_ONCE(SHMEM_I(inode)->seals);
+	if ((seals & need) != need)
+		return false;
+	if (seals & F_SEAL_WRITE)
+		return true;
+	return (seals & F_SEAL_FUTURE_WRITE) &&
+	       !mapping_writably_mapped(inode->i_mapping);
 }
 
 /**
@@ -125,6 +198,8 @@ int cm_evaluate(struct file *file, enum cm_op op)
 	if (mode == CM_MODE_OFF)
 		return 0;
 	cm_stat_inc(CM_STAT_CHECKS);
+	if (cm_pseudo_file(file_inode(file)) && !cm_sealed(file_inode(file)))
+		return cm_deny(file, op, CM_REASON_UNSEALED, mode);
 	if (op != CM_OP_EXEC && mode == CM_MODE_ENFORCE) {
 		wb = cm_writers_block(file);
 		if (IS_ERR(wb))
@@ -160,8 +235,29 @@ int cm_evaluate_write_open(struct file *file)
 	if (mode == CM_MODE_OFF || !S_ISREG(file_inode(file)->i_mode) ||
 	    !cm_writers_exec_mapped(file->f_mapping))
 		return 0;
-	return cm_deny_err(file, CM_OP_WRITE_OPEN, CM_REASON_EXEC_MAPPED, mode,
-			   -ETXTBSY);
+	return cm_deny_err(file, NULL, CM_OP_WRITE_OPEN, CM_REASON_EXEC_MAPPED,
+			   mode, -ETXTBSY);
+}
+
+/**
+ * cm_evaluate_truncate - may the file of @dentry change size?
+ * @dentry: the file being truncated (truncate(2) needs no open file)
+ *
+ * Not while any process maps it executable: the pages behind the mapping
+ * would go (SIGBUS in every process running it).
+ *
+ * Return: 0, or -ETXTBSY when enforce mode refuses.
+ */
+int cm_evaluate_truncate(struct dentry *dentry)
+{
+	struct inode *inode = d_backing_inode(dentry);
+	enum cm_mode mode = cm_mode_get();
+
+	if (mode == CM_MODE_OFF || !inode || !S_ISREG(inode->i_mode) ||
+	    !cm_writers_exec_mapped(inode->i_mapping))
+		return 0;
+	return cm_deny_err(NULL, dentry, CM_OP_TRUNCATE,
+			   CM_REASON_EXEC_MAPPED, mode, -ETXTBSY);
 }
 
 /**
@@ -182,4 +278,25 @@ int cm_evaluate_written_mapping(struct file *file, enum cm_op op)
 		return 0;
 	cm_stat_inc(CM_STAT_CHECKS);
 	return cm_deny(file, op, CM_REASON_WRITTEN_MAPPING, mode);
+}
+
+/**
+ * cm_evaluate_wx_mapping - a private file mapping both writable and executable
+ * @file: the mapped file
+ * @op: the operation, for the audit line
+ *
+ * Its pages would turn into unsigned copy-on-write bytes the moment they
+ * are written, while executable: an executable private file mapping never
+ * becomes writable, whatever the file's signature.
+ *
+ * Return: 0 unless enforce mode refuses (-EACCES).
+ */
+int cm_evaluate_wx_mapping(struct file *file, enum cm_op op)
+{
+	enum cm_mode mode = cm_mode_get();
+
+	if (mode == CM_MODE_OFF)
+		return 0;
+	cm_stat_inc(CM_STAT_CHECKS);
+	return cm_deny(file, op, CM_REASON_WX_MAPPING, mode);
 }

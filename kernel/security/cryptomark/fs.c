@@ -5,6 +5,7 @@
  *   lock     read 0/1; write 1 to lock the .cryptomark keyring until reboot
  *   keyring  the serial of .cryptomark, for add_key(2)
  *   revoke   write "ALG:HEX" to refuse files with that digest (until lock)
+ *   ptrace   who may write into others' code (ptrace.c); write to raise
  *   stats    counters, "name value" per line
  * The contract (errors, formats) is in kernel/README.md.
  */
@@ -59,6 +60,32 @@ static ssize_t cm_mode_write(struct file *file, const char __user *ubuf,
 		ret = cm_mode_parse(buf, &mode);
 	if (!ret)
 		ret = cm_mode_raise(mode);
+	return ret ? ret : count;
+}
+
+static ssize_t cm_ptrace_read(struct file *file, char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	char buf[CM_WRITE_MAX];
+	int len;
+
+	len = scnprintf(buf, sizeof(buf), "%s\n",
+			cm_ptrace_name(cm_ptrace_get()));
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static ssize_t cm_ptrace_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	char buf[CM_WRITE_MAX];
+	enum cm_ptrace policy;
+	int ret;
+
+	ret = cm_read_user_string(ubuf, count, buf, sizeof(buf));
+	if (!ret)
+		ret = cm_ptrace_parse(buf, &policy);
+	if (!ret)
+		ret = cm_ptrace_raise(policy);
 	return ret ? ret : count;
 }
 
@@ -123,7 +150,7 @@ static const char *const cm_stat_names[__CM_STAT_MAX] = {
 static ssize_t cm_stats_read(struct file *file, char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
-	char buf[768];	/* 17 lines, at most 657 bytes */
+	char buf[1024];	/* 20 lines, at most 860 bytes */
 	int len = 0, i;
 
 	for (i = 0; i < __CM_STAT_MAX; i++)
@@ -141,6 +168,12 @@ static ssize_t cm_stats_read(struct file *file, char __user *ubuf,
 static const struct file_operations cm_mode_fops = {
 	.read = cm_mode_read,
 	.write = cm_mode_write,
+	.llseek = generic_file_llseek,
+};
+
+static const struct file_operations cm_ptrace_fops = {
+	.read = cm_ptrace_read,
+	.write = cm_ptrace_write,
 	.llseek = generic_file_llseek,
 };
 
@@ -174,6 +207,7 @@ static const struct {
 	{ "lock", 0644, &cm_lock_fops },
 	{ "keyring", 0444, &cm_keyring_fops },
 	{ "revoke", 0200, &cm_revoke_fops },
+	{ "ptrace", 0644, &cm_ptrace_fops },
 	{ "stats", 0444, &cm_stats_fops },
 };
 

@@ -7,6 +7,7 @@
 #include <linux/binfmts.h>
 #include <linux/fs.h>
 #include <linux/mman.h>
+#include <linux/ptrace.h>
 #include <linux/security.h>
 
 #include "cryptomark.h"
@@ -18,26 +19,39 @@ int cryptomark_bprm_check_security(struct linux_binprm *bprm)
 	return cm_evaluate(bprm->file, CM_OP_EXEC);
 }
 
-/* Shared libraries, ld.so ./prog, and the ELF loader's own mappings. */
+/*
+ * Shared libraries, ld.so ./prog, the ELF loader's own mappings, and
+ * shmat(SHM_EXEC).  A private file mapping both writable and executable
+ * would run whatever is written into it.
+ */
 int cryptomark_mmap_file(struct file *file, unsigned long reqprot,
 			 unsigned long prot, unsigned long flags)
 {
 	if (!file || !(prot & PROT_EXEC))
 		return 0;	/* anonymous memory is out of scope: THREATS.md */
+	if ((prot & PROT_WRITE) && (flags & MAP_TYPE) == MAP_PRIVATE)
+		return cm_evaluate_wx_mapping(file, CM_OP_MMAP);
 	return cm_evaluate(file, CM_OP_MMAP);
 }
 
 /*
- * Adding PROT_EXEC to a file mapping.  A private mapping with an anon_vma
- * has (or may have) copy-on-write pages: bytes nobody signed, whatever
- * the file says (SELinux's execmod reasoning).
+ * Adding PROT_EXEC (or PROT_WRITE) to a file mapping.  A private mapping
+ * is executable or writable, never both (its written pages are bytes
+ * nobody signed); one with an anon_vma has (or may have) such pages
+ * already, so it never becomes executable (SELinux's execmod reasoning).
  */
 int cryptomark_file_mprotect(struct vm_area_struct *vma,
 			     unsigned long reqprot, unsigned long prot)
 {
-	if (!(prot & PROT_EXEC) || (vma->vm_flags & VM_EXEC) || !vma->vm_file)
+	bool private = !(vma->vm_flags & VM_SHARED);
+
+	if (!vma->vm_file || !(prot & PROT_EXEC))
 		return 0;
-	if (!(vma->vm_flags & VM_SHARED) && vma->anon_vma)
+	if (private && (prot & PROT_WRITE))
+		return cm_evaluate_wx_mapping(vma->vm_file, CM_OP_MPROTECT);
+	if (vma->vm_flags & VM_EXEC)
+		return 0;
+	if (private && vma->anon_vma)
 		return cm_evaluate_written_mapping(vma->vm_file,
 						   CM_OP_MPROTECT);
 	return cm_evaluate(vma->vm_file, CM_OP_MPROTECT);
@@ -46,21 +60,34 @@ int cryptomark_file_mprotect(struct vm_area_struct *vma,
 /*
  * A writer may change the content: no verdict survives a write-open, and
  * none is allowed while the file is mapped executable (writers.c).
+ * Writing to /proc/PID/mem can change any mapping, executable ones too.
  */
 int cryptomark_file_open(struct file *file)
 {
+	int ret;
+
 	if (!(file->f_mode & FMODE_WRITE))
 		return 0;
+	if (cm_is_proc_mem(file)) {
+		ret = cm_ptrace_check(file, CM_OP_PROC_MEM);
+		if (ret)
+			return ret;
+	}
 	cm_cache_invalidate(file_inode(file));
 	return cm_evaluate_write_open(file);
 }
 
-/* truncate(2) needs no open file; ftruncate(2) comes here as well. */
+/*
+ * truncate(2) needs no open file; ftruncate(2) and O_TRUNC come here as
+ * well.  Truncating a file some process maps executable takes its pages
+ * away from under the mapping.
+ */
 int cryptomark_inode_setattr(struct dentry *dentry, struct iattr *attr)
 {
-	if (attr->ia_valid & ATTR_SIZE)
-		cm_cache_invalidate(d_backing_inode(dentry));
-	return 0;
+	if (!(attr->ia_valid & ATTR_SIZE))
+		return 0;
+	cm_cache_invalidate(d_backing_inode(dentry));
+	return cm_evaluate_truncate(dentry);
 }
 
 int cryptomark_inode_alloc_security(struct inode *inode)
@@ -91,4 +118,32 @@ int cryptomark_key_permission(key_ref_t key_ref, const struct cred *cred,
 			      enum key_need_perm need_perm)
 {
 	return cm_keyring_permission(key_ref_to_ptr(key_ref), need_perm);
+}
+
+/* Attaching to a process lets the tracer write its code (POKETEXT). */
+int cryptomark_ptrace_access_check(struct task_struct *child,
+				   unsigned int mode)
+{
+	if (!(mode & PTRACE_MODE_ATTACH))
+		return 0;
+	return cm_ptrace_check(NULL, CM_OP_PTRACE);
+}
+
+/* PTRACE_TRACEME hands the same power to the parent. */
+int cryptomark_ptrace_traceme(struct task_struct *parent)
+{
+	return cm_ptrace_check_tracer(parent);
+}
+
+/*
+ * userfaultfd's UFFDIO_COPY fills pages of a private shmem file mapping,
+ * executable ones too, without write access to the file.
+ */
+int cryptomark_inode_init_security_anon(struct inode *inode,
+					const struct qstr *name,
+					const struct inode *context_inode)
+{
+	if (!name || strcmp(name->name, "[userfaultfd]"))
+		return 0;
+	return cm_ptrace_check(NULL, CM_OP_USERFAULTFD);
 }

@@ -6,6 +6,7 @@
 #include <linux/fs.h>
 #include <linux/key.h>
 #include <linux/mm_types.h>
+#include <linux/sched.h>
 
 int cryptomark_bprm_check_security(struct linux_binprm *bprm);
 int cryptomark_mmap_file(struct file *file, unsigned long reqprot,
@@ -19,6 +20,12 @@ void cryptomark_inode_post_setxattr(struct dentry *dentry, const char *name,
 				    const void *value, size_t size, int flags);
 int cryptomark_inode_removexattr(struct user_namespace *mnt_userns,
 				 struct dentry *dentry, const char *name);
+int cryptomark_ptrace_access_check(struct task_struct *child,
+				   unsigned int mode);
+int cryptomark_ptrace_traceme(struct task_struct *parent);
+int cryptomark_inode_init_security_anon(struct inode *inode,
+					const struct qstr *name,
+					const struct inode *context_inode);
 int cryptomark_key_permission(key_ref_t key_ref, const struct cred *cred,
 			      enum key_need_perm need_perm);
 

@@ -105,6 +105,10 @@ static struct security_hook_list cm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(inode_post_setxattr, cryptomark_inode_post_setxattr),
 	LSM_HOOK_INIT(inode_removexattr, cryptomark_inode_removexattr),
 	LSM_HOOK_INIT(key_permission, cryptomark_key_permission),
+	LSM_HOOK_INIT(ptrace_access_check, cryptomark_ptrace_access_check),
+	LSM_HOOK_INIT(ptrace_traceme, cryptomark_ptrace_traceme),
+	LSM_HOOK_INIT(inode_init_security_anon,
+		      cryptomark_inode_init_security_anon),
 };
 
 static int __init cryptomark_init(void)

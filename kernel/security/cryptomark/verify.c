@@ -7,6 +7,7 @@
  */
 #include <crypto/hash.h>
 #include <crypto/hash_info.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
@@ -204,22 +205,8 @@ out_free_buf:
 	return ret;
 }
 
-/**
- * cm_verify_file - does @file carry a valid signature by a trusted key?
- * @file: the file, open for reading
- *
- * security.ima is tried first; if it holds no signature or one that does
- * not verify, the ELF note is tried.  A file without a note keeps the
- * security.ima result.  A revoked digest is final: no other carrier can
- * vouch for a file whose security.ima names a revoked digest.
- *
- * Return: 0 signed by a key in .cryptomark; -ENODATA unsigned; -ENOKEY
- * unknown key; -EKEYREJECTED signature does not match; -EKEYREVOKED
- * digest revoked; -ENOPKG algorithm
- * not accepted; -EBADMSG (and the other cm_sig_parse() / note errors)
- * malformed; -EIO, -ENOMEM, -EINTR, -EBADF could not check.
- */
-int cm_verify_file(struct file *file)
+/* Both carriers, in order, on a file open for reading. */
+static int cm_verify_carriers(struct file *file)
 {
 	int ret, note;
 
@@ -230,4 +217,42 @@ int cm_verify_file(struct file *file)
 	if (note != -ENODATA)
 		return note;
 	return ret == -EPROTO ? -ENODATA : ret;
+}
+
+/**
+ * cm_verify_file - does @file carry a valid signature by a trusted key?
+ * @file: the file as the caller opened it
+ *
+ * security.ima is tried first; if it holds no signature or one that does
+ * not verify, the ELF note is tried.  A file without a note keeps the
+ * security.ima result.  A revoked digest is final: no other carrier can
+ * vouch for a file whose security.ima names a revoked digest.
+ *
+ * The caller's file may not be readable by the kernel as it is (opened
+ * without read access, e.g. open(path, 3), or with O_DIRECT): the file is
+ * then hashed through a read-only open of its own, as IMA does, so the
+ * verdict never depends on how the caller opened it.
+ *
+ * Return: 0 signed by a key in .cryptomark; -ENODATA unsigned; -ENOKEY
+ * unknown key; -EKEYREJECTED signature does not match; -EKEYREVOKED
+ * digest revoked; -ENOPKG algorithm
+ * not accepted; -EBADMSG (and the other cm_sig_parse() / note errors)
+ * malformed; -EIO, -ENOMEM, -EINTR, or the error of the kernel's own
+ * open: could not check.
+ */
+int cm_verify_file(struct file *file)
+{
+	struct file *rfile = file;
+	int ret;
+
+	if (!(file->f_mode & FMODE_READ) || (file->f_flags & O_DIRECT)) {
+		rfile = dentry_open(&file->f_path, O_RDONLY | O_LARGEFILE,
+				    file->f_cred);
+		if (IS_ERR(rfile))
+			return PTR_ERR(rfile);
+	}
+	ret = cm_verify_carriers(rfile);
+	if (rfile != file)
+		fput(rfile);
+	return ret;
 }
