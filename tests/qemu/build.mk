@@ -35,14 +35,16 @@ $(QEMU_B)/dlo: tests/qemu/guest/dlo.c
 qemu-guest: $(QEMU_GUEST)
 
 CHECK_SLOW_TESTS += tests/qemu/kernel-tests.sh tests/qemu/revoke-tests.sh \
-		    tests/qemu/attack-tests.sh tests/qemu/ima-interop.sh
+		    tests/qemu/attack-tests.sh tests/qemu/load-tests.sh \
+		    tests/qemu/ima-interop.sh
 CHECK_SLOW_DEPS	+= qemu-guest
 
 # The LSM suite and the interop boot against build/kernel/bzImage.
 check-kernel: deps
 	@$(MAKE) --no-print-directory all qemu-guest kernel
 	@tests/run.sh tests/qemu/kernel-tests.sh tests/qemu/revoke-tests.sh \
-		tests/qemu/attack-tests.sh tests/qemu/ima-interop.sh
+		tests/qemu/attack-tests.sh tests/qemu/load-tests.sh \
+		tests/qemu/ima-interop.sh
 
 bench-kernel: deps
 	@$(MAKE) --no-print-directory all qemu-guest kernel

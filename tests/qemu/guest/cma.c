@@ -49,6 +49,14 @@
  *   heartbeat MS                 for MS milliseconds, wake every 10 ms and
  *                                print maxgap_ms=N, the longest time
  *                                between two wake-ups (a stalled CPU)
+ *
+ * Code the kernel loads (tests/qemu/load-tests.sh):
+ *   finit-module FILE            finit_module(2) of FILE
+ *   init-module FILE             init_module(2) of FILE's bytes (a buffer)
+ *   delete-module NAME           delete_module(2)
+ *   kexec-file FILE              kexec_file_load(2) FILE as the kernel (no
+ *                                initramfs), then unload it again
+ *   kexec-load                   kexec_load(2) with no segments (a buffer)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -605,6 +613,68 @@ static int cmd_heartbeat(const char *ms_s)
 	return 0;
 }
 
+static int cmd_finit_module(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e = 0;
+
+	if (fd < 0)
+		return result_errno(errno);
+	if (syscall(SYS_finit_module, fd, "", 0) < 0)
+		e = errno;
+	close(fd);
+	return e ? result_errno(e) : result_ok();
+}
+
+static int cmd_init_module(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e = 0;
+	struct stat st;
+	void *buf;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return result_errno(errno);
+	buf = malloc(st.st_size);
+	if (!buf || read(fd, buf, st.st_size) != st.st_size)
+		e = buf ? EIO : ENOMEM;
+	else if (syscall(SYS_init_module, buf, (unsigned long)st.st_size, "") < 0)
+		e = errno;
+	free(buf);
+	close(fd);
+	return e ? result_errno(e) : result_ok();
+}
+
+static int cmd_delete_module(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) < 0 ?
+	       result_errno(errno) : result_ok();
+}
+
+#define CM_KEXEC_FILE_UNLOAD		0x1
+#define CM_KEXEC_FILE_NO_INITRAMFS	0x4
+
+static int cmd_kexec_file(const char *path)
+{
+	static const char cmdline[] = "console=ttyS0";
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e = 0;
+
+	if (fd < 0)
+		return result_errno(errno);
+	if (syscall(SYS_kexec_file_load, fd, -1, sizeof(cmdline), cmdline,
+		    CM_KEXEC_FILE_NO_INITRAMFS) < 0)
+		e = errno;
+	else if (syscall(SYS_kexec_file_load, -1, -1, 0, NULL,
+			 CM_KEXEC_FILE_UNLOAD) < 0)
+		e = errno;
+	close(fd);
+	return e ? result_errno(e) : result_ok();
+}
+
+static int cmd_kexec_load(void)
+{
+	return syscall(SYS_kexec_load, 0UL, 0UL, NULL, 0UL) < 0 ?
+	       result_errno(errno) : result_ok();
+}
+
 static int drop_to(const char *uid_s)
 {
 	uid_t uid = (uid_t)strtoul(uid_s, NULL, 10);
@@ -665,9 +735,20 @@ int main(int argc, char **argv)
 		return cmd_timed_mmapx(argv[1]);
 	if (argc == 2 && !strcmp(argv[0], "heartbeat"))
 		return cmd_heartbeat(argv[1]);
+	if (argc == 2 && !strcmp(argv[0], "finit-module"))
+		return cmd_finit_module(argv[1]);
+	if (argc == 2 && !strcmp(argv[0], "init-module"))
+		return cmd_init_module(argv[1]);
+	if (argc == 2 && !strcmp(argv[0], "delete-module"))
+		return cmd_delete_module(argv[1]);
+	if (argc == 2 && !strcmp(argv[0], "kexec-file"))
+		return cmd_kexec_file(argv[1]);
+	if (argc == 1 && !strcmp(argv[0], "kexec-load"))
+		return cmd_kexec_load();
 	fprintf(stderr, "usage: cma [-u UID] [-n] procmem-self|procmem-pid|"
 		"poketext|traceme|uffd|wx-mmap|rx-rwx|memfd|memfd-rewrite|"
 		"shmexec|noread-mmap|trunc-mapped|otrunc-mapped|worst-elf|"
-		"timed-mmapx|heartbeat ... (see cma.c)\n");
+		"timed-mmapx|heartbeat|finit-module|init-module|delete-module|"
+		"kexec-file|kexec-load ... (see cma.c)\n");
 	return 2;
 }
