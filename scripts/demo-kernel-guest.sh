@@ -74,6 +74,7 @@ expect '^enforce$' "the mode is not enforce"
 say "4. stats before anything ran under enforce"
 show "cat $cm/stats"
 echo "$out" >/tmp/stats.before
+note "the checks so far are this script's own shell, cat and cmt: signed, allowed"
 
 say "5. A signed program runs"
 show "/demo/hello"

@@ -289,7 +289,9 @@ cmq_boot() {
 		rc=$?
 	else
 		if [ "$con" = stdout ]; then
-			timeout -k 5 "$tmo" "${qemu[@]}" "${extra[@]}" </dev/null 2>"$tpmdir/qemu.out" &
+			# --foreground: QEMU stays in the terminal's process
+			# group, so Ctrl-C stops it with the demo.
+			timeout --foreground -k 5 "$tmo" "${qemu[@]}" "${extra[@]}" </dev/null 2>"$tpmdir/qemu.out" &
 		else
 			timeout -k 5 "$tmo" "${qemu[@]}" "${extra[@]}" </dev/null >"$tpmdir/qemu.out" 2>&1 &
 		fi
