@@ -41,16 +41,16 @@ audit() {
 	[ -n "$_l" ] || bad "no audit line for $1"
 }
 
-say "1. Booted the cryptomark kernel; the LSM starts in mode off"
+say "5. Booted the cryptomark kernel; the LSM starts in mode off"
 show "uname -r"
 show "cat $cm/mode"
 expect '^off$' "boot mode is not off"
 note "off, so that a machine whose keys are not loaded yet still boots"
 # cpio carries no xattrs: the signatures made on the host are set back here.
-cmt applysigs /cmq/sigs.list >/dev/null || bad "restoring the signatures failed"
+cmt applysigs /cmq/sigs.list >/dev/null 2>&1 || bad "restoring the signatures failed"
 note "security.ima signatures made on the host by cmsign restored on the tmpfs root"
 
-say "2. The keyring bundle: sealed to this machine's TPM (swtpm), unsealed at boot"
+say "6. The keyring bundle: sealed to this machine's TPM (swtpm), unsealed at boot"
 note "an install step, done here because this TPM is new: bundle sealed to PCRs 7 and 14"
 show "cmkeys seal --tcti $T --pcrs sha256:7,14 $B"
 note "the boot step: unseal the secret from the TPM, check the bundle's HMAC and the CA's"
@@ -66,36 +66,36 @@ note "PCR 14 moved on, so the bundle's secret cannot be unsealed again until reb
 show "cmkeys unseal --tcti $T $B"
 expect 'PCR policy mismatch' "the bundle unsealed again after provisioning"
 
-say "3. Mode raised to enforce (it can only go up)"
+say "7. Mode raised to enforce (it can only go up)"
 show "echo enforce > $cm/mode"
 show "cat $cm/mode"
 expect '^enforce$' "the mode is not enforce"
 
-say "4. stats before anything ran under enforce"
+say "8. stats before anything ran under enforce"
 show "cat $cm/stats"
 echo "$out" >/tmp/stats.before
 note "the checks so far are this script's own shell, cat and cmt: signed, allowed"
 
-say "5. A signed program runs"
+say "9. A signed program runs"
 show "/demo/hello"
 expect '^hello from /demo/hello$' "the signed static program did not run"
 note "dynamic: ld.so, libc and the program are all signed"
 show "/demo/hello-dyn"
 expect '^hello from /demo/hello-dyn$' "the signed dynamic program did not run"
 
-say "6. An unsigned program is refused"
+say "10. An unsigned program is refused"
 show "/demo/hello-unsigned"
 expect 'Permission denied' "the unsigned program was not refused"
 audit /demo/hello-unsigned
 errno_of EACCES exec /demo/hello-unsigned
 
-say "7. A tampered program is refused (signed on the host, then one byte appended)"
+say "11. A tampered program is refused (signed on the host, then one byte appended)"
 show "/demo/hello-tampered"
 expect 'Permission denied' "the tampered program was not refused"
 audit /demo/hello-tampered
 errno_of EACCES exec /demo/hello-tampered
 
-say "8. An unsigned library through LD_PRELOAD is refused"
+say "12. An unsigned library through LD_PRELOAD is refused"
 note "a signed library preloads: its constructor announces itself"
 show "LD_PRELOAD=/demo/libsigned.so /demo/hello-dyn"
 expect '^libcmt constructor ran$' "the signed library was not preloaded"
@@ -109,7 +109,7 @@ show "cmt tracex -e LD_PRELOAD=/demo/libunsigned.so /demo/hello-dyn"
 expect 'refused: mmap\(PROT_EXEC\) /demo/libunsigned.so: EACCES' \
 	"the unsigned library's mmap was not refused with EACCES"
 
-say "9. stats after: what changed"
+say "13. stats after: what changed"
 cat $cm/stats | while read -r k v; do
 	b=$(sed -n "s/^$k //p" /tmp/stats.before)
 	[ "$b" = "$v" ] || printf '   %-22s %6s -> %s\n' "$k" "$b" "$v"
@@ -118,7 +118,7 @@ a=$(sed -n 's/^enforced //p' $cm/stats)
 b=$(sed -n 's/^enforced //p' /tmp/stats.before)
 [ "$a" -gt "$b" ] || bad "stats: enforced did not grow"
 
-say "10. After the lock: the mode cannot be lowered, no key can be added"
+say "14. After the lock: the mode cannot be lowered, no key can be added"
 show "echo audit > $cm/mode"
 expect 'Operation not permitted' "lowering the mode to audit did not fail"
 errno_of EPERM write $cm/mode audit
