@@ -124,8 +124,8 @@ t_grep "make demo-kernel INTERACTIVE=1 hands INTERACTIVE to the script" \
 # wait_for PATTERN [SECONDS]: the session's new output (since the last send)
 # matches PATTERN.
 wait_for() {
-	local i
-	for i in $(seq $((${2:-20} * 5))); do
+	local _
+	for _ in $(seq $((${2:-20} * 5))); do
 		tail -c +"$((mark + 1))" "$iout" | tr -d '\r' | grep -qE -- "$1" && return 0
 		kill -0 "$spid" 2>/dev/null || break
 		sleep 0.2
@@ -145,8 +145,8 @@ session() {
 # end_session: script(1) given 20 s to end, fd 3 closed; its exit status
 # in $src.
 end_session() {
-	local i
-	for i in $(seq 100); do kill -0 "$spid" 2>/dev/null || break; sleep 0.2; done
+	local _
+	for _ in $(seq 100); do kill -0 "$spid" 2>/dev/null || break; sleep 0.2; done
 	exec 3>&-
 	kill "$spid" 2>/dev/null
 	src=0

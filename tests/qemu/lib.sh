@@ -230,7 +230,7 @@ cmq_boot() {
 		k) kernel=$OPTARG ;; i) initrd=$OPTARG ;; l) log=$OPTARG ;;
 		a) append=$OPTARG ;; t) tmo=$OPTARG ;; s) state=$OPTARG ;;
 		m) mem=$OPTARG ;; q) extra+=("$OPTARG") ;;
-		c) con=stdout ;; I) con=tty ;;
+		c) con='stdout' ;; I) con='tty' ;;
 		*) cmq_err "cmq_boot: bad option"; return 1 ;;
 		esac
 	done
@@ -263,8 +263,8 @@ cmq_boot() {
 	local qemu=(qemu-system-x86_64
 		-machine "$CMQ_MACHINE,accel=$CMQ_ACCEL" -cpu max -m "$mem" -smp 1
 		-nographic -monitor none -no-reboot
-		-chardev socket,id=chrtpm,path="$tpmdir/ctrl.sock"
-		-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0
+		-chardev "socket,id=chrtpm,path=$tpmdir/ctrl.sock"
+		-tpmdev "emulator,id=tpm0,chardev=chrtpm" -device "tpm-tis,tpmdev=tpm0"
 		-kernel "$kernel" -initrd "$initrd"
 		-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init $append")
 	if [ "$con" != file ]; then
