@@ -53,8 +53,9 @@ kernel_progress() {
 				$(((SECONDS - t0) / 60)) $(((SECONDS - t0) % 60)) "$n" "$last"
 		fi
 	done
-	printf '   kernel build: %d:%02d, %d files compiled\n' \
-		$(((SECONDS - t0) / 60)) $(((SECONDS - t0) % 60)) "$n"
+	printf '   kernel build: %d:%02d, %d files compiled%s\n' \
+		$(((SECONDS - t0) / 60)) $(((SECONDS - t0) % 60)) "$n" \
+		"$([ $n != 0 ] || echo ' (the cached tree was up to date)')"
 }
 
 say "1. The cryptomark kernel (build/kernel/bzImage)"

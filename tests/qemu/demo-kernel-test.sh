@@ -167,8 +167,9 @@ t_check "interactive: a copy (cp drops security.ima) is refused" \
 	wait_for '^sh: /tmp/copy: Permission denied$'
 send 'cat /sys/kernel/security/cryptomark/mode\n'
 t_check "interactive: the mode is enforce" wait_for '^enforce$'
-send 'sleep 300\n'
-sleep 2
+send 'echo sleeping; sleep 300\n'
+wait_for '^sleeping$' || t_fail "interactive: 'echo sleeping; sleep 300' printed nothing"
+sleep 1
 send '\003'
 sleep 1
 send 'echo ctrl-c-done\n'
