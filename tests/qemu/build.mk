@@ -31,12 +31,12 @@ $(QEMU_B)/dlo: tests/qemu/guest/dlo.c
 	@mkdir -p $(dir $@)
 	gcc $(QEMU_GUEST_CFLAGS) -o $@ $<
 
-.PHONY: qemu-guest check-kernel bench-kernel check-qemu-harness
+.PHONY: qemu-guest check-kernel bench-kernel check-qemu-harness check-demo-kernel
 qemu-guest: $(QEMU_GUEST)
 
 CHECK_SLOW_TESTS += tests/qemu/kernel-tests.sh tests/qemu/revoke-tests.sh \
 		    tests/qemu/attack-tests.sh tests/qemu/load-tests.sh \
-		    tests/qemu/ima-interop.sh
+		    tests/qemu/ima-interop.sh tests/qemu/demo-kernel-test.sh
 CHECK_SLOW_DEPS	+= qemu-guest
 
 # The LSM suite and the interop boot against build/kernel/bzImage.
@@ -53,3 +53,8 @@ bench-kernel: deps
 # The harness alone, on Debian's stock kernel (no LSM needed).
 check-qemu-harness: qemu-guest
 	@tests/run.sh tests/qemu/harness-test.sh
+
+# `make demo-kernel` and `make demo-kernel INTERACTIVE=1`, run as a user would.
+check-demo-kernel: deps
+	@$(MAKE) --no-print-directory all qemu-guest kernel
+	@tests/run.sh tests/qemu/demo-kernel-test.sh
