@@ -1,8 +1,8 @@
 # QEMU tests: the harness (tests/qemu/lib.sh), the in-guest LSM suite, the
 # IMA interop boot and the kernel benchmarks.  Guest programs are built on
-# the host into build/qemu/ (static where they must run without a signed
+# the host into $(B)/qemu/ (build/qemu, or build/san/qemu under SAN=1) (static where they must run without a signed
 # libc; dynamic where the test is about ld.so, dlopen or LD_PRELOAD).
-QEMU_B		:= build/qemu
+QEMU_B		:= $(B)/qemu
 QEMU_GUEST_CFLAGS := -O2 -g0 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror
 QEMU_GUEST	:= $(QEMU_B)/cmt $(QEMU_B)/cma $(QEMU_B)/hello \
 		   $(QEMU_B)/hello-dyn $(QEMU_B)/libcmt.so $(QEMU_B)/dlo
