@@ -6,8 +6,9 @@
 # fresh tree), the LSM sources and the shared format header are copied in
 # (only files whose content changed, so make's timestamps stay meaningful
 # and an LSM-only edit rebuilds in about a minute), security/Kconfig and
-# security/Makefile get one line each, and the kernel is built with O= in the
-# cache.  Safe to run concurrently: one build at a time under a lock.
+# security/Makefile get one line each, the patches in kernel/patches/ are
+# applied once (a copy of each applied patch is kept in the cache), and the
+# kernel is built with O= in the cache.  Safe to run concurrently: one build at a time under a lock.
 #
 # `build-kernel.sh checkpatch` instead runs the kernel's checkpatch.pl
 # --no-tree -f on every LSM source (exit status: non-zero on any error).
@@ -114,6 +115,36 @@ grep -q 'CONFIG_SECURITY_CRYPTOMARK' "$SRC/security/Makefile" ||
 		"$SRC/security/Makefile"
 grep -q 'CONFIG_SECURITY_CRYPTOMARK' "$SRC/security/Makefile" ||
 	die "could not hook security/Makefile"
+
+# 3b. Kernel patches (kernel/patches/*.patch, -p1, in name order), each
+#     applied once: a copy of what was applied is kept in $CACHE/patches,
+#     so a changed patch is reversed (the old copy) and applied again, and a
+#     patch removed from the repo is reversed.  patch(1) runs without fuzz;
+#     a patch that applies neither way stops the build with the tree as
+#     it was.
+mkdir -p "$CACHE/patches"
+kpatch() { patch -d "$SRC" -p1 -F0 -s -f --no-backup-if-mismatch "$@" >/dev/null; }
+for old in $(ls -r "$CACHE/patches"/*.patch 2>/dev/null); do
+	[ -e "$old" ] || continue
+	cmp -s "$old" "$ROOT/kernel/patches/${old##*/}" && continue
+	echo "build-kernel: reversing ${old##*/}"
+	kpatch -R --dry-run <"$old" && kpatch -R <"$old" ||
+		die "cannot reverse ${old##*/} (tree $SRC: re-extract it)"
+	rm -f "$old"
+done
+for p in "$ROOT"/kernel/patches/*.patch; do
+	[ -e "$p" ] || continue
+	[ -e "$CACHE/patches/${p##*/}" ] && continue
+	if kpatch -R --dry-run <"$p"; then
+		:	# applied before the copy was kept
+	elif kpatch --dry-run <"$p"; then
+		echo "build-kernel: applying ${p##*/}"
+		kpatch <"$p" || die "patch ${p##*/} failed half-way (tree $SRC: re-extract it)"
+	else
+		die "kernel/patches/${p##*/} does not apply to $SRC"
+	fi
+	cp "$p" "$CACHE/patches/${p##*/}"
+done
 
 # 4. Configure: tinyconfig + fragment, only when the fragment changed.
 kmake() { make -C "$SRC" O="$OUT" "$@"; }

@@ -36,6 +36,7 @@ enum cm_op {
 	CM_OP_MODULE,
 	CM_OP_FIRMWARE,
 	CM_OP_KEXEC,
+	CM_OP_CHECK,		/* execveat(AT_EXECVE_CHECK), checkexec.c */
 	__CM_OP_MAX
 };
 

@@ -52,6 +52,7 @@ static const char *const cm_op_names[__CM_OP_MAX] = {
 	[CM_OP_MODULE] = "module",
 	[CM_OP_FIRMWARE] = "firmware",
 	[CM_OP_KEXEC] = "kexec",
+	[CM_OP_CHECK] = "check",
 };
 
 void cm_stat_inc(enum cm_stat stat)
@@ -183,9 +184,9 @@ static bool cm_sealed(struct inode *inode)
 }
 
 /*
- * execve() and kernel_read_file() (modules, firmware, kexec images) deny
- * writers themselves for as long as they read the file; a mapping needs
- * writers.c to hold them off.
+ * execve() (and its AT_EXECVE_CHECK) and kernel_read_file() (modules,
+ * firmware, kexec images) deny writers themselves for as long as they
+ * read the file; a mapping needs writers.c to hold them off.
  */
 static bool cm_op_maps(enum cm_op op)
 {

@@ -11,6 +11,7 @@
 #include <linux/sched.h>
 
 int cryptomark_bprm_check_security(struct linux_binprm *bprm);
+int cryptomark_bprm_creds_for_exec(struct linux_binprm *bprm);
 int cryptomark_mmap_file(struct file *file, unsigned long reqprot,
 			 unsigned long prot, unsigned long flags);
 int cryptomark_file_mprotect(struct vm_area_struct *vma,

@@ -97,6 +97,7 @@ __setup("cryptomark.mode=", cm_mode_setup);
 
 static struct security_hook_list cm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(bprm_check_security, cryptomark_bprm_check_security),
+	LSM_HOOK_INIT(bprm_creds_for_exec, cryptomark_bprm_creds_for_exec),
 	LSM_HOOK_INIT(mmap_file, cryptomark_mmap_file),
 	LSM_HOOK_INIT(file_mprotect, cryptomark_file_mprotect),
 	LSM_HOOK_INIT(file_open, cryptomark_file_open),
