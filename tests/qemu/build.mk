@@ -4,7 +4,7 @@
 # libc; dynamic where the test is about ld.so, dlopen or LD_PRELOAD).
 QEMU_B		:= $(B)/qemu
 QEMU_GUEST_CFLAGS := -O2 -g0 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror
-QEMU_GUEST	:= $(QEMU_B)/cmt $(QEMU_B)/cma $(QEMU_B)/hello \
+QEMU_GUEST	:= $(QEMU_B)/cmt $(QEMU_B)/cma $(QEMU_B)/cmx $(QEMU_B)/hello \
 		   $(QEMU_B)/hello-dyn $(QEMU_B)/libcmt.so $(QEMU_B)/dlo
 
 $(QEMU_B)/cmt: tests/qemu/guest/cmt.c
@@ -12,6 +12,10 @@ $(QEMU_B)/cmt: tests/qemu/guest/cmt.c
 	gcc $(QEMU_GUEST_CFLAGS) -static -o $@ $<
 
 $(QEMU_B)/cma: tests/qemu/guest/cma.c
+	@mkdir -p $(dir $@)
+	gcc $(QEMU_GUEST_CFLAGS) -static -o $@ $<
+
+$(QEMU_B)/cmx: tests/qemu/guest/cmx.c
 	@mkdir -p $(dir $@)
 	gcc $(QEMU_GUEST_CFLAGS) -static -o $@ $<
 
