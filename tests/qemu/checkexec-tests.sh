@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Scripts read by an interpreter (issue 13, part 1), in a real kernel under
+# QEMU: one boot of build/kernel/bzImage.  The kernel carries the backport
+# of execveat(AT_EXECVE_CHECK) and the exec securebits
+# (kernel/patches/0001-execve-check-securebits.patch); the shell is busybox
+# ash from Debian's source package, built here twice
+# (tests/qemu/build-busybox.sh): as shipped, and with
+# tests/qemu/patches/busybox-ash-execve-check.patch.  The guest side
+# (tests/qemu/guest/checkexec.sh) checks:
+#   - the kernel's check alone: an exec's permission checks (mode bits,
+#     directories, writers), then the LSM's verdict, EACCES and audited as
+#     op=check, in modes off, audit and enforce;
+#   - the patched shell with SECBIT_EXEC_RESTRICT_FILE and
+#     SECBIT_EXEC_DENY_INTERACTIVE set and locked: `sh unsigned.sh`,
+#     `. unsigned`, `sh -c`, commands on a pipe refused; `sh signed.sh`,
+#     `. signed`, a signed file on stdin run; each bit alone;
+#   - without the bits nothing changes (the shell still asks, the kernel
+#     still audits);
+#   - the bits are inherited, a child cannot clear a locked bit (root
+#     included), an unprivileged process may set them but no other bit.
+#
+#   tests/qemu/checkexec-tests.sh [KERNEL]       prints "N passed, N failed"
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+. "$here/../lib.sh"
+. "$here/stage.sh"
+work=$(mktemp -d /tmp/cmq-cx.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+fail() { t_fail "$*"; t_done; exit 1; }
+
+kernel=${1:-}
+[ -n "$kernel" ] || kernel=$(cmq_kernel_cryptomark) || fail "no kernel image"
+q=$T_BUILD/qemu
+r=$work/root
+[ -x "$q/cmx" ] || fail "$q/cmx missing: run 'make qemu-guest'"
+bb=$("$here/build-busybox.sh") || fail "building the shells (tests/qemu/build-busybox.sh)"
+st_keys "$work" || fail "test keys"
+st_base "$r" "$work" || fail "base tree"
+c=$r/cmq
+# The shells: busybox dispatches on argv[0], so each gets its own "sh".
+for v in check plain; do
+	mkdir -p "$r/opt/$v" && cp "$bb/busybox-$v" "$r/opt/$v/busybox" &&
+		ln -s busybox "$r/opt/$v/sh" || fail "staging the $v shell"
+done
+cp "$q/cmx" "$c/cmx"
+# Scripts: all executable (the check is an exec's: mode bits count).
+printf 'echo signed ran\n' >"$c/signed.sh"
+printf 'echo unsigned ran\n' >"$c/unsigned.sh"
+printf 'echo lib-signed sourced\n' >"$c/lib-signed"
+printf 'echo lib-unsigned sourced\n' >"$c/lib-unsigned"
+printf '. /cmq/lib-signed\necho after dot\n' >"$c/dot-signed.sh"
+printf '. /cmq/lib-unsigned\necho after dot\n' >"$c/dot-unsigned.sh"
+printf '/cmq/cmx getbits\n/cmq/cmx setbits 0\n' >"$c/clear.sh"
+printf 'echo noexec ran\n' >"$c/noexec.sh"
+: >"$c/empty.sh"
+chmod 0755 "$c"/*.sh "$c"/lib-* && chmod 0644 "$c/noexec.sh"
+st_sign signer "$r/opt/check/busybox" "$r/opt/plain/busybox" "$c/cmx" \
+	"$c/signed.sh" "$c/lib-signed" "$c/dot-signed.sh" "$c/dot-unsigned.sh" \
+	"$c/clear.sh" "$c/noexec.sh" "$c/empty.sh" || fail "cmsign"
+cmq_rootfs_script "$r" "$here/guest/checkexec.sh" || fail "guest script"
+nsig=$(cmq_rootfs_save_sigs "$r") || fail "saving signatures"
+echo "# $nsig signatures staged; shells from $bb"
+cmq_initramfs "$r" "$work/initrd.gz" || fail "initramfs"
+echo "# kernel: $kernel"
+cmq_boot -k "$kernel" -i "$work/initrd.gz" -l "$work/console.log" \
+	-a "cryptomark.mode=off" -t 240
+rc=$?
+# The guest's lines, then one closing line for host and guest together.
+cmq_report "$work/console.log" $rc 60 >"$work/report"
+sed '$d' "$work/report"
+read -r gp _ gf _ < <(tail -n 1 "$work/report")
+T_PASS=$((T_PASS + gp)) T_FAIL=$((T_FAIL + gf))
+t_done
