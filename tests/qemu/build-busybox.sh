@@ -90,4 +90,7 @@ build() {	# build NAME [PATCH]
 mkdir -p "$out"
 [ -x "$out/busybox-plain" ] || build plain
 [ -x "$out/busybox-check" ] || build check "$patch_file"
+for d in "$cache/$dver"-*; do	# builds of an older patch or script
+	[ "$d" = "$out" ] || rm -rf "$d"
+done
 echo "$out"
