@@ -8,7 +8,8 @@
 # and an LSM-only edit rebuilds in about a minute), security/Kconfig and
 # security/Makefile get one line each, the patches in kernel/patches/ are
 # applied once (a copy of each applied patch is kept in the cache), and the
-# kernel is built with O= in the cache.  Safe to run concurrently: one build at a time under a lock.
+# kernel is built with O= in the cache.  Safe to run concurrently: one build
+# at a time under a lock.
 #
 # `build-kernel.sh checkpatch` instead runs the kernel's checkpatch.pl
 # --no-tree -f on every LSM source (exit status: non-zero on any error).
