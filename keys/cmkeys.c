@@ -24,7 +24,7 @@ static void usage(FILE *f)
 	      "  cmkeys ca -o DIR [--type T] [--subject DN] [--days N]\n"
 	      "  cmkeys signer --ca DIR -o DIR2 [--type T] [--subject DN] [--days N]\n"
 	      "  cmkeys bundle -o BUNDLE [--version N] [--previous OLD_BUNDLE]\n"
-	      "                [--revoke KEYID|ALG:HEX|CERT]...\n"
+	      "                [--revoke KEYID|ALG:HEX|CERT|FILE]... [--unrevoke ...]...\n"
 	      "                [--sign-key KEY --sign-cert CERT [--pass-env V|--pass-file F]]\n"
 	      "                CERT...\n"
 	      "  cmkeys seal [--tcti TCTI] (--pcrs sha256:7,14 | --pcr-values FILE) BUNDLE\n"
@@ -61,7 +61,8 @@ static int parse_u64(const char *s, uint64_t *out)
 
 enum { O_TYPE = 256, O_SUBJECT, O_DAYS, O_CA, O_VERSION, O_REVOKE, O_TCTI,
        O_PCRS, O_PCR_VALUES, O_MIN_VERSION, O_KEYRING, O_CAP_PCR, O_PREVIOUS,
-       O_SIGN_KEY, O_SIGN_CERT, O_PASS_ENV, O_PASS_FILE, O_SIGNED_BY };
+       O_SIGN_KEY, O_SIGN_CERT, O_PASS_ENV, O_PASS_FILE, O_SIGNED_BY,
+       O_UNREVOKE };
 
 static const struct option long_opts[] = {
 	{ "out", required_argument, NULL, 'o' },
@@ -71,6 +72,7 @@ static const struct option long_opts[] = {
 	{ "ca", required_argument, NULL, O_CA },
 	{ "version", required_argument, NULL, O_VERSION },
 	{ "revoke", required_argument, NULL, O_REVOKE },
+	{ "unrevoke", required_argument, NULL, O_UNREVOKE },
 	{ "tcti", required_argument, NULL, O_TCTI },
 	{ "pcrs", required_argument, NULL, O_PCRS },
 	{ "pcr-values", required_argument, NULL, O_PCR_VALUES },
@@ -96,9 +98,20 @@ struct cli {
 	struct cm_trust *signed_by;	/* --signed-by, repeatable */
 	int type, days, cap_pcr, have_version;
 	uint64_t version, min_version;
-	const char **revoke;
-	size_t n_revoke;
+	const char **revoke, **unrevoke;
+	size_t n_revoke, n_unrevoke;
 };
+
+static int push(const char ***v, size_t *n, const char *arg)
+{
+	const char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[(*n)++] = arg;
+	return 0;
+}
 
 static int parse_opts(int argc, char **argv, struct cli *c)
 {
@@ -164,16 +177,14 @@ static int parse_opts(int argc, char **argv, struct cli *c)
 			if (parse_u64(optarg, &c->min_version))
 				return die_usage(c->cmd, "bad --min-version");
 			break;
-		case O_REVOKE: {
-			const char **v = realloc(c->revoke, (c->n_revoke + 1) *
-						 sizeof(*v));
-
-			if (!v)
+		case O_REVOKE:
+			if (push(&c->revoke, &c->n_revoke, optarg))
 				return 1;
-			c->revoke = v;
-			v[c->n_revoke++] = optarg;
 			break;
-		}
+		case O_UNREVOKE:
+			if (push(&c->unrevoke, &c->n_unrevoke, optarg))
+				return 1;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -209,99 +220,70 @@ static int cmd_pki(struct cli *c, int signer)
 	return 0;
 }
 
-static int hexval(const char *s, uint8_t *out, size_t max, size_t *len)
+/* An existing bundle (layout checked, not authenticated); @bytes backs it. */
+static int load_previous(const char *path, struct cm_bundle *b,
+			 uint8_t **bytes)
 {
-	size_t n = strlen(s);
-
-	if (n % 2 || n / 2 > max)
-		return -EINVAL;
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned int b;
-
-		if (sscanf(s + 2 * i, "%2x", &b) != 1)
-			return -EINVAL;
-		out[i] = (uint8_t)b;
-	}
-	*len = n / 2;
-	return 0;
-}
-
-/* KEYID (8 hex digits), ALG:HEX (a file digest) or a certificate file. */
-static int add_revocation(struct cm_bundle *b, const char *arg,
-			  uint8_t *digest_store, char *err, size_t errlen)
-{
-	const char *colon = strchr(arg, ':');
-	size_t len;
-	uint32_t keyid;
-	X509 *cert;
-	int ret;
-
-	if (strlen(arg) == 8 && strspn(arg, "0123456789abcdefABCDEF") == 8)
-		return cm_bundle_add_keyid(b, (uint32_t)strtoul(arg, NULL, 16));
-	if (colon && colon - arg < 16) {
-		char alg[16];
-		int algo;
-
-		memcpy(alg, arg, colon - arg);
-		alg[colon - arg] = '\0';
-		algo = cm_hash_from_name(alg);
-		if (algo < 0) {
-			snprintf(err, errlen, "--revoke %s: unknown hash", arg);
-			return algo;
-		}
-		if (hexval(colon + 1, digest_store, CM_MAX_DIGEST_SIZE, &len) ||
-		    (int)len != cm_hash_size(algo)) {
-			snprintf(err, errlen, "--revoke %s: digest is not %d hex bytes",
-				 arg, cm_hash_size(algo));
-			return -EINVAL;
-		}
-		return cm_bundle_add_digest(b, algo, digest_store, len);
-	}
-	ret = cm_cert_load(arg, &cert);
-	if (!ret) {
-		ret = cm_cert_keyid(cert, &keyid);
-		X509_free(cert);
-	}
-	if (ret) {
-		snprintf(err, errlen, "--revoke %s: not a key id, ALG:HEX or certificate with SKID (%s)",
-			 arg, cm_cert_strerror(ret));
-		return ret;
-	}
-	return cm_bundle_add_keyid(b, keyid);
-}
-
-/* The version of an existing bundle (layout checked, not authenticated). */
-static int previous_version(const char *path, uint64_t *version)
-{
-	struct cm_bundle b;
 	const char *why = "";
-	uint8_t *bytes;
 	size_t len;
 	int ret;
 
-	ret = cm_read_file(path, CM_BUNDLE_MAX_SIZE, &bytes, &len);
+	ret = cm_read_file(path, CM_BUNDLE_MAX_SIZE, bytes, &len);
 	if (ret) {
 		fprintf(stderr, "cmkeys bundle: --previous %s: %s\n", path, strerror(-ret));
 		return ret;
 	}
-	ret = cm_bundle_parse(bytes, len, &b, &why);
+	ret = cm_bundle_parse(*bytes, len, b, &why);
 	if (ret) {
 		fprintf(stderr, "cmkeys bundle: --previous %s: malformed bundle: %s\n", path, why);
-	} else {
-		*version = b.version;
-		cm_bundle_release(&b);
+		free(*bytes);
+		*bytes = NULL;
 	}
-	free(bytes);
 	return ret;
+}
+
+/* The --unrevoke arguments, each of which must lift a revocation of @prev. */
+static int collect_lifts(struct cli *c, const struct cm_bundle *prev,
+			 struct cm_bundle *lift, struct cmk_dstore *ds)
+{
+	char err[ERRLEN] = "";
+
+	for (size_t i = 0; i < c->n_unrevoke; i++) {
+		struct cm_bundle one = { 0 };
+		int ret;
+
+		ret = cmk_revoke_arg(&one, c->unrevoke[i], ds, err, sizeof(err));
+		if (ret >= 0)
+			ret = cmk_revoke_lift_check(prev, &one);
+		if (ret == -ENOENT && !err[0])
+			snprintf(err, sizeof(err), "--unrevoke %s: not revoked by %s",
+				 c->unrevoke[i], c->previous);
+		for (size_t j = 0; ret >= 0 && j < one.n_keyids; j++)
+			ret = cm_bundle_add_keyid(lift, one.keyids[j]);
+		for (size_t j = 0; ret >= 0 && j < one.n_digests; j++)
+			ret = cm_bundle_add_digest(lift, one.digests[j].algo,
+						   one.digests[j].d,
+						   one.digests[j].len);
+		cm_bundle_release(&one);
+		if (ret < 0) {
+			if (!err[0])
+				snprintf(err, sizeof(err), "--unrevoke %s: %s",
+					 c->unrevoke[i], strerror(-ret));
+			fprintf(stderr, "cmkeys bundle: %s\n", err);
+			return ret;
+		}
+	}
+	return 0;
 }
 
 static int cmd_bundle(struct cli *c, int argc, char **argv)
 {
-	struct cm_bundle b = { 0 }, check;
+	struct cm_bundle b = { 0 }, check, prev = { 0 }, lift = { 0 };
+	struct cmk_dstore ds = { 0 };
 	const char *why = "";
-	uint8_t **ders, *out = NULL, *digests = NULL;
+	uint8_t **ders, *out = NULL, *prev_bytes = NULL;
 	char err[ERRLEN] = "";
-	size_t out_len, n = (size_t)(argc - optind);
+	size_t out_len, carried = 0, n = (size_t)(argc - optind);
 	int ret = 1;
 
 	if (!c->out)
@@ -310,26 +292,29 @@ static int cmd_bundle(struct cli *c, int argc, char **argv)
 		return die_usage(c->cmd, "at least one signer CERT is required");
 	if (!c->sign.key != !c->sign.cert)
 		return die_usage(c->cmd, "--sign-key and --sign-cert go together");
+	if (c->n_unrevoke && !c->previous)
+		return die_usage(c->cmd, "--unrevoke lifts a revocation of --previous OLD: give it");
 	ders = calloc(n, sizeof(*ders));
-	digests = calloc(c->n_revoke + 1, CM_MAX_DIGEST_SIZE);
-	if (!ders || !digests)
+	if (!ders)
 		goto out_free;
 	/* Default: seconds since the epoch, which only grows between builds. */
 	b.version = c->have_version ? c->version : (uint64_t)time(NULL);
 	if (c->previous) {
-		uint64_t prev;
-
-		if (previous_version(c->previous, &prev)) {
+		if (load_previous(c->previous, &prev, &prev_bytes)) {
 			ret = 1;
 			goto out_free;
 		}
 		/* The version only grows: by default one past the previous,
 		 * an explicit one must exceed it. */
-		if (!c->have_version && b.version <= prev)
-			b.version = prev + 1;
-		if (b.version <= prev) {
+		if (!c->have_version && b.version <= prev.version)
+			b.version = prev.version + 1;
+		if (b.version <= prev.version) {
 			fprintf(stderr, "cmkeys bundle: version %" PRIu64 " does not exceed %s's %" PRIu64 " (rollback)\n",
-				b.version, c->previous, prev);
+				b.version, c->previous, prev.version);
+			ret = 1;
+			goto out_free;
+		}
+		if (collect_lifts(c, &prev, &lift, &ds)) {
 			ret = 1;
 			goto out_free;
 		}
@@ -356,13 +341,31 @@ static int cmd_bundle(struct cli *c, int argc, char **argv)
 		}
 	}
 	for (size_t i = 0; i < c->n_revoke; i++) {
-		if (add_revocation(&b, c->revoke[i],
-				   digests + i * CM_MAX_DIGEST_SIZE, err,
-				   sizeof(err))) {
+		size_t before = b.n_digests;
+
+		ret = cmk_revoke_arg(&b, c->revoke[i], &ds, err, sizeof(err));
+		if (ret < 0) {
+			if (!err[0])
+				snprintf(err, sizeof(err), "--revoke %s: %s",
+					 c->revoke[i], strerror(-ret));
 			fprintf(stderr, "cmkeys bundle: %s\n", err);
 			ret = 1;
 			goto out_free;
 		}
+		if (b.n_digests - before > 1)
+			printf("--revoke %s: %zu digests (each carrier, each hash)\n",
+			       c->revoke[i], b.n_digests - before);
+	}
+	if (c->previous) {
+		ret = cmk_revoke_carry(&b, &prev, &lift, stdout, &carried, err,
+				       sizeof(err));
+		if (ret) {
+			fprintf(stderr, "cmkeys bundle: %s\n", err);
+			ret = 1;
+			goto out_free;
+		}
+		printf("carried %zu revocations forward from %s\n", carried,
+		       c->previous);
 	}
 	ret = cm_bundle_serialize(&b, &out, &out_len);
 	if (ret) {
@@ -401,9 +404,12 @@ out_free:
 	for (size_t i = 0; ders && i < n; i++)
 		OPENSSL_free(ders[i]);
 	free(ders);
-	free(digests);
 	free(out);
 	cm_bundle_release(&b);
+	cm_bundle_release(&lift);
+	cm_bundle_release(&prev);
+	free(prev_bytes);
+	cmk_dstore_free(&ds);
 	return ret;
 }
 
@@ -644,6 +650,7 @@ int main(int argc, char **argv)
 	else
 		ret = die_usage(c.cmd, "unknown command");
 	free(c.revoke);
+	free(c.unrevoke);
 	cm_trust_free(c.signed_by);
 	return ret;
 }

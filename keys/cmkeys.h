@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cryptomark/bundle.h>
 
@@ -139,6 +140,35 @@ int cmk_bundle_sign(const char *bundle, const uint8_t *bytes, size_t len,
 int cmk_bundle_check_sig(const char *bundle, const uint8_t *bytes,
 			 size_t len, const struct cm_trust *signers, char *err,
 			 size_t errlen);
+
+/* ---- revoke.c: what --revoke / --unrevoke name ------------------------- */
+
+/* Owns the digest bytes the bundle records point at. */
+struct cmk_dstore {
+	uint8_t **bufs;
+	size_t n;
+};
+void cmk_dstore_free(struct cmk_dstore *s);
+
+/*
+ * Adds to @b what @arg names: KEYID (8 hex digits), ALG:HEX, a certificate
+ * (its key id) or any other file (every carrier's digest of it, in every
+ * signature hash algorithm).  Entries already in @b are not added twice.
+ * Returns the number added (0: all present) or a negative errno.
+ */
+int cmk_revoke_arg(struct cm_bundle *b, const char *arg,
+		   struct cmk_dstore *ds, char *err, size_t errlen);
+/*
+ * Adds every revocation of @prev to @b except those in @lift, each of which
+ * is printed to @out ("lifted: ...").  -EINVAL if @b already revokes
+ * something @lift lifts.
+ */
+int cmk_revoke_carry(struct cm_bundle *b, const struct cm_bundle *prev,
+		     const struct cm_bundle *lift, FILE *out, size_t *carried,
+		     char *err, size_t errlen);
+/* 0 if @one lifts at least one revocation of @prev, else -ENOENT. */
+int cmk_revoke_lift_check(const struct cm_bundle *prev,
+			  const struct cm_bundle *one);
 
 /* ---- provision.c ------------------------------------------------------- */
 

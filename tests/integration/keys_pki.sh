@@ -106,6 +106,64 @@ t_grep "--previous: ... else one past the previous version" \
 	'b11: version 100000000001$' "$CMKEYS" show "$D/b11"
 t_grep "--previous must be a bundle" '--previous /etc/hostname: malformed bundle' \
 	"$CMKEYS" bundle -o "$D/b12" --previous /etc/hostname "$s1"
+# --previous carries every revocation forward; only --unrevoke lifts one.
+"$CMKEYS" bundle -o "$D/r1" --version 20 --revoke 0badc0de --revoke 1badc0de \
+	--revoke "sha256:$(sha256sum /bin/true | cut -c1-64)" "$s1" >/dev/null
+"$CMKEYS" bundle -o "$D/r2" --previous "$D/r1" "$s1" >"$D/r2.out" 2>&1
+t_grep "--previous: the old bundle's revoked key ids stay revoked" '^revoked keyid 0badc0de$' "$CMKEYS" show "$D/r2"
+t_grep "... both of them" '^revoked keyid 1badc0de$' "$CMKEYS" show "$D/r2"
+t_grep "... and its revoked digests" "^revoked digest sha256:$(sha256sum /bin/true | cut -c1-64)$" "$CMKEYS" show "$D/r2"
+t_grep "... and bundle says so" "^carried 3 revocations forward from $D/r1\$" cat "$D/r2.out"
+"$CMKEYS" bundle -o "$D/r3" --previous "$D/r2" --unrevoke 1badc0de "$s1" >"$D/r3.out" 2>&1
+t_grep "--unrevoke KEYID lifts it, stated in the output" '^lifted: revoked keyid 1badc0de$' cat "$D/r3.out"
+t_check "... gone from the new bundle" bash -c "! '$CMKEYS' show '$D/r3' | grep -q 1badc0de"
+t_grep "... the others carried" '^revoked keyid 0badc0de$' "$CMKEYS" show "$D/r3"
+t_grep "--unrevoke of what OLD does not revoke: refused" 'unrevoke 12345678: not revoked by' \
+	"$CMKEYS" bundle -o "$D/r4" --previous "$D/r3" --unrevoke 12345678 "$s1"
+t_grep "--unrevoke without --previous: usage error" 'unrevoke lifts a revocation of --previous' \
+	"$CMKEYS" bundle -o "$D/r4" --unrevoke 0badc0de "$s1"
+t_grep "revoking and lifting the same key id: refused" 'both revoked and lifted' \
+	"$CMKEYS" bundle -o "$D/r4" --previous "$D/r3" --revoke 0badc0de --unrevoke 0badc0de "$s1"
+t_check "... refused bundles not written" [ ! -e "$D/r4" ]
+t_check "a revocation given twice is recorded once" bash -c \
+	"'$CMKEYS' bundle -o '$D/r5' --previous '$D/r3' --revoke 0badc0de '$s1' >/dev/null && [ \$('$CMKEYS' show '$D/r5' | grep -c 0badc0de) = 1 ]"
+
+# --revoke FILE: every carrier's digest of the file, in every signature
+# hash, computed here independently: the whole file (security.ima) and the
+# file with the 1024 note descriptor bytes (24 bytes into .note.cryptomark)
+# counted as zeros (the ELF note).
+cp /bin/true "$D/vuln"
+"$CMSIGN" --key "$D/ecdsa-p256-s/signer.key" --cert "$s2" --carrier both "$D/vuln" >/dev/null 2>&1
+noff=$(readelf -SW "$D/vuln" | awk '$2 == ".note.cryptomark" {print $5}')
+cp "$D/vuln" "$D/zeroed"
+dd if=/dev/zero of="$D/zeroed" bs=1 seek=$((0x$noff + 24)) count=1024 conv=notrunc 2>/dev/null
+"$CMKEYS" bundle -o "$D/rf" --revoke "$D/vuln" "$s2" >"$D/rf.out" 2>&1
+"$CMKEYS" show "$D/rf" >"$D/rf.show"
+for h in sha256 sha384 sha512 sha224; do
+	t_grep "--revoke FILE: the security.ima digest ($h)" "^revoked digest $h:$(${h}sum "$D/vuln" | cut -d' ' -f1)\$" cat "$D/rf.show"
+	t_grep "--revoke FILE: the ELF note digest ($h)" "^revoked digest $h:$(${h}sum "$D/zeroed" | cut -d' ' -f1)\$" cat "$D/rf.show"
+done
+t_grep "--revoke FILE: bundle names the count" "^--revoke $D/vuln: 8 digests" cat "$D/rf.out"
+t_grep "cmverify --bundle: the revoked file is refused (security.ima)" ': FAIL revoked' \
+	"$CMVERIFY" --bundle "$D/rf" --carrier xattr "$D/vuln"
+t_grep "... and by its ELF note" ': FAIL revoked' "$CMVERIFY" --bundle "$D/rf" --carrier note "$D/vuln"
+cp "$D/vuln" "$D/vuln384"
+"$CMSIGN" --key "$D/ecdsa-p256-s/signer.key" --cert "$s2" --hash sha384 --carrier xattr "$D/vuln384" >/dev/null 2>&1
+t_grep "... and signed with sha384 (same bytes): refused" ': FAIL revoked' \
+	"$CMVERIFY" --bundle "$D/rf" --carrier xattr "$D/vuln384"
+t_grep "... while the unrevoked original still verifies without that bundle" ': ok' \
+	"$CMVERIFY" --cert "$s2" --carrier note "$D/vuln"
+printf 'a script\n' >"$D/script"
+"$CMKEYS" bundle -o "$D/rs" --revoke "$D/script" "$s2" >/dev/null
+t_check "--revoke of a non-ELF file: its 4 security.ima digests" [ "$("$CMKEYS" show "$D/rs" | grep -c '^revoked digest')" = 4 ]
+t_grep "... sha256 = sha256sum" "^revoked digest sha256:$(sha256sum "$D/script" | cut -c1-64)\$" "$CMKEYS" show "$D/rs"
+t_grep "--revoke of a missing file: refused" 'revoke .*nowhere: not a key id, ALG:HEX, certificate or file' \
+	"$CMKEYS" bundle -o "$D/rx" --revoke "$D/nowhere" "$s2"
+t_grep "--revoke sha256: digest of the wrong size still refused" 'digest is not 32 hex bytes' \
+	"$CMKEYS" bundle -o "$D/rx" --revoke sha256:abcd "$s2"
+"$CMKEYS" bundle -o "$D/rf2" --previous "$D/rf" --unrevoke "$D/vuln" "$s2" >"$D/rf2.out"
+t_check "--unrevoke FILE lifts all 8 digests" [ "$(grep -c '^lifted: revoked digest' "$D/rf2.out")" = 8 ]
+t_check "... none left" [ "$("$CMKEYS" show "$D/rf2" | grep -c '^revoked digest')" = 0 ]
 printf 'CMBUNDL2' | dd of="$D/b1" conv=notrunc 2>/dev/null
 t_grep "show refuses a bad magic" 'malformed bundle: bad magic' "$CMKEYS" show "$D/b1"
 t_done
