@@ -27,10 +27,11 @@ static void usage(FILE *f)
 	      "                [--revoke KEYID|ALG:HEX|CERT|FILE]... [--unrevoke ...]...\n"
 	      "                [--sign-key KEY --sign-cert CERT [--pass-env V|--pass-file F]]\n"
 	      "                CERT...\n"
-	      "  cmkeys seal [--tcti TCTI] (--pcrs sha256:7,14 | --pcr-values FILE) BUNDLE\n"
-	      "  cmkeys unseal [--tcti TCTI] [--min-version N] [--signed-by CERT] BUNDLE\n"
-	      "  cmkeys provision [--tcti TCTI] [--keyring NAME] [--cap-pcr N]\n"
-	      "                   [--min-version N] [--signed-by CERT] BUNDLE\n"
+	      "  cmkeys seal [--tcti TCTI] [--force] (--pcrs sha256:7,14 | --pcr-values FILE) BUNDLE\n"
+	      "  cmkeys unseal [--tcti TCTI] [--min-version N]\n"
+	      "                (--signed-by CERT | --allow-unsigned-bundle) BUNDLE\n"
+	      "  cmkeys provision [--tcti TCTI] [--keyring NAME] [--cap-pcr N] [--min-version N]\n"
+	      "                   (--signed-by CERT | --allow-unsigned-bundle) BUNDLE\n"
 	      "  cmkeys policy (--pcr-values FILE | [--tcti TCTI] --pcrs SPEC)\n"
 	      "  cmkeys pcrs [--tcti TCTI] --pcrs SPEC   (current values, --pcr-values format)\n"
 	      "  cmkeys show BUNDLE        (layout only: no TPM, not authenticated)\n"
@@ -62,7 +63,7 @@ static int parse_u64(const char *s, uint64_t *out)
 enum { O_TYPE = 256, O_SUBJECT, O_DAYS, O_CA, O_VERSION, O_REVOKE, O_TCTI,
        O_PCRS, O_PCR_VALUES, O_MIN_VERSION, O_KEYRING, O_CAP_PCR, O_PREVIOUS,
        O_SIGN_KEY, O_SIGN_CERT, O_PASS_ENV, O_PASS_FILE, O_SIGNED_BY,
-       O_UNREVOKE };
+       O_UNREVOKE, O_ALLOW_UNSIGNED, O_FORCE };
 
 static const struct option long_opts[] = {
 	{ "out", required_argument, NULL, 'o' },
@@ -73,6 +74,8 @@ static const struct option long_opts[] = {
 	{ "version", required_argument, NULL, O_VERSION },
 	{ "revoke", required_argument, NULL, O_REVOKE },
 	{ "unrevoke", required_argument, NULL, O_UNREVOKE },
+	{ "allow-unsigned-bundle", no_argument, NULL, O_ALLOW_UNSIGNED },
+	{ "force", no_argument, NULL, O_FORCE },
 	{ "tcti", required_argument, NULL, O_TCTI },
 	{ "pcrs", required_argument, NULL, O_PCRS },
 	{ "pcr-values", required_argument, NULL, O_PCR_VALUES },
@@ -96,7 +99,7 @@ struct cli {
 	const char *previous;
 	struct cm_signer_opts sign;	/* --sign-key, --sign-cert, --pass-* */
 	struct cm_trust *signed_by;	/* --signed-by, repeatable */
-	int type, days, cap_pcr, have_version;
+	int type, days, cap_pcr, have_version, allow_unsigned, force;
 	uint64_t version, min_version;
 	const char **revoke, **unrevoke;
 	size_t n_revoke, n_unrevoke;
@@ -134,6 +137,8 @@ static int parse_opts(int argc, char **argv, struct cli *c)
 		case O_SIGN_CERT: c->sign.cert = optarg; break;
 		case O_PASS_ENV: c->sign.pass_env = optarg; break;
 		case O_PASS_FILE: c->sign.pass_file = optarg; break;
+		case O_ALLOW_UNSIGNED: c->allow_unsigned = 1; break;
+		case O_FORCE: c->force = 1; break;
 		case O_SIGNED_BY: {
 			int e;
 
@@ -465,17 +470,31 @@ static int cmd_show(struct cli *c, int argc, char **argv)
 	return ret ? 1 : 0;
 }
 
+/* --pcrs: a spec without a bank means sha256, and the user is told so. */
+static int parse_pcrs_cli(struct cli *c, uint32_t *mask)
+{
+	if (cmk_parse_pcrs(c->pcrs, mask)) {
+		die_usage(c->cmd, "--pcrs: expected [sha256:]N[,N...] with N in 0..23");
+		return -EINVAL;
+	}
+	if (!strchr(c->pcrs, ':'))
+		fprintf(stderr, "cmkeys %s: --pcrs %s: no bank given, using sha256:%s\n",
+			c->cmd, c->pcrs, c->pcrs);
+	return 0;
+}
+
 static int cmd_seal(struct cli *c, int argc, char **argv)
 {
-	struct cmk_seal_opts o = { .tcti = c->tcti, .pcr_values = c->pcr_values };
+	struct cmk_seal_opts o = { .tcti = c->tcti, .pcr_values = c->pcr_values,
+				   .force = c->force };
 	char err[ERRLEN] = "";
 
 	if (argc - optind != 1)
 		return die_usage(c->cmd, "exactly one BUNDLE");
 	if (!!c->pcrs == !!c->pcr_values)
 		return die_usage(c->cmd, "give one of --pcrs or --pcr-values");
-	if (c->pcrs && cmk_parse_pcrs(c->pcrs, &o.pcr_mask))
-		return die_usage(c->cmd, "--pcrs: expected sha256:N[,N...] with N in 0..23");
+	if (c->pcrs && parse_pcrs_cli(c, &o.pcr_mask))
+		return 2;
 	o.bundle = argv[optind];
 	if (cmk_seal_bundle(&o, err, sizeof(err))) {
 		fprintf(stderr, "cmkeys seal: %s\n", err);
@@ -494,6 +513,11 @@ static int cmd_unseal(struct cli *c, int argc, char **argv)
 
 	if (argc - optind != 1)
 		return die_usage(c->cmd, "exactly one BUNDLE");
+	if (!c->signed_by && !c->allow_unsigned) {
+		fprintf(stderr, "cmkeys unseal: %s: refusing an unsigned bundle: give --signed-by CERT (or --allow-unsigned-bundle)\n",
+			argv[optind]);
+		return 1;
+	}
 	ret = cmk_tpm_open(c->tcti, &t, err, sizeof(err));
 	if (!ret) {
 		ret = cmk_open_bundle(t, argv[optind], c->min_version,
@@ -514,6 +538,7 @@ static int cmd_provision(struct cli *c, int argc, char **argv)
 	struct cmk_provision_opts o = {
 		.tcti = c->tcti, .keyring = c->keyring, .cap_pcr = c->cap_pcr,
 		.min_version = c->min_version, .signers = c->signed_by,
+		.allow_unsigned = c->allow_unsigned,
 	};
 	struct cmk_provision_result r;
 	char err[ERRLEN] = "";
@@ -559,8 +584,8 @@ static int cmd_policy(struct cli *c, int argc, char **argv)
 	} else {
 		struct cmk_tpm *t;
 
-		if (cmk_parse_pcrs(c->pcrs, &mask))
-			return die_usage(c->cmd, "--pcrs: expected sha256:N[,N...]");
+		if (parse_pcrs_cli(c, &mask))
+			return 2;
 		ret = cmk_tpm_open(c->tcti, &t, err, sizeof(err));
 		if (!ret) {
 			ret = cmk_tpm_policy_pcr(t, mask, d, err, sizeof(err));
@@ -585,8 +610,10 @@ static int cmd_pcrs(struct cli *c, int argc, char **argv)
 	uint32_t mask;
 	int ret;
 
-	if (argc != optind || !c->pcrs || cmk_parse_pcrs(c->pcrs, &mask))
+	if (argc != optind || !c->pcrs)
 		return die_usage(c->cmd, "--pcrs sha256:N[,N...] is required");
+	if (parse_pcrs_cli(c, &mask))
+		return 2;
 	ret = cmk_tpm_open(c->tcti, &t, err, sizeof(err));
 	if (!ret) {
 		ret = cmk_tpm_pcr_read(t, mask, v, err, sizeof(err));

@@ -105,6 +105,7 @@ struct cmk_seal_opts {
 	const char *bundle;	/* the seal goes to BUNDLE.seal */
 	uint32_t pcr_mask;	/* from --pcrs (TPM's current values) */
 	const char *pcr_values;	/* or: expected values from this file */
+	int force;		/* replace an existing BUNDLE.seal */
 };
 
 int cmk_seal_bundle(const struct cmk_seal_opts *o, char *err, size_t errlen);
@@ -127,6 +128,9 @@ int cmk_open_bundle(struct cmk_tpm *t, const char *bundle,
 		    uint64_t min_version, const struct cm_trust *signers,
 		    struct cmk_opened *out, char *err, size_t errlen);
 void cmk_opened_free(struct cmk_opened *o);
+/* The PCR mask of BUNDLE.seal, parsed without the TPM. */
+int cmk_seal_peek(const char *bundle, uint32_t *mask, char *err,
+		  size_t errlen);
 
 /* ---- bundlesig.c: BUNDLE.sig, the bundle signed by an offline key ------ */
 
@@ -179,6 +183,7 @@ struct cmk_provision_opts {
 	int cap_pcr;		/* -1: highest PCR of the seal's mask */
 	uint64_t min_version;
 	const struct cm_trust *signers;	/* --signed-by, or NULL */
+	int allow_unsigned;	/* --allow-unsigned-bundle: no signers needed */
 };
 
 struct cmk_provision_result {

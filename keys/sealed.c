@@ -210,6 +210,17 @@ int cmk_seal_bundle(const struct cmk_seal_opts *o, char *err, size_t errlen)
 	cmk_pcr_values v;
 	int ret;
 
+	/* A seal is the boot's only way in: replacing one is never silent. */
+	ret = seal_path(o->bundle, path, sizeof(path));
+	if (ret) {
+		snprintf(err, errlen, "%s.seal: %s", o->bundle, strerror(-ret));
+		return ret;
+	}
+	if (!o->force && !access(path, F_OK)) {
+		snprintf(err, errlen, "%s exists: not replacing a seal without --force",
+			 path);
+		return -EEXIST;
+	}
 	ret = cm_read_file(o->bundle, CM_BUNDLE_MAX_SIZE, &bytes, &len);
 	if (ret) {
 		snprintf(err, errlen, "%s: %s", o->bundle, strerror(-ret));
@@ -265,9 +276,7 @@ int cmk_seal_bundle(const struct cmk_seal_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "seal: %s", strerror(-ret));
 		goto out_free_bytes;
 	}
-	ret = seal_path(o->bundle, path, sizeof(path));
-	if (!ret)
-		ret = cmk_write_file(path, blob, blob_len, 0644);
+	ret = cmk_write_file(path, blob, blob_len, 0644);
 	if (ret)
 		snprintf(err, errlen, "%s.seal: %s", o->bundle, strerror(-ret));
 	free(blob);
@@ -275,6 +284,32 @@ out_close_tpm:
 	cmk_tpm_close(t);
 out_free_bytes:
 	free(bytes);
+	return ret;
+}
+
+int cmk_seal_peek(const char *bundle, uint32_t *mask, char *err,
+		  size_t errlen)
+{
+	char path[PATH_MAX];
+	const char *why = "";
+	uint8_t *sbytes = NULL;
+	struct cm_seal s;
+	size_t slen;
+	int ret;
+
+	ret = seal_path(bundle, path, sizeof(path));
+	if (!ret)
+		ret = cm_read_file(path, SEAL_MAX_SIZE, &sbytes, &slen);
+	if (ret) {
+		snprintf(err, errlen, "%s.seal: %s", bundle, strerror(-ret));
+		return ret;
+	}
+	ret = cm_seal_parse(sbytes, slen, &s, &why);
+	if (ret)
+		snprintf(err, errlen, "%s: malformed seal: %s", path, why);
+	else
+		*mask = s.pcr_mask;
+	free(sbytes);
 	return ret;
 }
 

@@ -20,7 +20,11 @@ hook() { # DESTDIR CONF
 	"$CMKEYS" signer --ca "$D/ca" -o "$D/s" --type ecdsa-p256 >/dev/null &&
 	"$CMKEYS" bundle -o "$D/keyring.bundle" "$D/s/signer.pem" >/dev/null || { t_fail "setup"; t_done; exit 1; }
 printf 'CMSEAL01 stand-in: the hook copies, it does not parse\n' >"$D/keyring.bundle.seal"
-printf 'KEYRING=_ima\nBUNDLE=%s/keyring.bundle\n' "$D" >"$D/provision.conf"
+printf 'KEYRING=_ima\nBUNDLE=%s/keyring.bundle\nALLOW_UNSIGNED_BUNDLE=yes\n' "$D" >"$D/provision.conf"
+printf 'KEYRING=_ima\nBUNDLE=%s/keyring.bundle\n' "$D" >"$D/nosig.conf"
+t_grep "configured without SIGNED_BY (and no opt-out): the initramfs build fails" \
+	'SIGNED_BY not set in .*nosig.conf: the bundle must be signed' hook "$D/img0" "$D/nosig.conf"
+t_refuse "... with a non-zero exit" hook "$D/img0b" "$D/nosig.conf"
 
 t_check "hook without a config: succeeds" hook "$D/none" "$D/absent.conf"
 t_check "... and adds nothing" [ -z "$(find "$D/none" -mindepth 1 | head -n1)" ]
@@ -46,7 +50,7 @@ t_grep "configured but unsealed: the initramfs build fails" 'keyring.bundle.seal
 	hook "$D/img2" "$D/provision.conf"
 t_refuse "... with a non-zero exit" hook "$D/img3" "$D/provision.conf"
 mv "$D/seal.away" "$D/keyring.bundle.seal"
-printf 'BUNDLE=%s/nowhere\n' "$D" >"$D/bad.conf"
+printf 'BUNDLE=%s/nowhere\nALLOW_UNSIGNED_BUNDLE=yes\n' "$D" >"$D/bad.conf"
 t_grep "configured bundle missing: the initramfs build fails" 'nowhere \(BUNDLE in .*bad.conf\) missing' \
 	hook "$D/img4" "$D/bad.conf"
 # SIGNED_BY: the bundle's signature and the pinned signer go in too.
@@ -65,6 +69,22 @@ mv "$D/sig.away" "$D/keyring.bundle.sig"
 printf 'SIGNED_BY=%s/nocert.pem\nBUNDLE=%s/keyring.bundle\n' "$D" "$D" >"$D/signed2.conf"
 t_grep "SIGNED_BY naming a missing certificate: the build fails" 'nocert.pem \(SIGNED_BY in .*signed2.conf\) missing' \
 	hook "$D/img7" "$D/signed2.conf"
+# What init-premount hands cmkeys, through a stand-in that only echoes.
+premount() { # CONF
+	mkdir -p "$D/pm/scripts" "$D/pm/bin"
+	printf 'log_begin_msg() { :; }\nlog_end_msg() { :; }\nlog_failure_msg() { :; }\npanic() { echo "panic: $*"; exit 1; }\n' >"$D/pm/scripts/functions"
+	printf '#!/bin/sh\necho "stub cmkeys $*"\n' >"$D/pm/bin/cmkeys"; chmod 0755 "$D/pm/bin/cmkeys"
+	sed -e "s|^\\. /scripts/functions|. $D/pm/scripts/functions|" \
+		-e "s|^CONF=/etc/cryptomark/provision.conf|CONF=$1|" "$T_ROOT/keys/initramfs/init-premount" >"$D/pm/premount"
+	PATH=$D/pm/bin:$PATH sh "$D/pm/premount"
+}
+printf 'TCTI=swtpm:\n' >"$D/pm.conf"
+t_grep "init-premount without SIGNED_BY: no opt-out passed (cmkeys refuses the unsigned bundle)" \
+	'^stub cmkeys provision --tcti swtpm: --keyring .cryptomark /etc/cryptomark/keyring.bundle$' premount "$D/pm.conf"
+printf 'TCTI=swtpm:\nALLOW_UNSIGNED_BUNDLE=yes\n' >"$D/pm2.conf"
+t_grep "init-premount with ALLOW_UNSIGNED_BUNDLE=yes: passes the opt-out" 'stub cmkeys provision .*--allow-unsigned-bundle' premount "$D/pm2.conf"
+printf 'TCTI=swtpm:\nSIGNED_BY=/x.pem\nALLOW_UNSIGNED_BUNDLE=yes\n' >"$D/pm3.conf"
+t_grep "init-premount with SIGNED_BY: --signed-by, never the opt-out" 'stub cmkeys provision .*--signed-by /etc/cryptomark/bundle-signer.pem /etc' premount "$D/pm3.conf"
 t_check "init-premount script parses (sh -n)" sh -n "$T_ROOT/keys/initramfs/init-premount"
 p=$(sh "$T_ROOT/keys/initramfs/init-premount" prereqs); rc=$?
 t_check "init-premount answers prereqs (none) and stops there" [ $rc = 0 -a -z "$p" ]
