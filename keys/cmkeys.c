@@ -28,11 +28,19 @@ static void usage(FILE *f)
 	      "                [--sign-key KEY --sign-cert CERT [--pass-env V|--pass-file F]]\n"
 	      "                CERT...\n"
 	      "  cmkeys seal [--tcti TCTI] [--force] (--pcrs sha256:7,14 | --pcr-values FILE) BUNDLE\n"
-	      "  cmkeys unseal [--tcti TCTI] [--min-version N]\n"
+	      "  cmkeys unseal [--tcti TCTI] [--min-version N] [--policies DIR]\n"
 	      "                (--signed-by CERT | --allow-unsigned-bundle) BUNDLE\n"
 	      "  cmkeys provision [--tcti TCTI] [--keyring NAME] [--cap-pcr N] [--min-version N]\n"
+	      "                   [--policies DIR]\n"
 	      "                   (--signed-by CERT | --allow-unsigned-bundle) BUNDLE\n"
 	      "  cmkeys policy (--pcr-values FILE | [--tcti TCTI] --pcrs SPEC)\n"
+	      "  cmkeys seal [--tcti TCTI] [--force] --authorize POLICYKEY --pcrs SPEC\n"
+	      "              [--counter N] BUNDLE   (signed PCR policies; unseal/provision\n"
+	      "                                    then need --policies DIR)\n"
+	      "  cmkeys policy sign --pcr-values FILE --key POLICYKEY [--version N] -o POLICY\n"
+	      "  cmkeys policy show POLICY\n"
+	      "  cmkeys counter init|show [policy|bundle]    (TPM NV counters)\n"
+	      "  cmkeys counter bump policy|bundle [--to N]  (never backwards)\n"
 	      "  cmkeys pcrs [--tcti TCTI] --pcrs SPEC   (current values, --pcr-values format)\n"
 	      "  cmkeys show BUNDLE        (layout only: no TPM, not authenticated)\n"
 	      "T: rsa3072 (default) rsa4096 ecdsa-p256 ecdsa-p384.  TCTI defaults to\n"
@@ -63,7 +71,8 @@ static int parse_u64(const char *s, uint64_t *out)
 enum { O_TYPE = 256, O_SUBJECT, O_DAYS, O_CA, O_VERSION, O_REVOKE, O_TCTI,
        O_PCRS, O_PCR_VALUES, O_MIN_VERSION, O_KEYRING, O_CAP_PCR, O_PREVIOUS,
        O_SIGN_KEY, O_SIGN_CERT, O_PASS_ENV, O_PASS_FILE, O_SIGNED_BY,
-       O_UNREVOKE, O_ALLOW_UNSIGNED, O_FORCE };
+       O_UNREVOKE, O_ALLOW_UNSIGNED, O_FORCE, O_AUTHORIZE, O_COUNTER,
+       O_POLICIES, O_KEY, O_TO };
 
 static const struct option long_opts[] = {
 	{ "out", required_argument, NULL, 'o' },
@@ -76,6 +85,11 @@ static const struct option long_opts[] = {
 	{ "unrevoke", required_argument, NULL, O_UNREVOKE },
 	{ "allow-unsigned-bundle", no_argument, NULL, O_ALLOW_UNSIGNED },
 	{ "force", no_argument, NULL, O_FORCE },
+	{ "authorize", required_argument, NULL, O_AUTHORIZE },
+	{ "counter", required_argument, NULL, O_COUNTER },
+	{ "policies", required_argument, NULL, O_POLICIES },
+	{ "key", required_argument, NULL, O_KEY },
+	{ "to", required_argument, NULL, O_TO },
 	{ "tcti", required_argument, NULL, O_TCTI },
 	{ "pcrs", required_argument, NULL, O_PCRS },
 	{ "pcr-values", required_argument, NULL, O_PCR_VALUES },
@@ -96,11 +110,12 @@ static const struct option long_opts[] = {
 struct cli {
 	const char *cmd;
 	const char *out, *subject, *ca, *tcti, *pcrs, *pcr_values, *keyring;
-	const char *previous;
+	const char *previous, *authorize, *policies, *key;
 	struct cm_signer_opts sign;	/* --sign-key, --sign-cert, --pass-* */
 	struct cm_trust *signed_by;	/* --signed-by, repeatable */
 	int type, days, cap_pcr, have_version, allow_unsigned, force;
-	uint64_t version, min_version;
+	int have_counter, have_to;
+	uint64_t version, min_version, counter, to;
 	const char **revoke, **unrevoke;
 	size_t n_revoke, n_unrevoke;
 };
@@ -139,6 +154,19 @@ static int parse_opts(int argc, char **argv, struct cli *c)
 		case O_PASS_FILE: c->sign.pass_file = optarg; break;
 		case O_ALLOW_UNSIGNED: c->allow_unsigned = 1; break;
 		case O_FORCE: c->force = 1; break;
+		case O_AUTHORIZE: c->authorize = optarg; break;
+		case O_POLICIES: c->policies = optarg; break;
+		case O_KEY: c->key = optarg; break;
+		case O_COUNTER:
+			if (parse_u64(optarg, &c->counter))
+				return die_usage(c->cmd, "bad --counter");
+			c->have_counter = 1;
+			break;
+		case O_TO:
+			if (parse_u64(optarg, &c->to))
+				return die_usage(c->cmd, "bad --to");
+			c->have_to = 1;
+			break;
 		case O_SIGNED_BY: {
 			int e;
 
@@ -486,7 +514,9 @@ static int parse_pcrs_cli(struct cli *c, uint32_t *mask)
 static int cmd_seal(struct cli *c, int argc, char **argv)
 {
 	struct cmk_seal_opts o = { .tcti = c->tcti, .pcr_values = c->pcr_values,
-				   .force = c->force };
+				   .force = c->force, .authorize = c->authorize,
+				   .bind_counter = c->have_counter,
+				   .counter = c->counter };
 	char err[ERRLEN] = "";
 
 	if (argc - optind != 1)
@@ -495,6 +525,8 @@ static int cmd_seal(struct cli *c, int argc, char **argv)
 		return die_usage(c->cmd, "give one of --pcrs or --pcr-values");
 	if (c->pcrs && parse_pcrs_cli(c, &o.pcr_mask))
 		return 2;
+	if (c->have_counter && !c->authorize)
+		return die_usage(c->cmd, "--counter binds a seal under --authorize");
 	o.bundle = argv[optind];
 	if (cmk_seal_bundle(&o, err, sizeof(err))) {
 		fprintf(stderr, "cmkeys seal: %s\n", err);
@@ -521,7 +553,8 @@ static int cmd_unseal(struct cli *c, int argc, char **argv)
 	ret = cmk_tpm_open(c->tcti, &t, err, sizeof(err));
 	if (!ret) {
 		ret = cmk_open_bundle(t, argv[optind], c->min_version,
-				      c->signed_by, &ob, err, sizeof(err));
+				      c->signed_by, c->policies, &ob, err,
+				      sizeof(err));
 		cmk_tpm_close(t);
 	}
 	if (ret) {
@@ -538,7 +571,7 @@ static int cmd_provision(struct cli *c, int argc, char **argv)
 	struct cmk_provision_opts o = {
 		.tcti = c->tcti, .keyring = c->keyring, .cap_pcr = c->cap_pcr,
 		.min_version = c->min_version, .signers = c->signed_by,
-		.allow_unsigned = c->allow_unsigned,
+		.allow_unsigned = c->allow_unsigned, .policies = c->policies,
 	};
 	struct cmk_provision_result r;
 	char err[ERRLEN] = "";
@@ -566,6 +599,116 @@ static int cmd_provision(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_policy_sign(struct cli *c)
+{
+	struct cmk_policy_sign_opts o = {
+		.pcr_values = c->pcr_values, .key = c->key, .out = c->out,
+		.version = c->version, .bind_counter = c->have_version,
+	};
+	char err[ERRLEN] = "";
+
+	if (!c->pcr_values || !c->key || !c->out)
+		return die_usage(c->cmd, "policy sign needs --pcr-values FILE --key POLICYKEY -o POLICY");
+	if (cmk_policy_sign(&o, err, sizeof(err))) {
+		fprintf(stderr, "cmkeys policy sign: %s\n", err);
+		return 1;
+	}
+	printf("%s: signed PCR policy%s\n", c->out, c->have_version ?
+	       ", valid while the policy counter is at most --version" : "");
+	return 0;
+}
+
+static int cmd_policy_show(struct cli *c, const char *path)
+{
+	struct cmk_policy *p = malloc(sizeof(*p));
+	const char *why = "";
+	uint8_t *bytes = NULL;
+	size_t len;
+	int ret;
+
+	if (!p)
+		return 1;
+	ret = cm_read_file(path, 64 * 1024, &bytes, &len);
+	if (ret)
+		fprintf(stderr, "cmkeys policy show: %s: %s\n", path, strerror(-ret));
+	else if ((ret = cmk_policy_parse(bytes, len, p, &why)))
+		fprintf(stderr, "cmkeys policy show: %s: malformed policy: %s\n", path, why);
+	if (!ret) {
+		printf("%s: signed PCR policy, key name ", path);
+		for (int i = 0; i < CM_TPM_NAME_SIZE; i++)
+			printf("%02x", p->key_name[i]);
+		if (p->nv_index)
+			printf("\nvalid while counter 0x%08x <= %" PRIu64, p->nv_index,
+			       p->version);
+		printf("\n");
+		for (int i = 0; i < CM_PCR_MAX; i++) {
+			if (!(p->pcr_mask & (1u << i)))
+				continue;
+			printf("sha256:%d=", i);
+			for (int j = 0; j < 32; j++)
+				printf("%02x", p->pcr[i][j]);
+			printf("\n");
+		}
+	}
+	free(bytes);
+	free(p);
+	return ret ? 1 : 0;
+}
+
+static int cmd_counter(struct cli *c, int argc, char **argv)
+{
+	static const struct { const char *name; uint32_t index; } ctrs[] = {
+		{ "policy", CMK_NV_POLICY_COUNTER },
+		{ "bundle", CMK_NV_BUNDLE_COUNTER },
+	};
+	const char *verb = argc - optind >= 1 ? argv[optind] : "";
+	const char *which = argc - optind >= 2 ? argv[optind + 1] : NULL;
+	char err[ERRLEN] = "";
+	struct cmk_tpm *t;
+	int ret = 0;
+
+	if (strcmp(verb, "init") && strcmp(verb, "show") && strcmp(verb, "bump"))
+		return die_usage(c->cmd, "counter init|show|bump [policy|bundle]");
+	if (!strcmp(verb, "bump") && (!which || argc - optind != 2))
+		return die_usage(c->cmd, "counter bump policy|bundle [--to N]");
+	if (which && strcmp(which, "policy") && strcmp(which, "bundle"))
+		return die_usage(c->cmd, "the counters are 'policy' and 'bundle'");
+	if (cmk_tpm_open(c->tcti, &t, err, sizeof(err))) {
+		fprintf(stderr, "cmkeys counter: %s\n", err);
+		return 1;
+	}
+	for (size_t i = 0; !ret && i < 2; i++) {
+		uint64_t v = 0;
+		int created = 0;
+
+		if (which && strcmp(which, ctrs[i].name))
+			continue;
+		if (!strcmp(verb, "init"))
+			ret = cmk_nv_counter_init(t, ctrs[i].index, &v, &created,
+						  err, sizeof(err));
+		else if (!strcmp(verb, "show"))
+			ret = cmk_nv_counter_read(t, ctrs[i].index, &v, err,
+						  sizeof(err));
+		else {
+			ret = cmk_nv_counter_read(t, ctrs[i].index, &v, err,
+						  sizeof(err));
+			if (!ret)
+				ret = cmk_nv_counter_bump(t, ctrs[i].index,
+							  c->have_to ? c->to : v + 1,
+							  &v, err, sizeof(err));
+		}
+		if (!ret)
+			printf("%s counter 0x%08x: %" PRIu64 "%s\n", ctrs[i].name,
+			       ctrs[i].index, v, created ? " (defined now)" : "");
+	}
+	cmk_tpm_close(t);
+	if (ret) {
+		fprintf(stderr, "cmkeys counter: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_policy(struct cli *c, int argc, char **argv)
 {
 	char err[ERRLEN] = "";
@@ -573,6 +716,11 @@ static int cmd_policy(struct cli *c, int argc, char **argv)
 	cmk_pcr_values v;
 	uint32_t mask;
 	int ret;
+
+	if (argc - optind == 1 && !strcmp(argv[optind], "sign"))
+		return cmd_policy_sign(c);
+	if (argc - optind == 2 && !strcmp(argv[optind], "show"))
+		return cmd_policy_show(c, argv[optind + 1]);
 
 	if (argc != optind || !!c->pcrs == !!c->pcr_values)
 		return die_usage(c->cmd, "give one of --pcrs or --pcr-values");
@@ -674,6 +822,8 @@ int main(int argc, char **argv)
 		ret = cmd_pcrs(&c, argc, argv);
 	else if (!strcmp(c.cmd, "policy"))
 		ret = cmd_policy(&c, argc, argv);
+	else if (!strcmp(c.cmd, "counter"))
+		ret = cmd_counter(&c, argc, argv);
 	else
 		ret = die_usage(c.cmd, "unknown command");
 	free(c.revoke);

@@ -81,13 +81,84 @@ int cmk_tpm_seal(struct cmk_tpm *t, const uint8_t policy[32],
 		 const uint8_t secret[CM_SEAL_SECRET_SIZE], uint8_t *pub,
 		 size_t *pub_len, uint8_t *priv, size_t *priv_len, char *err,
 		 size_t errlen);
-/* Loads the sealed object of @s and unseals it through PolicyPCR. */
+/*
+ * Loads the sealed object of @s and unseals it through PolicyPCR, or, for
+ * a seal under signed policies, through @p (cmk_policy_pick()).
+ */
+struct cmk_policy;
 int cmk_tpm_unseal(struct cmk_tpm *t, const struct cm_seal *s,
+		   const struct cmk_policy *p,
 		   uint8_t secret[CM_SEAL_SECRET_SIZE], char *err,
 		   size_t errlen);
 /* Extends sha256 PCR @pcr with @digest. */
 int cmk_tpm_extend(struct cmk_tpm *t, unsigned int pcr,
 		   const uint8_t digest[32], char *err, size_t errlen);
+
+/* ---- policy.c, tpmauth.c: signed PCR policies and NV counters ---------- */
+
+/*
+ * The two NV counters (owner range): policies bound to the first are valid
+ * while it is <= their version; seals bound to the second, while it is <=
+ * their --counter.  Both only grow (TPM2_NV_Increment).
+ */
+#define CMK_NV_POLICY_COUNTER	0x013c4d01
+#define CMK_NV_BUNDLE_COUNTER	0x013c4d02
+
+/* A parsed signed policy (docs/FORMAT-keys.md). */
+struct cmk_policy {
+	uint32_t pcr_mask;
+	cmk_pcr_values pcr;
+	uint64_t version;
+	uint32_t nv_index;	/* CMK_NV_POLICY_COUNTER or 0 */
+	uint8_t approved[32];
+	uint8_t key_name[CM_TPM_NAME_SIZE];
+	uint8_t key_pub[CMK_TPM_BLOB_MAX];	/* marshalled TPM2B_PUBLIC */
+	size_t key_len;
+	uint8_t sig[CMK_TPM_BLOB_MAX];	/* marshalled TPMT_SIGNATURE */
+	size_t sig_len;
+};
+
+struct cmk_policy_sign_opts {
+	const char *pcr_values;	/* expected PCR values of the boot chain */
+	const char *key;	/* policy-signing private key (PEM) */
+	const char *out;
+	uint64_t version;
+	int bind_counter;	/* PolicyNV: policy counter <= version */
+};
+
+/* PEM private key, or (@want_private 0) public key or certificate. */
+int cmk_policy_key_load(const char *path, int want_private, EVP_PKEY **out,
+			char *err, size_t errlen);
+/* The key's marshalled TPM2B_PUBLIC (LoadExternal) and its TPM name. */
+int cmk_policy_key_public(EVP_PKEY *pk, uint8_t *pub, size_t *pub_len,
+			  uint8_t name[CM_TPM_NAME_SIZE], char *err,
+			  size_t errlen);
+int cmk_nv_name(uint32_t index, uint8_t name[CM_TPM_NAME_SIZE]);
+/* digest = PolicyNV update (counter at @index <= @max). */
+int cmk_policy_nv_update(uint8_t digest[32], uint32_t index, uint64_t max);
+/* PolicyAuthorize(key name, empty policyRef) from a fresh session. */
+int cmk_policy_authorize_digest(const uint8_t key_name[CM_TPM_NAME_SIZE],
+				uint8_t out[32]);
+int cmk_policy_sign(const struct cmk_policy_sign_opts *o, char *err,
+		    size_t errlen);
+/* Strict parse; the approved digest is recomputed and must match. */
+int cmk_policy_parse(const uint8_t *buf, size_t len, struct cmk_policy *p,
+		     const char **why);
+/*
+ * The newest policy in @dir signed by @s's key for @s's PCR selection whose
+ * PCR values are @cur.  -EKEYEXPIRED (with counts in @err) if none.
+ */
+int cmk_policy_pick(const char *dir, const struct cm_seal *s,
+		    const cmk_pcr_values cur, struct cmk_policy *out,
+		    char *err, size_t errlen);
+
+/* Counters: define and write once (idempotent); read; bump to @target. */
+int cmk_nv_counter_init(struct cmk_tpm *t, uint32_t index, uint64_t *value,
+			int *created, char *err, size_t errlen);
+int cmk_nv_counter_read(struct cmk_tpm *t, uint32_t index, uint64_t *value,
+			char *err, size_t errlen);
+int cmk_nv_counter_bump(struct cmk_tpm *t, uint32_t index, uint64_t target,
+			uint64_t *value, char *err, size_t errlen);
 
 /* ---- sealed.c: the bundle bound to the TPM ------------------------------- */
 
@@ -106,6 +177,9 @@ struct cmk_seal_opts {
 	uint32_t pcr_mask;	/* from --pcrs (TPM's current values) */
 	const char *pcr_values;	/* or: expected values from this file */
 	int force;		/* replace an existing BUNDLE.seal */
+	const char *authorize;	/* policy-signing key: signed PCR policies */
+	int bind_counter;	/* with authorize: bundle counter <= counter */
+	uint64_t counter;
 };
 
 int cmk_seal_bundle(const struct cmk_seal_opts *o, char *err, size_t errlen);
@@ -126,11 +200,12 @@ struct cmk_opened {
  */
 int cmk_open_bundle(struct cmk_tpm *t, const char *bundle,
 		    uint64_t min_version, const struct cm_trust *signers,
-		    struct cmk_opened *out, char *err, size_t errlen);
+		    const char *policies, struct cmk_opened *out, char *err,
+		    size_t errlen);
 void cmk_opened_free(struct cmk_opened *o);
-/* The PCR mask of BUNDLE.seal, parsed without the TPM. */
-int cmk_seal_peek(const char *bundle, uint32_t *mask, char *err,
-		  size_t errlen);
+/* The PCR mask of BUNDLE.seal (and whether it needs signed policies). */
+int cmk_seal_peek(const char *bundle, uint32_t *mask, int *authorized,
+		  char *err, size_t errlen);
 
 /* ---- bundlesig.c: BUNDLE.sig, the bundle signed by an offline key ------ */
 
@@ -184,6 +259,7 @@ struct cmk_provision_opts {
 	uint64_t min_version;
 	const struct cm_trust *signers;	/* --signed-by, or NULL */
 	int allow_unsigned;	/* --allow-unsigned-bundle: no signers needed */
+	const char *policies;	/* --policies DIR: signed PCR policies */
 };
 
 struct cmk_provision_result {

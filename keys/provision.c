@@ -243,7 +243,7 @@ static int preflight(const struct cmk_provision_opts *o, const char *name,
 		     key_serial_t *ring, int *cap, char *err, size_t errlen)
 {
 	uint32_t mask;
-	int ret;
+	int ret, authorized = 0;
 
 	*ring = 0;
 	if (name[0] == '.') {
@@ -275,9 +275,15 @@ static int preflight(const struct cmk_provision_opts *o, const char *name,
 			return -EEXIST;
 		}
 	}
-	ret = cmk_seal_peek(o->bundle, &mask, err, errlen);
+	ret = cmk_seal_peek(o->bundle, &mask, &authorized, err, errlen);
 	if (ret)
 		return ret;
+	if (authorized && !o->policies) {
+		snprintf(err, errlen,
+			 "%s.seal is sealed under signed policies: give --policies DIR; the TPM was not touched",
+			 o->bundle);
+		return -EINVAL;
+	}
 	*cap = o->cap_pcr >= 0 ? o->cap_pcr : highest_pcr(mask);
 	if (!(mask & (1u << *cap))) {
 		/* Capping a PCR outside the policy would leave the secret
@@ -315,8 +321,8 @@ int cmk_provision(const struct cmk_provision_opts *o,
 	ret = cmk_tpm_open(o->tcti, &t, err, errlen);
 	if (ret)
 		return ret;
-	ret = cmk_open_bundle(t, o->bundle, o->min_version, o->signers, &ob,
-			      err, errlen);
+	ret = cmk_open_bundle(t, o->bundle, o->min_version, o->signers,
+			      o->policies, &ob, err, errlen);
 	if (ob.pcr_mask) {
 		/* The seal reached the TPM: cap now, success or not.  A seal
 		 * changed since the preflight caps its own highest PCR. */

@@ -16,7 +16,6 @@ D=$(t_scratch)
 # A private copy: a concurrent rebuild of build/ must not change the binary
 # under a 30-second suite.
 cp "$CMKEYS" "$D/cmkeys" && CMKEYS=$D/cmkeys
-SWPID=
 RINGS=()
 cleanup() {
 	[ -n "$SWPID" ] && kill "$SWPID" 2>/dev/null
@@ -25,27 +24,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# swtpm_start: a fresh swtpm process on the same state (PCRs reset, as at
-# a reboot; seeds kept, so sealed objects still load).
-swtpm_start() {
-	local try port
-	[ -n "$SWPID" ] && { kill "$SWPID" 2>/dev/null; sleep 0.2; SWPID=; }
-	mkdir -p "$D/tpm"
-	for try in 1 2 3 4 5; do
-		port=$((20000 + RANDOM % 20000))
-		rm -f "$D/tpm/pid"
-		swtpm socket --tpm2 --tpmstate dir="$D/tpm" \
-			--server type=tcp,port=$port,bindaddr=127.0.0.1 \
-			--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
-			--flags not-need-init,startup-clear --pid file="$D/tpm/pid" \
-			--log file="$D/tpm/log" --daemon 2>/dev/null || continue
-		SWPID=$(cat "$D/tpm/pid")
-		export TPM2TOOLS_TCTI=swtpm:host=127.0.0.1,port=$port
-		tpm2_pcrread sha256:0 >/dev/null 2>&1 && return 0
-		kill "$SWPID"; SWPID=
-	done
-	return 1
-}
+# swtpm_start: a fresh swtpm on the same state (a reboot), tests/lib.sh.
+swtpm_start() { t_swtpm_start "$D/tpm"; }
 pcr14() { tpm2_pcrread sha256:14 | sed -n 's/.*14 *: *0x//p' | tr A-F a-f; }
 swtpm_start || { t_fail "swtpm did not start: $(cat "$D/tpm/log" 2>/dev/null)"; t_done; exit 1; }
 
