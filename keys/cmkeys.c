@@ -42,6 +42,7 @@ static void usage(FILE *f)
 	      "  cmkeys counter init|show [policy|bundle]    (TPM NV counters)\n"
 	      "  cmkeys counter bump policy|bundle [--to N]  (never backwards)\n"
 	      "  cmkeys pcrs [--tcti TCTI] --pcrs SPEC   (current values, --pcr-values format)\n"
+	      "  cmkeys pcrs --replay EVENTLOG [--pcrs SPEC]  (the values a TCG event log leads to)\n"
 	      "  cmkeys show BUNDLE        (layout only: no TPM, not authenticated)\n"
 	      "T: rsa3072 (default) rsa4096 ecdsa-p256 ecdsa-p384.  TCTI defaults to\n"
 	      "$TPM2TOOLS_TCTI, then $TCTI, then the tpm2-tss default search.\n"
@@ -72,7 +73,7 @@ enum { O_TYPE = 256, O_SUBJECT, O_DAYS, O_CA, O_VERSION, O_REVOKE, O_TCTI,
        O_PCRS, O_PCR_VALUES, O_MIN_VERSION, O_KEYRING, O_CAP_PCR, O_PREVIOUS,
        O_SIGN_KEY, O_SIGN_CERT, O_PASS_ENV, O_PASS_FILE, O_SIGNED_BY,
        O_UNREVOKE, O_ALLOW_UNSIGNED, O_FORCE, O_AUTHORIZE, O_COUNTER,
-       O_POLICIES, O_KEY, O_TO };
+       O_POLICIES, O_KEY, O_TO, O_REPLAY };
 
 static const struct option long_opts[] = {
 	{ "out", required_argument, NULL, 'o' },
@@ -90,6 +91,7 @@ static const struct option long_opts[] = {
 	{ "policies", required_argument, NULL, O_POLICIES },
 	{ "key", required_argument, NULL, O_KEY },
 	{ "to", required_argument, NULL, O_TO },
+	{ "replay", required_argument, NULL, O_REPLAY },
 	{ "tcti", required_argument, NULL, O_TCTI },
 	{ "pcrs", required_argument, NULL, O_PCRS },
 	{ "pcr-values", required_argument, NULL, O_PCR_VALUES },
@@ -110,7 +112,7 @@ static const struct option long_opts[] = {
 struct cli {
 	const char *cmd;
 	const char *out, *subject, *ca, *tcti, *pcrs, *pcr_values, *keyring;
-	const char *previous, *authorize, *policies, *key;
+	const char *previous, *authorize, *policies, *key, *replay;
 	struct cm_signer_opts sign;	/* --sign-key, --sign-cert, --pass-* */
 	struct cm_trust *signed_by;	/* --signed-by, repeatable */
 	int type, days, cap_pcr, have_version, allow_unsigned, force;
@@ -157,6 +159,7 @@ static int parse_opts(int argc, char **argv, struct cli *c)
 		case O_AUTHORIZE: c->authorize = optarg; break;
 		case O_POLICIES: c->policies = optarg; break;
 		case O_KEY: c->key = optarg; break;
+		case O_REPLAY: c->replay = optarg; break;
 		case O_COUNTER:
 			if (parse_u64(optarg, &c->counter))
 				return die_usage(c->cmd, "bad --counter");
@@ -758,14 +761,23 @@ static int cmd_pcrs(struct cli *c, int argc, char **argv)
 	uint32_t mask;
 	int ret;
 
-	if (argc != optind || !c->pcrs)
-		return die_usage(c->cmd, "--pcrs sha256:N[,N...] is required");
-	if (parse_pcrs_cli(c, &mask))
+	if (argc != optind || (!c->pcrs && !c->replay))
+		return die_usage(c->cmd, "--pcrs sha256:N[,N...] or --replay EVENTLOG is required");
+	if (c->pcrs && parse_pcrs_cli(c, &mask))
 		return 2;
-	ret = cmk_tpm_open(c->tcti, &t, err, sizeof(err));
-	if (!ret) {
-		ret = cmk_tpm_pcr_read(t, mask, v, err, sizeof(err));
-		cmk_tpm_close(t);
+	if (c->replay) {
+		uint32_t seen;
+
+		/* What the log leads to, not what the TPM holds now. */
+		ret = cmk_eventlog_replay(c->replay, v, &seen, err, sizeof(err));
+		if (!c->pcrs)
+			mask = seen;
+	} else {
+		ret = cmk_tpm_open(c->tcti, &t, err, sizeof(err));
+		if (!ret) {
+			ret = cmk_tpm_pcr_read(t, mask, v, err, sizeof(err));
+			cmk_tpm_close(t);
+		}
 	}
 	if (ret) {
 		fprintf(stderr, "cmkeys pcrs: %s\n", err);

@@ -160,6 +160,16 @@ int cmk_nv_counter_read(struct cmk_tpm *t, uint32_t index, uint64_t *value,
 int cmk_nv_counter_bump(struct cmk_tpm *t, uint32_t index, uint64_t target,
 			uint64_t *value, char *err, size_t errlen);
 
+/* ---- eventlog.c -------------------------------------------------------- */
+
+/*
+ * Replays the sha256 digests of a TCG crypto-agile binary event log into
+ * @v (PCRs start at zero, PCR 0 at the StartupLocality); @seen gets the
+ * PCRs the log extends.  -EBADMSG (named in @err) for a malformed log.
+ */
+int cmk_eventlog_replay(const char *path, cmk_pcr_values v, uint32_t *seen,
+			char *err, size_t errlen);
+
 /* ---- sealed.c: the bundle bound to the TPM ------------------------------- */
 
 /* "sha256:7,14" -> mask; -EINVAL / -ENOPKG / -ERANGE. */

@@ -80,8 +80,13 @@ t_mkcert() {
 # this shell started before (SWPID).  Exports TPM2TOOLS_TCTI.
 SWPID=
 t_swtpm_start() {
-	local dir=$1 try port
-	[ -n "$SWPID" ] && { kill "$SWPID" 2>/dev/null; sleep 0.2; SWPID=; }
+	local dir=$1 try port i
+	if [ -n "$SWPID" ]; then
+		# The next one needs the state's lock: wait for this one to exit.
+		kill "$SWPID" 2>/dev/null
+		for i in $(seq 50); do kill -0 "$SWPID" 2>/dev/null || break; sleep 0.05; done
+		SWPID=
+	fi
 	mkdir -p "$dir"
 	for try in 1 2 3 4 5; do
 		port=$((20000 + RANDOM % 20000))

@@ -85,6 +85,39 @@ printf 'TCTI=swtpm:\nALLOW_UNSIGNED_BUNDLE=yes\n' >"$D/pm2.conf"
 t_grep "init-premount with ALLOW_UNSIGNED_BUNDLE=yes: passes the opt-out" 'stub cmkeys provision .*--allow-unsigned-bundle' premount "$D/pm2.conf"
 printf 'TCTI=swtpm:\nSIGNED_BY=/x.pem\nALLOW_UNSIGNED_BUNDLE=yes\n' >"$D/pm3.conf"
 t_grep "init-premount with SIGNED_BY: --signed-by, never the opt-out" 'stub cmkeys provision .*--signed-by /etc/cryptomark/bundle-signer.pem /etc' premount "$D/pm3.conf"
+# POLICIES: every signed policy goes in; init-premount passes --policies.
+mkdir -p "$D/pol"
+printf 'policy A\n' >"$D/pol/A.policy"; printf 'policy B\n' >"$D/pol/B.policy"
+printf 'SIGNED_BY=%s/ca/ca.pem\nBUNDLE=%s/keyring.bundle\nPOLICIES=%s/pol\n' "$D" "$D" "$D" >"$D/pol.conf"
+out=$(hook "$D/img8" "$D/pol.conf" 2>&1); rc=$?
+t_check "POLICIES: hook succeeds${out:+: $out}" [ $rc = 0 ]
+t_check "... chain A's policy at /etc/cryptomark/policies" \
+	cmp -s "$D/pol/A.policy" "$D/img8/etc/cryptomark/policies/A.policy"
+t_check "... and chain B's beside it" cmp -s "$D/pol/B.policy" "$D/img8/etc/cryptomark/policies/B.policy"
+mkdir -p "$D/nopol"
+printf 'SIGNED_BY=%s/ca/ca.pem\nBUNDLE=%s/keyring.bundle\nPOLICIES=%s/nopol\n' "$D" "$D" "$D" >"$D/nopol.conf"
+t_grep "POLICIES without any *.policy: the initramfs build fails" 'nopol has no \*.policy' hook "$D/img9" "$D/nopol.conf"
+printf 'TCTI=swtpm:\nSIGNED_BY=/x.pem\nPOLICIES=/etc/cryptomark/policies\n' >"$D/pm4.conf"
+t_grep "init-premount with POLICIES: --policies /etc/cryptomark/policies" \
+	'stub cmkeys provision .*--policies /etc/cryptomark/policies .*--signed-by' premount "$D/pm4.conf"
+
+# The kernel postinst.d hook: the shipped policy of the new kernel joins the
+# running chain's, before initramfs-tools rebuilds the initramfs.
+printf 'sha256:7=%064d\nsha256:14=%064d\n' 0 1 >"$D/chain.txt"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$D/pk.key" 2>/dev/null
+mkdir -p "$D/ship/6.1.0-99" "$D/etcpol"
+"$CMKEYS" policy sign --pcr-values "$D/chain.txt" --key "$D/pk.key" -o "$D/ship/6.1.0-99/chain.policy" >/dev/null
+printf 'POLICIES=%s/etcpol\n' "$D" >"$D/pi.conf"
+postinst() { PATH=$(dirname "$CMKEYS"):$PATH CRYPTOMARK_CONF=$1 CRYPTOMARK_SHIPPED=$D/ship \
+	sh "$T_ROOT/keys/initramfs/kernel-postinst" "$2"; }
+t_grep "postinst.d: the new kernel's signed policy installed" "installed $D/etcpol/6.1.0-99-chain.policy" \
+	postinst "$D/pi.conf" 6.1.0-99
+t_check "... byte for byte" cmp -s "$D/ship/6.1.0-99/chain.policy" "$D/etcpol/6.1.0-99-chain.policy"
+t_grep "postinst.d: a kernel without a shipped policy: warned, its chain will not provision" \
+	'no signed PCR policy for kernel 6.1.0-100' postinst "$D/pi.conf" 6.1.0-100
+mkdir -p "$D/ship/6.1.0-98"; printf 'junk' >"$D/ship/6.1.0-98/x.policy"
+t_refuse "postinst.d: a shipped file that is not a signed policy: refused" postinst "$D/pi.conf" 6.1.0-98
+t_check "... and not installed" [ ! -e "$D/etcpol/6.1.0-98-x.policy" ]
 t_check "init-premount script parses (sh -n)" sh -n "$T_ROOT/keys/initramfs/init-premount"
 p=$(sh "$T_ROOT/keys/initramfs/init-premount" prereqs); rc=$?
 t_check "init-premount answers prereqs (none) and stops there" [ $rc = 0 -a -z "$p" ]
