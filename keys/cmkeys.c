@@ -41,6 +41,9 @@ static void usage(FILE *f)
 	      "  cmkeys policy show POLICY\n"
 	      "  cmkeys counter init|show [policy|bundle]    (TPM NV counters)\n"
 	      "  cmkeys counter bump policy|bundle [--to N]  (never backwards)\n"
+	      "  cmkeys recovery request [--tcti TCTI] [--pcrs SPEC] -o REQUEST BUNDLE\n"
+	      "  cmkeys recovery sign --sign-key KEY --sign-cert CERT -o TOKEN REQUEST\n"
+	      "  cmkeys provision --recovery TOKEN --signed-by CERT ... BUNDLE  (once, this boot)\n"
 	      "  cmkeys pcrs [--tcti TCTI] --pcrs SPEC   (current values, --pcr-values format)\n"
 	      "  cmkeys pcrs --replay EVENTLOG [--pcrs SPEC]  (the values a TCG event log leads to)\n"
 	      "  cmkeys show BUNDLE        (layout only: no TPM, not authenticated)\n"
@@ -73,7 +76,7 @@ enum { O_TYPE = 256, O_SUBJECT, O_DAYS, O_CA, O_VERSION, O_REVOKE, O_TCTI,
        O_PCRS, O_PCR_VALUES, O_MIN_VERSION, O_KEYRING, O_CAP_PCR, O_PREVIOUS,
        O_SIGN_KEY, O_SIGN_CERT, O_PASS_ENV, O_PASS_FILE, O_SIGNED_BY,
        O_UNREVOKE, O_ALLOW_UNSIGNED, O_FORCE, O_AUTHORIZE, O_COUNTER,
-       O_POLICIES, O_KEY, O_TO, O_REPLAY };
+       O_POLICIES, O_KEY, O_TO, O_REPLAY, O_RECOVERY };
 
 static const struct option long_opts[] = {
 	{ "out", required_argument, NULL, 'o' },
@@ -92,6 +95,7 @@ static const struct option long_opts[] = {
 	{ "key", required_argument, NULL, O_KEY },
 	{ "to", required_argument, NULL, O_TO },
 	{ "replay", required_argument, NULL, O_REPLAY },
+	{ "recovery", required_argument, NULL, O_RECOVERY },
 	{ "tcti", required_argument, NULL, O_TCTI },
 	{ "pcrs", required_argument, NULL, O_PCRS },
 	{ "pcr-values", required_argument, NULL, O_PCR_VALUES },
@@ -112,7 +116,7 @@ static const struct option long_opts[] = {
 struct cli {
 	const char *cmd;
 	const char *out, *subject, *ca, *tcti, *pcrs, *pcr_values, *keyring;
-	const char *previous, *authorize, *policies, *key, *replay;
+	const char *previous, *authorize, *policies, *key, *replay, *recovery;
 	struct cm_signer_opts sign;	/* --sign-key, --sign-cert, --pass-* */
 	struct cm_trust *signed_by;	/* --signed-by, repeatable */
 	int type, days, cap_pcr, have_version, allow_unsigned, force;
@@ -160,6 +164,7 @@ static int parse_opts(int argc, char **argv, struct cli *c)
 		case O_POLICIES: c->policies = optarg; break;
 		case O_KEY: c->key = optarg; break;
 		case O_REPLAY: c->replay = optarg; break;
+		case O_RECOVERY: c->recovery = optarg; break;
 		case O_COUNTER:
 			if (parse_u64(optarg, &c->counter))
 				return die_usage(c->cmd, "bad --counter");
@@ -575,6 +580,7 @@ static int cmd_provision(struct cli *c, int argc, char **argv)
 		.tcti = c->tcti, .keyring = c->keyring, .cap_pcr = c->cap_pcr,
 		.min_version = c->min_version, .signers = c->signed_by,
 		.allow_unsigned = c->allow_unsigned, .policies = c->policies,
+		.recovery = c->recovery,
 	};
 	struct cmk_provision_result r;
 	char err[ERRLEN] = "";
@@ -712,6 +718,39 @@ static int cmd_counter(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_recovery(struct cli *c, int argc, char **argv)
+{
+	const char *verb = argc - optind == 2 ? argv[optind] : "";
+	char err[ERRLEN] = "";
+	uint32_t mask = 0;
+	int ret, authorized;
+
+	if (!c->out || (strcmp(verb, "request") && strcmp(verb, "sign")))
+		return die_usage(c->cmd, "recovery request [--pcrs SPEC] -o REQUEST BUNDLE | recovery sign --sign-key KEY --sign-cert CERT -o TOKEN REQUEST");
+	if (!strcmp(verb, "sign")) {
+		if (!c->sign.key || !c->sign.cert)
+			return die_usage(c->cmd, "recovery sign needs --sign-key and --sign-cert");
+		ret = cmk_recovery_sign(argv[optind + 1], &c->sign, c->out, err,
+					sizeof(err));
+	} else {
+		if (c->pcrs && parse_pcrs_cli(c, &mask))
+			return 2;
+		/* By default the PCRs the seal uses, if there is one. */
+		if (!mask && cmk_seal_peek(argv[optind + 1], &mask, &authorized,
+					   err, sizeof(err)))
+			return die_usage(c->cmd, "no readable BUNDLE.seal: give --pcrs SPEC");
+		err[0] = '\0';
+		ret = cmk_recovery_request(c->tcti, argv[optind + 1], mask,
+					   c->out, err, sizeof(err));
+	}
+	if (ret) {
+		fprintf(stderr, "cmkeys recovery %s: %s\n", verb, err);
+		return 1;
+	}
+	printf("%s\n", c->out);
+	return 0;
+}
+
 static int cmd_policy(struct cli *c, int argc, char **argv)
 {
 	char err[ERRLEN] = "";
@@ -836,6 +875,8 @@ int main(int argc, char **argv)
 		ret = cmd_policy(&c, argc, argv);
 	else if (!strcmp(c.cmd, "counter"))
 		ret = cmd_counter(&c, argc, argv);
+	else if (!strcmp(c.cmd, "recovery"))
+		ret = cmd_recovery(&c, argc, argv);
 	else
 		ret = die_usage(c.cmd, "unknown command");
 	free(c.revoke);

@@ -90,6 +90,12 @@ int cmk_tpm_unseal(struct cmk_tpm *t, const struct cm_seal *s,
 		   const struct cmk_policy *p,
 		   uint8_t secret[CM_SEAL_SECRET_SIZE], char *err,
 		   size_t errlen);
+/*
+ * This TPM's identity (the name of a primary in the endorsement hierarchy:
+ * stable across TPM2_Clear) and its reset count (one more each boot).
+ */
+int cmk_tpm_identity(struct cmk_tpm *t, uint8_t id[CM_TPM_NAME_SIZE],
+		     uint32_t *reset_count, char *err, size_t errlen);
 /* Extends sha256 PCR @pcr with @digest. */
 int cmk_tpm_extend(struct cmk_tpm *t, unsigned int pcr,
 		   const uint8_t digest[32], char *err, size_t errlen);
@@ -259,6 +265,27 @@ int cmk_revoke_carry(struct cm_bundle *b, const struct cm_bundle *prev,
 int cmk_revoke_lift_check(const struct cm_bundle *prev,
 			  const struct cm_bundle *one);
 
+/* ---- recovery.c: provisioning once with the offline key's consent ------- */
+
+/* Records this TPM, this boot, the PCRs of @mask and @bundle into @out. */
+int cmk_recovery_request(const char *tcti, const char *bundle, uint32_t mask,
+			 const char *out, char *err, size_t errlen);
+/* Shows @request on stdout and signs it (offline) into the token @out. */
+int cmk_recovery_sign(const char *request, const struct cm_signer_opts *so,
+		      const char *out, char *err, size_t errlen);
+/* The PCR mask a token approves (read before the TPM is asked). */
+int cmk_recovery_mask(const char *token, uint32_t *mask, char *err,
+		      size_t errlen);
+/*
+ * Instead of cmk_open_bundle(): the bundle, signed by @signers, with a
+ * token signed by @signers for this TPM, this boot, these PCRs and this
+ * bundle.  -EKEYEXPIRED (reason in @err) when any of them differs.
+ */
+int cmk_recovery_open(struct cmk_tpm *t, const char *bundle,
+		      const char *token, uint64_t min_version,
+		      const struct cm_trust *signers, struct cmk_opened *out,
+		      char *err, size_t errlen);
+
 /* ---- provision.c ------------------------------------------------------- */
 
 struct cmk_provision_opts {
@@ -270,6 +297,7 @@ struct cmk_provision_opts {
 	const struct cm_trust *signers;	/* --signed-by, or NULL */
 	int allow_unsigned;	/* --allow-unsigned-bundle: no signers needed */
 	const char *policies;	/* --policies DIR: signed PCR policies */
+	const char *recovery;	/* --recovery TOKEN: no seal, the token */
 };
 
 struct cmk_provision_result {

@@ -275,7 +275,10 @@ static int preflight(const struct cmk_provision_opts *o, const char *name,
 			return -EEXIST;
 		}
 	}
-	ret = cmk_seal_peek(o->bundle, &mask, &authorized, err, errlen);
+	if (o->recovery)
+		ret = cmk_recovery_mask(o->recovery, &mask, err, errlen);
+	else
+		ret = cmk_seal_peek(o->bundle, &mask, &authorized, err, errlen);
 	if (ret)
 		return ret;
 	if (authorized && !o->policies) {
@@ -293,7 +296,7 @@ static int preflight(const struct cmk_provision_opts *o, const char *name,
 			 o->cap_pcr);
 		return -EINVAL;
 	}
-	if (!o->signers && !o->allow_unsigned) {
+	if (!o->signers && (!o->allow_unsigned || o->recovery)) {
 		snprintf(err, errlen,
 			 "%s: refusing an unsigned bundle: give --signed-by CERT (or --allow-unsigned-bundle)",
 			 o->bundle);
@@ -321,8 +324,13 @@ int cmk_provision(const struct cmk_provision_opts *o,
 	ret = cmk_tpm_open(o->tcti, &t, err, errlen);
 	if (ret)
 		return ret;
-	ret = cmk_open_bundle(t, o->bundle, o->min_version, o->signers,
-			      o->policies, &ob, err, errlen);
+	if (o->recovery)
+		ret = cmk_recovery_open(t, o->bundle, o->recovery,
+					o->min_version, o->signers, &ob, err,
+					errlen);
+	else
+		ret = cmk_open_bundle(t, o->bundle, o->min_version, o->signers,
+				      o->policies, &ob, err, errlen);
 	if (ob.pcr_mask) {
 		/* The seal reached the TPM: cap now, success or not.  A seal
 		 * changed since the preflight caps its own highest PCR. */

@@ -258,20 +258,66 @@ int cmk_policy_pcr_offline(uint32_t mask, const cmk_pcr_values v,
 	return ok ? 0 : -EIO;
 }
 
+static int create_primary_in(struct cmk_tpm *t, ESYS_TR hierarchy,
+			     ESYS_TR *primary, char *err, size_t errlen);
+
 static int create_primary(struct cmk_tpm *t, ESYS_TR *primary, char *err,
 			  size_t errlen)
+{
+	return create_primary_in(t, ESYS_TR_RH_OWNER, primary, err, errlen);
+}
+
+int cmk_tpm_identity(struct cmk_tpm *t, uint8_t id[CM_TPM_NAME_SIZE],
+		     uint32_t *reset_count, char *err, size_t errlen)
+{
+	TPMS_TIME_INFO *now = NULL;
+	TPM2B_NAME *name = NULL;
+	ESYS_TR ek = ESYS_TR_NONE;
+	TSS2_RC rc;
+	int ret;
+
+	/* The endorsement seed survives TPM2_Clear: so does this name. */
+	ret = create_primary_in(t, ESYS_TR_RH_ENDORSEMENT, &ek, err, errlen);
+	if (ret)
+		return ret;
+	rc = Esys_TR_GetName(t->esys, ek, &name);
+	if (rc != TSS2_RC_SUCCESS || name->size != CM_TPM_NAME_SIZE) {
+		cmk_tpm_err(err, errlen, "TPM name of the endorsement primary", rc);
+		ret = -EIO;
+		goto out;
+	}
+	memcpy(id, name->name, CM_TPM_NAME_SIZE);
+	rc = Esys_ReadClock(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+			    &now);
+	if (rc != TSS2_RC_SUCCESS) {
+		cmk_tpm_err(err, errlen, "TPM2_ReadClock", rc);
+		ret = -EIO;
+		goto out;
+	}
+	*reset_count = now->clockInfo.resetCount;
+out:
+	Esys_Free(now);
+	Esys_Free(name);
+	cmk_tpm_flush(t, ek);
+	return ret;
+}
+
+static int create_primary_in(struct cmk_tpm *t, ESYS_TR hierarchy,
+			     ESYS_TR *primary, char *err, size_t errlen)
 {
 	TPM2B_SENSITIVE_CREATE sens = { 0 };
 	TPM2B_DATA outside = { 0 };
 	TPML_PCR_SELECTION none = { 0 };
 	TSS2_RC rc;
 
-	rc = Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
+	rc = Esys_CreatePrimary(t->esys, hierarchy, ESYS_TR_PASSWORD,
 				ESYS_TR_NONE, ESYS_TR_NONE, &sens,
 				&primary_template, &outside, &none, primary,
 				NULL, NULL, NULL, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
-		cmk_tpm_err(err, errlen, "TPM2_CreatePrimary (owner hierarchy)", rc);
+		cmk_tpm_err(err, errlen, hierarchy == ESYS_TR_RH_OWNER ?
+			    "TPM2_CreatePrimary (owner hierarchy)" :
+			    "TPM2_CreatePrimary (endorsement hierarchy)", rc);
 		return -EIO;
 	}
 	return 0;
