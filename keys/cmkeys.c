@@ -18,43 +18,78 @@
 
 #define ERRLEN 512
 
+static const char usage_text[] =
+	"usage:\n"
+	"  cmkeys ca -o DIR [--type T] [--subject DN] [--days N]\n"
+	"            [--encrypt (--pass-env V|--pass-file F)]   (DIR/ca.key, ca.pem, ca.der)\n"
+	"  cmkeys signer --ca DIR -o DIR2 [--type T] [--subject DN] [--days N]\n"
+	"                [--pass-env V|--pass-file F]   (the CA key's passphrase)\n"
+	"  cmkeys bundle -o BUNDLE [--version N] [--previous OLD_BUNDLE]\n"
+	"                [--revoke KEYID|ALG:HEX|CERT|FILE]... [--unrevoke ...]...\n"
+	"                [--sign-key KEY --sign-cert CERT [--pass-env V|--pass-file F]]\n"
+	"                CERT...\n"
+	"  cmkeys seal [--tcti TCTI] [--force] (--pcrs sha256:7,14 | --pcr-values FILE) BUNDLE\n"
+	"  cmkeys unseal [--tcti TCTI] [--min-version N] [--policies DIR]\n"
+	"                (--signed-by CERT | --allow-unsigned-bundle) BUNDLE\n"
+	"  cmkeys provision [--tcti TCTI] [--keyring NAME] [--cap-pcr N] [--min-version N]\n"
+	"                   [--policies DIR]\n"
+	"                   (--signed-by CERT | --allow-unsigned-bundle) BUNDLE\n"
+	"  cmkeys policy (--pcr-values FILE | [--tcti TCTI] --pcrs SPEC)\n"
+	"  cmkeys seal [--tcti TCTI] [--force] --authorize POLICYKEY --pcrs SPEC\n"
+	"              [--counter N] BUNDLE   (signed PCR policies; unseal/provision\n"
+	"                                    then need --policies DIR)\n"
+	"  cmkeys policy sign --pcr-values FILE --key POLICYKEY [--version N] -o POLICY\n"
+	"  cmkeys policy show POLICY\n"
+	"  cmkeys counter init|show [policy|bundle]    (TPM NV counters)\n"
+	"  cmkeys counter bump policy|bundle [--to N]  (never backwards)\n"
+	"  cmkeys recovery request [--tcti TCTI] [--pcrs SPEC] -o REQUEST BUNDLE\n"
+	"  cmkeys recovery sign --sign-key KEY --sign-cert CERT -o TOKEN REQUEST\n"
+	"  cmkeys provision --recovery TOKEN --signed-by CERT ... BUNDLE  (once, this boot)\n"
+	"  cmkeys pcrs [--tcti TCTI] --pcrs SPEC   (current values, --pcr-values format)\n"
+	"  cmkeys pcrs --replay EVENTLOG [--pcrs SPEC]  (the values a TCG event log leads to)\n"
+	"  cmkeys show BUNDLE        (layout only: no TPM, not authenticated)\n"
+	"T: rsa3072 (default) rsa4096 ecdsa-p256 ecdsa-p384.  TCTI defaults to\n"
+	"$TPM2TOOLS_TCTI, then $TCTI, then the tpm2-tss default search.\n"
+	"--sign-key signs the bundle into BUNDLE.sig with an offline key (the\n"
+	"CA's); --signed-by then refuses a bundle whose BUNDLE.sig that\n"
+	"certificate did not make, before the TPM is asked: a seal alone only\n"
+	"proves TPM access (docs/FORMAT-keys.md, \"Forged seals\").\n";
+
 static void usage(FILE *f)
 {
-	fputs("usage:\n"
-	      "  cmkeys ca -o DIR [--type T] [--subject DN] [--days N]\n"
-	      "  cmkeys signer --ca DIR -o DIR2 [--type T] [--subject DN] [--days N]\n"
-	      "  cmkeys bundle -o BUNDLE [--version N] [--previous OLD_BUNDLE]\n"
-	      "                [--revoke KEYID|ALG:HEX|CERT|FILE]... [--unrevoke ...]...\n"
-	      "                [--sign-key KEY --sign-cert CERT [--pass-env V|--pass-file F]]\n"
-	      "                CERT...\n"
-	      "  cmkeys seal [--tcti TCTI] [--force] (--pcrs sha256:7,14 | --pcr-values FILE) BUNDLE\n"
-	      "  cmkeys unseal [--tcti TCTI] [--min-version N] [--policies DIR]\n"
-	      "                (--signed-by CERT | --allow-unsigned-bundle) BUNDLE\n"
-	      "  cmkeys provision [--tcti TCTI] [--keyring NAME] [--cap-pcr N] [--min-version N]\n"
-	      "                   [--policies DIR]\n"
-	      "                   (--signed-by CERT | --allow-unsigned-bundle) BUNDLE\n"
-	      "  cmkeys policy (--pcr-values FILE | [--tcti TCTI] --pcrs SPEC)\n"
-	      "  cmkeys seal [--tcti TCTI] [--force] --authorize POLICYKEY --pcrs SPEC\n"
-	      "              [--counter N] BUNDLE   (signed PCR policies; unseal/provision\n"
-	      "                                    then need --policies DIR)\n"
-	      "  cmkeys policy sign --pcr-values FILE --key POLICYKEY [--version N] -o POLICY\n"
-	      "  cmkeys policy show POLICY\n"
-	      "  cmkeys counter init|show [policy|bundle]    (TPM NV counters)\n"
-	      "  cmkeys counter bump policy|bundle [--to N]  (never backwards)\n"
-	      "  cmkeys recovery request [--tcti TCTI] [--pcrs SPEC] -o REQUEST BUNDLE\n"
-	      "  cmkeys recovery sign --sign-key KEY --sign-cert CERT -o TOKEN REQUEST\n"
-	      "  cmkeys provision --recovery TOKEN --signed-by CERT ... BUNDLE  (once, this boot)\n"
-	      "  cmkeys pcrs [--tcti TCTI] --pcrs SPEC   (current values, --pcr-values format)\n"
-	      "  cmkeys pcrs --replay EVENTLOG [--pcrs SPEC]  (the values a TCG event log leads to)\n"
-	      "  cmkeys show BUNDLE        (layout only: no TPM, not authenticated)\n"
-	      "T: rsa3072 (default) rsa4096 ecdsa-p256 ecdsa-p384.  TCTI defaults to\n"
-	      "$TPM2TOOLS_TCTI, then $TCTI, then the tpm2-tss default search.\n"
-	      "--sign-key signs the bundle into BUNDLE.sig with an offline key (the\n"
-	      "CA's); --signed-by then refuses a bundle whose BUNDLE.sig that\n"
-	      "certificate did not make, before the TPM is asked: a seal alone only\n"
-	      "proves TPM access (docs/FORMAT-keys.md, \"Forged seals\").\n",
-	      f);
+	fputs(usage_text, f);
 }
+
+/*
+ * `cmkeys CMD --help`: the usage lines of CMD (and their continuation
+ * lines) only; the whole text for an unknown CMD.
+ */
+static void usage_for(FILE *f, const char *cmd)
+{
+	const char *p = usage_text;
+	size_t clen = strlen(cmd);
+	int in = 0, any = 0;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p + 1) : strlen(p);
+
+		if (!strncmp(p, "  cmkeys ", 9))
+			in = !strncmp(p + 9, cmd, clen) &&
+			     (p[9 + clen] == ' ' || p[9 + clen] == '\n');
+		else if (strncmp(p, "   ", 3))
+			in = 0;
+		if (in) {
+			if (!any++)
+				fputs("usage:\n", f);
+			fwrite(p, 1, len, f);
+		}
+		p += len;
+	}
+	if (!any)
+		usage(f);
+}
+
 
 static int die_usage(const char *cmd, const char *msg)
 {
@@ -76,7 +111,7 @@ enum { O_TYPE = 256, O_SUBJECT, O_DAYS, O_CA, O_VERSION, O_REVOKE, O_TCTI,
        O_PCRS, O_PCR_VALUES, O_MIN_VERSION, O_KEYRING, O_CAP_PCR, O_PREVIOUS,
        O_SIGN_KEY, O_SIGN_CERT, O_PASS_ENV, O_PASS_FILE, O_SIGNED_BY,
        O_UNREVOKE, O_ALLOW_UNSIGNED, O_FORCE, O_AUTHORIZE, O_COUNTER,
-       O_POLICIES, O_KEY, O_TO, O_REPLAY, O_RECOVERY };
+       O_POLICIES, O_KEY, O_TO, O_REPLAY, O_RECOVERY, O_ENCRYPT };
 
 static const struct option long_opts[] = {
 	{ "out", required_argument, NULL, 'o' },
@@ -96,6 +131,7 @@ static const struct option long_opts[] = {
 	{ "to", required_argument, NULL, O_TO },
 	{ "replay", required_argument, NULL, O_REPLAY },
 	{ "recovery", required_argument, NULL, O_RECOVERY },
+	{ "encrypt", no_argument, NULL, O_ENCRYPT },
 	{ "tcti", required_argument, NULL, O_TCTI },
 	{ "pcrs", required_argument, NULL, O_PCRS },
 	{ "pcr-values", required_argument, NULL, O_PCR_VALUES },
@@ -120,7 +156,7 @@ struct cli {
 	struct cm_signer_opts sign;	/* --sign-key, --sign-cert, --pass-* */
 	struct cm_trust *signed_by;	/* --signed-by, repeatable */
 	int type, days, cap_pcr, have_version, allow_unsigned, force;
-	int have_counter, have_to;
+	int have_counter, have_to, encrypt;
 	uint64_t version, min_version, counter, to;
 	const char **revoke, **unrevoke;
 	size_t n_revoke, n_unrevoke;
@@ -165,6 +201,7 @@ static int parse_opts(int argc, char **argv, struct cli *c)
 		case O_KEY: c->key = optarg; break;
 		case O_REPLAY: c->replay = optarg; break;
 		case O_RECOVERY: c->recovery = optarg; break;
+		case O_ENCRYPT: c->encrypt = 1; break;
 		case O_COUNTER:
 			if (parse_u64(optarg, &c->counter))
 				return die_usage(c->cmd, "bad --counter");
@@ -227,7 +264,7 @@ static int parse_opts(int argc, char **argv, struct cli *c)
 				return 1;
 			break;
 		case 'h':
-			usage(stdout);
+			usage_for(stdout, c->cmd);
 			exit(0);
 		default:
 			usage(stderr);
@@ -241,7 +278,8 @@ static int cmd_pki(struct cli *c, int signer)
 {
 	struct cmk_pki_opts o = {
 		.out_dir = c->out, .ca_dir = c->ca, .subject = c->subject,
-		.type = c->type, .days = c->days,
+		.type = c->type, .days = c->days, .encrypt = c->encrypt,
+		.pass_env = c->sign.pass_env, .pass_file = c->sign.pass_file,
 	};
 	char err[ERRLEN] = "";
 	int ret;
@@ -250,14 +288,16 @@ static int cmd_pki(struct cli *c, int signer)
 		return die_usage(c->cmd, "-o DIR is required");
 	if (signer && !c->ca)
 		return die_usage(c->cmd, "--ca DIR is required");
+	if (signer && c->encrypt)
+		return die_usage(c->cmd, "--encrypt is for the CA key (signer keys sign unattended)");
 	ret = signer ? cmk_make_signer(&o, err, sizeof(err))
 		     : cmk_make_ca(&o, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "cmkeys %s: %s\n", c->cmd, err);
 		return 1;
 	}
-	printf("%s/%s.key\n%s/%s.pem\n", c->out, signer ? "signer" : "ca",
-	       c->out, signer ? "signer" : "ca");
+	printf("%s/%s.key\n%s/%s.pem\n%s/%s.der\n", c->out, signer ? "signer" : "ca",
+	       c->out, signer ? "signer" : "ca", c->out, signer ? "signer" : "ca");
 	return 0;
 }
 

@@ -38,6 +38,9 @@ struct cmk_pki_opts {
 	const char *subject;	/* "/CN=.../O=..." */
 	enum cmk_key_type type;
 	int days;
+	int encrypt;		/* ca: write ca.key encrypted (AES-256-CBC) */
+	const char *pass_env;	/* the CA key's passphrase: env variable */
+	const char *pass_file;	/* or the first line of this file */
 };
 
 int cmk_key_type_from_name(const char *name);

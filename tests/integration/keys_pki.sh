@@ -164,6 +164,33 @@ t_grep "--revoke sha256: digest of the wrong size still refused" 'digest is not 
 "$CMKEYS" bundle -o "$D/rf2" --previous "$D/rf" --unrevoke "$D/vuln" "$s2" >"$D/rf2.out"
 t_check "--unrevoke FILE lifts all 8 digests" [ "$(grep -c '^lifted: revoked digest' "$D/rf2.out")" = 8 ]
 t_check "... none left" [ "$("$CMKEYS" show "$D/rf2" | grep -c '^revoked digest')" = 0 ]
+# The CA key encrypted; certificates in DER too; per-subcommand help.
+export CMK_TEST_PW=correct-horse
+t_check "ca --encrypt --pass-env" "$CMKEYS" ca -o "$D/enc" --type ecdsa-p256 --encrypt --pass-env CMK_TEST_PW
+t_grep "... ca.key is an encrypted PKCS#8 key" '^-----BEGIN ENCRYPTED PRIVATE KEY-----$' head -n1 "$D/enc/ca.key"
+t_check "... which openssl opens only with the passphrase" \
+	openssl pkey -in "$D/enc/ca.key" -passin env:CMK_TEST_PW -noout
+t_refuse "... and not without" openssl pkey -in "$D/enc/ca.key" -passin pass:wrong -noout
+t_grep "signer under an encrypted CA without the passphrase: clear error, no prompt" \
+	'ca.key: cannot load \(encrypted\? give --pass-env VAR or --pass-file FILE\)' \
+	"$CMKEYS" signer --ca "$D/enc" -o "$D/encs" </dev/null
+printf 'correct-horse\n' >"$D/pw"
+t_check "signer --pass-file under the encrypted CA" "$CMKEYS" signer --ca "$D/enc" -o "$D/encs" --pass-file "$D/pw"
+t_grep "... the signer verifies against that CA" ': OK$' openssl verify -CAfile "$D/enc/ca.pem" "$D/encs/signer.pem"
+t_grep "ca --encrypt without a passphrase source: refused" 'encrypt needs --pass-env VAR or --pass-file FILE' \
+	"$CMKEYS" ca -o "$D/enc2" --encrypt
+t_check "bundle --sign-key of the encrypted CA key with --pass-env" \
+	"$CMKEYS" bundle -o "$D/encb" --sign-key "$D/enc/ca.key" --sign-cert "$D/enc/ca.pem" --pass-env CMK_TEST_PW "$D/encs/signer.pem"
+t_check "ca and signer certificates also as DER (= the PEM's)" \
+	bash -c "cmp -s '$D/enc/ca.der' <(openssl x509 -in '$D/enc/ca.pem' -outform DER) && cmp -s '$D/encs/signer.der' <(openssl x509 -in '$D/encs/signer.pem' -outform DER)"
+cp /bin/true "$D/evm-der"
+"$CMSIGN" --key "$D/encs/signer.key" --cert "$D/encs/signer.pem" "$D/evm-der" >/dev/null 2>&1
+t_check "evmctl ima_verify takes the signer.der cmkeys wrote" evmctl ima_verify --key "$D/encs/signer.der" "$D/evm-der"
+t_grep "cmkeys seal --help: seal's usage only" '^  cmkeys seal .*--authorize' "$CMKEYS" seal --help
+t_check "... and not the others'" bash -c "! '$CMKEYS' seal --help | grep -q 'cmkeys bundle'"
+t_grep "cmkeys bundle --help names --unrevoke" 'unrevoke' "$CMKEYS" bundle --help
+t_check "cmkeys --help: every subcommand" [ "$("$CMKEYS" --help | grep -c '^  cmkeys ')" -ge 15 ]
+
 printf 'CMBUNDL2' | dd of="$D/b1" conv=notrunc 2>/dev/null
 t_grep "show refuses a bad magic" 'malformed bundle: bad magic' "$CMKEYS" show "$D/b1"
 t_done
