@@ -396,8 +396,15 @@ int cmk_open_bundle(struct cmk_tpm *t, const char *bundle,
 		snprintf(err, errlen, "%s: malformed seal: %s", path, why);
 		goto out_free_seal;
 	}
-	/* Known from here on even if opening fails: the caller caps a PCR. */
-	out->pcr_mask = s.pcr_mask;
+	/*
+	 * Known from here on even if opening fails: the caller caps a PCR.
+	 * A seal under signed policies is only presented once a policy for
+	 * the current PCRs was found: without one nothing reaches the TPM,
+	 * and the PCRs stay as the boot made them (what a recovery request
+	 * should record, and a new chain's policy be signed for).
+	 */
+	if (!s.authorized)
+		out->pcr_mask = s.pcr_mask;
 	ret = cm_read_file(bundle, CM_BUNDLE_MAX_SIZE, &out->bytes, &out->len);
 	if (ret) {
 		snprintf(err, errlen, "%s: %s", bundle, strerror(-ret));
@@ -431,6 +438,7 @@ int cmk_open_bundle(struct cmk_tpm *t, const char *bundle,
 		}
 		if (ret)
 			goto out_free_bundle;
+		out->pcr_mask = s.pcr_mask;
 	}
 	ret = cmk_tpm_unseal(t, &s, pol, secret, err, errlen);
 	if (ret)

@@ -122,8 +122,11 @@ reboot; ext "kernel C"
 t_grep "chain C (no signed policy): refused" 'no signed policy in .* for the current PCRs .*boot chain not authorized' \
 	"$K" unseal "${S[@]}" --policies "$D/pol" "$B"
 ring=cmtest_$$_c
+p14=$(pcr 14)
 t_grep "... provision refuses too" 'boot chain not authorized' "$K" provision "${S[@]}" --policies "$D/pol" --keyring $ring "$B"
 t_check "... and no keyring was created" bash -c "! keyctl search @u keyring $ring >/dev/null 2>&1"
+t_check "... nothing reached the TPM: PCR 14 not capped (a recovery request records the chain's own values)" \
+	[ "$(pcr 14)" = "$p14" ]
 
 # ---- anti-rollback: the policy counter -------------------------------------------
 reboot
