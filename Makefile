@@ -40,7 +40,7 @@ CHECK_SLOW	:=
 INSTALL_EXTRA	:=
 
 .PHONY: all deps check check-fast check-unit fuzz fuzz-build install demo \
-	clean bench
+	clean bench bench-keys
 all:
 
 include lib/build.mk
@@ -70,6 +70,10 @@ demo: deps
 
 bench: all
 	@bench/bench.sh
+
+# unseal + provision on swtpm, PolicyPCR and PolicyAuthorize (issue 11)
+bench-keys: all
+	@bench/keys.sh
 
 install: all $(INSTALL_EXTRA)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
