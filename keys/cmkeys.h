@@ -178,6 +178,10 @@ int cmk_nv_counter_bump(struct cmk_tpm *t, uint32_t index, uint64_t target,
  */
 int cmk_eventlog_replay(const char *path, cmk_pcr_values v, uint32_t *seen,
 			char *err, size_t errlen);
+/* The same over bytes in memory (@path names them in messages). */
+int cmk_eventlog_replay_buf(const char *path, const uint8_t *buf, size_t len,
+			    cmk_pcr_values v, uint32_t *seen, char *err,
+			    size_t errlen);
 
 /* ---- sealed.c: the bundle bound to the TPM ------------------------------- */
 

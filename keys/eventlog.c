@@ -76,10 +76,7 @@ static int fail(char *err, size_t errlen, const char *path, size_t off,
 int cmk_eventlog_replay(const char *path, cmk_pcr_values v, uint32_t *seen,
 			char *err, size_t errlen)
 {
-	struct { uint16_t alg, size; } algs[MAX_ALGS];
-	uint32_t pcr, type, size, n_algs, count;
-	struct reader r;
-	uint8_t *buf, d[32];
+	uint8_t *buf;
 	size_t len;
 	int ret;
 
@@ -88,6 +85,21 @@ int cmk_eventlog_replay(const char *path, cmk_pcr_values v, uint32_t *seen,
 		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
 		return ret;
 	}
+	ret = cmk_eventlog_replay_buf(path, buf, len, v, seen, err, errlen);
+	free(buf);
+	return ret;
+}
+
+int cmk_eventlog_replay_buf(const char *path, const uint8_t *buf, size_t len,
+			    cmk_pcr_values v, uint32_t *seen, char *err,
+			    size_t errlen)
+{
+	struct { uint16_t alg, size; } algs[MAX_ALGS];
+	uint32_t pcr, type, size, n_algs, count;
+	struct reader r;
+	uint8_t d[32];
+	int ret;
+
 	memset(v, 0, sizeof(cmk_pcr_values));
 	*seen = 0;
 	r = (struct reader){ buf, len };
@@ -97,21 +109,21 @@ int cmk_eventlog_replay(const char *path, cmk_pcr_values v, uint32_t *seen,
 	    type != EV_NO_ACTION || memcmp(r.p, "Spec ID Event03", 16)) {
 		ret = fail(err, errlen, path, 0,
 			   "no 'Spec ID Event03' header (not a crypto-agile TCG log)");
-		goto out_free;
+		goto out;
 	}
 	{
 		struct reader h = { r.p + 24, size - 24 };
 
 		if (u32(&h, &n_algs) || n_algs == 0 || n_algs > MAX_ALGS) {
 			ret = fail(err, errlen, path, 0, "bad algorithm count");
-			goto out_free;
+			goto out;
 		}
 		for (uint32_t i = 0; i < n_algs; i++)
 			if (u16(&h, &algs[i].alg) || u16(&h, &algs[i].size) ||
 			    algs[i].size > 64) {
 				ret = fail(err, errlen, path, 0,
 					   "bad algorithm table");
-				goto out_free;
+				goto out;
 			}
 	}
 	take(&r, NULL, size);
@@ -122,18 +134,18 @@ int cmk_eventlog_replay(const char *path, cmk_pcr_values v, uint32_t *seen,
 		if (u32(&r, &pcr) || u32(&r, &type) || u32(&r, &count) ||
 		    count > n_algs) {
 			ret = fail(err, errlen, path, at, "truncated event header");
-			goto out_free;
+			goto out;
 		}
 		if (pcr >= CM_PCR_MAX) {
 			ret = fail(err, errlen, path, at, "PCR index above 23");
-			goto out_free;
+			goto out;
 		}
 		for (uint32_t i = 0; i < count; i++) {
 			uint16_t alg, dsize = 0;
 
 			if (u16(&r, &alg)) {
 				ret = fail(err, errlen, path, at, "truncated digest");
-				goto out_free;
+				goto out;
 			}
 			for (uint32_t j = 0; j < n_algs; j++)
 				if (algs[j].alg == alg)
@@ -141,19 +153,19 @@ int cmk_eventlog_replay(const char *path, cmk_pcr_values v, uint32_t *seen,
 			if (!dsize) {
 				ret = fail(err, errlen, path, at,
 					   "digest of an algorithm the header does not list");
-				goto out_free;
+				goto out;
 			}
 			if (alg == TPM_ALG_SHA256 && dsize == 32) {
 				take(&r, d, 32);
 				have = 1;
 			} else if (take(&r, NULL, dsize)) {
 				ret = fail(err, errlen, path, at, "truncated digest");
-				goto out_free;
+				goto out;
 			}
 		}
 		if (u32(&r, &size) || size > r.left) {
 			ret = fail(err, errlen, path, at, "event data runs past the end");
-			goto out_free;
+			goto out;
 		}
 		if (type == EV_NO_ACTION) {
 			/* "StartupLocality\0" + locality: PCR 0 starts there. */
@@ -162,7 +174,7 @@ int cmk_eventlog_replay(const char *path, cmk_pcr_values v, uint32_t *seen,
 				v[0][31] = r.p[16];
 		} else if (!have) {
 			ret = fail(err, errlen, path, at, "event without a sha256 digest");
-			goto out_free;
+			goto out;
 		} else {
 			EVP_MD_CTX *md = EVP_MD_CTX_new();
 			int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
@@ -173,14 +185,13 @@ int cmk_eventlog_replay(const char *path, cmk_pcr_values v, uint32_t *seen,
 			EVP_MD_CTX_free(md);
 			if (!ok) {
 				ret = -EIO;
-				goto out_free;
+				goto out;
 			}
 			*seen |= 1u << pcr;
 		}
 		take(&r, NULL, size);
 	}
 	ret = 0;
-out_free:
-	free(buf);
+out:
 	return ret;
 }
