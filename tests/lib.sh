@@ -103,3 +103,10 @@ t_swtpm_start() {
 	done
 	return 1
 }
+
+# t_flip FILE OFFSET: xor one byte with 0x01 (always a change).
+t_flip() {
+	local f=$1 off=$2 v
+	v=$(od -An -tu1 -j "$off" -N1 "$f" | tr -d ' ')
+	printf "$(printf '\\%03o' $((v ^ 1)))" | dd of="$f" bs=1 seek="$off" conv=notrunc 2>/dev/null
+}

@@ -99,11 +99,11 @@ mkdir "$D/forge"
 t_grep "a policy whose signature another key made: TPM2_VerifySignature refuses" \
 	'signature does not verify \(TPM2_VerifySignature' "$K" unseal "${S[@]}" --policies "$D/forge" "$B"
 mkdir "$D/flip"; cp "$D/pol/A.policy" "$D/flip/A.policy"
-printf '\xff' | dd of="$D/flip/A.policy" bs=1 seek=64 conv=notrunc 2>/dev/null
+t_flip "$D/flip/A.policy" 64
 t_grep "a policy whose PCR value was changed: malformed, skipped" \
 	'skipped: approved digest does not match' "$K" unseal "${S[@]}" --policies "$D/flip" "$B"
 cp "$D/pol/A.policy" "$D/flip/A.policy"
-printf '\x00' | dd of="$D/flip/A.policy" bs=1 seek=$((n - 5)) conv=notrunc 2>/dev/null
+t_flip "$D/flip/A.policy" $((n - 5))
 t_grep "a policy whose signature was changed: refused by the TPM" \
 	'signature does not verify' "$K" unseal "${S[@]}" --policies "$D/flip" "$B"
 printf 'CMPOLCY1' >"$D/flip/A.policy"

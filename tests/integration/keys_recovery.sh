@@ -50,7 +50,7 @@ t_grep "recovery sign (offline, the CA key) shows what it approves" \
 t_grep "a token signed by another key: refused" 'recovery token refused: not signed by the --signed-by key' \
 	"$K" provision "${S[@]}" --recovery "$D/evil.token" --keyring cmtest_$$_e "$B"
 cp "$D/token" "$D/flip.token"
-printf '\x01' | dd of="$D/flip.token" bs=1 seek=60 conv=notrunc 2>/dev/null
+t_flip "$D/flip.token" 60
 t_grep "a changed token: refused" 'recovery token refused: signature does not match' \
 	"$K" provision "${S[@]}" --recovery "$D/flip.token" --keyring cmtest_$$_f "$B"
 t_grep "the token with another (CA-signed) bundle: refused" 'recovery token refused: it is for another bundle' \
