@@ -40,7 +40,7 @@ CHECK_SLOW	:=
 INSTALL_EXTRA	:=
 
 .PHONY: all deps check check-fast check-unit fuzz fuzz-build install demo \
-	clean bench bench-keys
+	demo-kernel clean bench bench-keys
 all:
 
 include lib/build.mk
@@ -67,6 +67,12 @@ $(B)/obj/%.o: %.c
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
+
+# The kernel half: builds the kernel if needed (scripts/demo-kernel.sh shows
+# its progress), boots it under QEMU.  INTERACTIVE=1 ends in a guest shell.
+demo-kernel: deps
+	@$(MAKE) --no-print-directory all qemu-guest
+	@INTERACTIVE=$(INTERACTIVE) scripts/demo-kernel.sh
 
 bench: all
 	@bench/bench.sh

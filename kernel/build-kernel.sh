@@ -133,10 +133,19 @@ if [ ! -f "$OUT/.config" ] || [ "$(cat "$OUT/.cm-fragment" 2>/dev/null)" != "$fs
 	echo "$fsum" > "$OUT/.cm-fragment"
 fi
 
-# 5. Build and publish.
-kmake -j"$JOBS" bzImage
+# 5. Build and publish: the kernel, and the test module of
+#    tests/qemu/load-tests.sh built against it (Module.symvers comes from
+#    `make modules`, which has nothing else to build in this config).
+kmake -j"$JOBS" bzImage modules
+MOD=$CACHE/module
+mkdir -p "$MOD"
+for f in "$ROOT"/tests/qemu/module/*; do
+	copy_if_changed "$f" "$MOD/${f##*/}"
+done
+kmake -s M="$MOD" modules
 mkdir -p "$DEST"
 copy_if_changed "$OUT/arch/x86/boot/bzImage" "$DEST/bzImage"
+copy_if_changed "$MOD/cmtest.ko" "$DEST/cmtest.ko"
 copy_if_changed "$OUT/.config" "$DEST/config"
 echo "build-kernel: $DEST/bzImage ($(uname -m), linux-source $ver)"
 exit 0

@@ -533,6 +533,16 @@ static int elf_parse(int fd, uint64_t size, struct elf_img *img,
 		ret = read_strtab(fd, img, why);
 	if (ret)
 		return ret;
+	/*
+	 * A name is terminated iff a NUL follows its start: one backward scan
+	 * for the last NUL replaces a memchr per section (quadratic: 2^16
+	 * sections over a 1 MiB table would be 64 GiB of compares); strcmp()
+	 * then stops within sizeof(CM_NOTE_SECTION) bytes.
+	 */
+	uint64_t last_nul = img->strtab_len;
+
+	while (img->strtab && last_nul && img->strtab[last_nul - 1])
+		last_nul--;
 	for (uint64_t i = 1; img->strtab && i < img->shnum; i++) {
 		const struct sec *s = &img->sh[i];
 
@@ -540,8 +550,7 @@ static int elf_parse(int fd, uint64_t size, struct elf_img *img,
 			*why = "section name offset out of range";
 			return -EBADMSG;
 		}
-		if (!memchr(img->strtab + s->name, '\0',
-			    img->strtab_len - s->name)) {
+		if (s->name >= last_nul) {
 			*why = "unterminated section name";
 			return -EBADMSG;
 		}

@@ -42,6 +42,13 @@ check: deps
 	@FUZZ_TIME=$(FUZZ_TIME) tests/run.sh $(UNIT_TESTS) $(SHELL_TESTS) \
 		tests/fuzz/run.sh $(CHECK_SLOW_TESTS)
 
+# A new user's run: `make demo` then `make check` as root in a fresh
+# debootstrap minbase Debian 12 root holding a clean clone of HEAD
+# (scripts/check-fresh.sh).  A second cold run, so not part of check.
+.PHONY: check-fresh
+check-fresh: deps
+	@scripts/check-fresh.sh
+
 # libFuzzer targets: clang, ASan+UBSan, the library sources compiled in.
 FUZZ_SRCS	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS		:= $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)

@@ -5,11 +5,14 @@
  * only: the verification itself is libcryptomark's.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cryptomark/cryptomark.h>
 #include "cmtool.h"
@@ -19,6 +22,7 @@
 static const char usage_text[] =
 "Usage: cmverify --cert CERT [--cert CERT...] [options] PATH...\n"
 "       cmverify --bundle BUNDLE [options] PATH...\n"
+"       cmverify --digests [--hash ALG] [-r] PATH...\n"
 "\n"
 "Verifies the signature of each PATH against the trusted certificates and\n"
 "prints one line per file:\n"
@@ -41,6 +45,14 @@ static const char usage_text[] =
 "  -j, --jobs N       worker threads (default: online CPUs)\n"
 "  --json             JSON document on stdout instead of lines\n"
 "  -q, --quiet        print only failures\n"
+"  --digests          verify nothing: print, for each PATH, the digest of\n"
+"                     every carrier the kernel could check it by:\n"
+"                       PATH: xattr ALG:HEX   (the whole file: security.ima)\n"
+"                       PATH: note ALG:HEX    (descriptor as zeros; ELF with\n"
+"                                              a .note.cryptomark only)\n"
+"                     the values a revocation must name (cmkeys bundle\n"
+"                     --revoke ALG:HEX); no certificate needed\n"
+"  --hash ALG         digest algorithm of --digests (default sha256)\n"
 "  -h, --help         this text\n"
 "\n"
 "Exit status: 0 if every file verified, 1 if any did not, 2 on usage error.\n";
@@ -153,6 +165,78 @@ static void verify_one(void *ctx, size_t i)
 	pthread_mutex_unlock(&r->lock);
 }
 
+static void print_hex(const char *path, const char *carrier, int algo,
+		      const uint8_t *d, int n)
+{
+	printf("%s: %s %s:", path, carrier, cm_hash_name(algo));
+	for (int i = 0; i < n; i++)
+		printf("%02x", d[i]);
+	putchar('\n');
+}
+
+static void report_skip(void *ctx, const char *path, const char *what,
+			int err)
+{
+	if (err)
+		fprintf(stderr, PROG ": %s: %s: %s\n", path, what,
+			strerror(-err));
+	else
+		fprintf(stderr, PROG ": %s: %s\n", path, what);
+}
+
+/*
+ * --digests: the digest of every carrier of each file.  Returns 0, or 1
+ * if a file could not be read (named on stderr).
+ */
+static int print_digests(char **paths, int recursive, int algo)
+{
+	struct cm_filelist files = { 0 };
+	uint8_t d[CM_MAX_DIGEST_SIZE];
+	int failed = 0;
+
+	if (cm_walk(paths, recursive, &files, report_skip, NULL))
+		failed = 1;
+	for (size_t i = 0; i < files.n; i++) {
+		const char *path = files.v[i].path, *why = "";
+		uint64_t desc_off;
+		struct stat st;
+		int fd = open(path, O_RDONLY | O_CLOEXEC), n, e;
+
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			failed = 1;
+			continue;
+		}
+		n = cm_digest_fd(fd, algo, 0, 0, d);
+		if (n < 0) {
+			fprintf(stderr, PROG ": %s: %s\n", path, strerror(-n));
+			close(fd);
+			failed = 1;
+			continue;
+		}
+		print_hex(path, "xattr", algo, d, n);
+		e = cm_note_locate(fd, (uint64_t)st.st_size, &desc_off, &why);
+		if (!e) {
+			n = cm_digest_fd(fd, algo, desc_off, CM_NOTE_DESC_SIZE, d);
+			if (n < 0) {
+				fprintf(stderr, PROG ": %s: %s\n", path,
+					strerror(-n));
+				failed = 1;
+			} else {
+				print_hex(path, "note", algo, d, n);
+			}
+		} else if (e != -ENOEXEC && e != -ENODATA) {
+			/* The kernel refuses such a note: nothing to revoke. */
+			printf("%s: note malformed: %s\n", path, why);
+		}
+		close(fd);
+	}
+	cm_filelist_free(&files);
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -165,11 +249,14 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'J' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "digests", no_argument, NULL, 'D' },
+		{ "hash", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct verify_run r = { .carrier = CM_CARRIER_ANY, .json_first = 1 };
 	struct cm_trust *trust = cm_trust_new();
-	int c, e, recursive = 0, jobs = 0, ret;
+	int c, e, recursive = 0, jobs = 0, ret, digests = 0;
+	int algo = cm_hash_from_name("sha256");
 
 	if (!trust)
 		return 2;
@@ -231,6 +318,16 @@ int main(int argc, char **argv)
 		case 'J':
 			r.json = 1;
 			break;
+		case 'D':
+			digests = 1;
+			break;
+		case 'H':
+			algo = cm_hash_from_name(optarg);
+			if (algo < 0) {
+				fprintf(stderr, PROG ": --hash %s: unknown algorithm (sha256, sha384, sha512, ...)\n", optarg);
+				goto out_free_trust;
+			}
+			break;
 		case 'q':
 			r.quiet = 1;
 			break;
@@ -242,6 +339,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "Try 'cmverify --help'.\n");
 			goto out_free_trust;
 		}
+	}
+	if (digests) {
+		if (optind >= argc) {
+			fprintf(stderr, PROG ": no PATH\nTry 'cmverify --help'.\n");
+			goto out_free_trust;
+		}
+		ret = print_digests(argv + optind, recursive, algo);
+		goto out_free_trust;
 	}
 	if (!cm_trust_count(trust)) {
 		fprintf(stderr, PROG ": no trusted certificate: give --cert CERT, --keyring DIR or --bundle BUNDLE\nTry 'cmverify --help'.\n");

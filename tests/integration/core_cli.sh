@@ -55,6 +55,24 @@ out=$("$CMVERIFY" --bundle "$D/kb-dig" "$D/f" "$D/g" 2>&1); rc=$?
 t_check "--bundle with a revoked digest: exit 1" [ $rc = 1 ]
 t_grep "... that file: FAIL revoked" "^$D/f: FAIL revoked$" echo "$out"
 t_grep "... the other still verifies" "^$D/g: ok " echo "$out"
+# --digests: every carrier's digest, computed here independently.
+cp /usr/bin/true "$D/dual"; "${S[@]}" --carrier both "$D/dual"
+out=$("$CMVERIFY" --digests "$D/dual" "$D/f" 2>&1); rc=$?
+t_check "--digests: exit 0, no certificate needed" [ $rc = 0 ]
+t_grep "--digests: xattr digest is the whole file's sha256" \
+	"^$D/dual: xattr sha256:$(sha256sum "$D/dual" | cut -c1-64)\$" echo "$out"
+off=$((0x$(readelf -SW "$D/dual" |
+	sed -n 's/.*\.note\.cryptomark *NOTE *[0-9a-f]* \([0-9a-f]*\) .*/\1/p')))
+cp "$D/dual" "$D/zeroed"
+dd if=/dev/zero of="$D/zeroed" bs=1 seek=$((off + 24)) count=1024 conv=notrunc status=none
+t_grep "--digests: note digest is the file's with the descriptor as zeros" \
+	"^$D/dual: note sha256:$(sha256sum "$D/zeroed" | cut -c1-64)\$" echo "$out"
+t_grep "--digests: a file without a note has only its xattr digest" \
+	"^$D/f: xattr sha256:" echo "$out"
+t_check "... and no note line" bash -c "! echo '$out' | grep -q '^$D/f: note'"
+t_grep "--digests --hash sha512" "^$D/f: xattr sha512:$(sha512sum "$D/f" | cut -c1-128)\$" \
+	"$CMVERIFY" --digests --hash sha512 "$D/f"
+t_refuse "--digests of a missing file: exit 1" "$CMVERIFY" --digests "$D/nonexistent"
 "$CMKEYS" bundle -o "$D/kb-key" --revoke "$D/k.pem" "$D/k.pem" >/dev/null
 t_grep "--bundle revoking the signer's key id: FAIL revoked" "g: FAIL revoked" \
 	"$CMVERIFY" --bundle "$D/kb-key" "$D/g"

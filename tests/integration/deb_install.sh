@@ -52,7 +52,7 @@ mkpkg() {
 	printf '#include <stdio.h>\nint main(void) { puts("%s"); return 0; }\n' "$msg" > "$src/hello.c"
 	cc -O2 -o "$st/usr/bin/$name" "$src/hello.c"
 	strip --remove-section=.comment --remove-section=.note "$st/usr/bin/$name"   # what dh_strip does
-	cp /usr/lib/x86_64-linux-gnu/libz.so.1.* "$st/usr/lib/$name/libz-copy.so"
+	cp "$(readlink -f /usr/lib/x86_64-linux-gnu/libz.so.1)" "$st/usr/lib/$name/libz-copy.so"
 	echo "$name $ver $msg" > "$st/usr/share/doc/$name/README"
 	ln -s ../lib/$name/libz-copy.so "$st/usr/bin/$name-lib"
 	echo "$src"

@@ -86,7 +86,8 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -su
 	-addext subjectKeyIdentifier=none -keyout "$D/noskid.key" -out "$D/noskid.pem" 2>/dev/null
 t_grep "bundle refuses a certificate without SKID" 'no subjectKeyIdentifier' \
 	"$CMKEYS" bundle -o "$D/b3" "$D/noskid.pem"
-t_grep "bundle refuses a non-certificate" 'hostname: not a PEM or DER X.509 certificate' "$CMKEYS" bundle -o "$D/b4" /etc/hostname
+echo "not a certificate" >"$D/notacert"
+t_grep "bundle refuses a non-certificate" 'notacert: not a PEM or DER X.509 certificate' "$CMKEYS" bundle -o "$D/b4" "$D/notacert"
 t_grep "bundle refuses a bad digest revocation" 'digest is not 32 hex bytes' \
 	"$CMKEYS" bundle -o "$D/b5" --revoke sha256:abcd "$s1"
 t_grep "bundle needs a certificate" 'at least one signer CERT' "$CMKEYS" bundle -o "$D/b6"
@@ -104,8 +105,8 @@ t_grep "--previous: by default the time, when that exceeds the previous version"
 	'b10: version 1[0-9]{9}$' "$CMKEYS" show "$D/b10"
 t_grep "--previous: ... else one past the previous version" \
 	'b11: version 100000000001$' "$CMKEYS" show "$D/b11"
-t_grep "--previous must be a bundle" '--previous /etc/hostname: malformed bundle' \
-	"$CMKEYS" bundle -o "$D/b12" --previous /etc/hostname "$s1"
+t_grep "--previous must be a bundle" "--previous $D/notacert: malformed bundle" \
+	"$CMKEYS" bundle -o "$D/b12" --previous "$D/notacert" "$s1"
 # --previous carries every revocation forward; only --unrevoke lifts one.
 "$CMKEYS" bundle -o "$D/r1" --version 20 --revoke 0badc0de --revoke 1badc0de \
 	--revoke "sha256:$(sha256sum /bin/true | cut -c1-64)" "$s1" >/dev/null

@@ -1,8 +1,8 @@
 # QEMU tests: the harness (tests/qemu/lib.sh), the in-guest LSM suite, the
 # IMA interop boot and the kernel benchmarks.  Guest programs are built on
-# the host into build/qemu/ (static where they must run without a signed
+# the host into $(B)/qemu/ (build/qemu, or build/san/qemu under SAN=1) (static where they must run without a signed
 # libc; dynamic where the test is about ld.so, dlopen or LD_PRELOAD).
-QEMU_B		:= build/qemu
+QEMU_B		:= $(B)/qemu
 QEMU_GUEST_CFLAGS := -O2 -g0 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror
 QEMU_GUEST	:= $(QEMU_B)/cmt $(QEMU_B)/cma $(QEMU_B)/hello \
 		   $(QEMU_B)/hello-dyn $(QEMU_B)/libcmt.so $(QEMU_B)/dlo
@@ -31,18 +31,20 @@ $(QEMU_B)/dlo: tests/qemu/guest/dlo.c
 	@mkdir -p $(dir $@)
 	gcc $(QEMU_GUEST_CFLAGS) -o $@ $<
 
-.PHONY: qemu-guest check-kernel bench-kernel check-qemu-harness
+.PHONY: qemu-guest check-kernel bench-kernel check-qemu-harness check-demo-kernel
 qemu-guest: $(QEMU_GUEST)
 
 CHECK_SLOW_TESTS += tests/qemu/kernel-tests.sh tests/qemu/revoke-tests.sh \
-		    tests/qemu/attack-tests.sh tests/qemu/ima-interop.sh
+		    tests/qemu/attack-tests.sh tests/qemu/load-tests.sh \
+		    tests/qemu/ima-interop.sh tests/qemu/demo-kernel-test.sh
 CHECK_SLOW_DEPS	+= qemu-guest
 
 # The LSM suite and the interop boot against build/kernel/bzImage.
 check-kernel: deps
 	@$(MAKE) --no-print-directory all qemu-guest kernel
 	@tests/run.sh tests/qemu/kernel-tests.sh tests/qemu/revoke-tests.sh \
-		tests/qemu/attack-tests.sh tests/qemu/ima-interop.sh
+		tests/qemu/attack-tests.sh tests/qemu/load-tests.sh \
+		tests/qemu/ima-interop.sh
 
 bench-kernel: deps
 	@$(MAKE) --no-print-directory all qemu-guest kernel
@@ -51,3 +53,8 @@ bench-kernel: deps
 # The harness alone, on Debian's stock kernel (no LSM needed).
 check-qemu-harness: qemu-guest
 	@tests/run.sh tests/qemu/harness-test.sh
+
+# `make demo-kernel` and `make demo-kernel INTERACTIVE=1`, run as a user would.
+check-demo-kernel: deps
+	@$(MAKE) --no-print-directory all qemu-guest kernel
+	@tests/run.sh tests/qemu/demo-kernel-test.sh

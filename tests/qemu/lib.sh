@@ -44,7 +44,7 @@
 #                               cpio carries no xattrs: signatures must be
 #                               set in the guest (see kernel-tests.sh).
 #   cmq_boot -k KERNEL -i INITRD -l LOG [-a APPEND] [-t SECONDS]
-#            [-s TPMSTATE_DIR] [-m MEM_MB] [-q EXTRA_QEMU_ARG]...
+#            [-s TPMSTATE_DIR] [-m MEM_MB] [-q EXTRA_QEMU_ARG]... [-c | -I]
 #                               start a fresh swtpm (state in TPMSTATE_DIR
 #                               if given, so a host-side provisioning or a
 #                               second boot sees the same TPM, else a new
@@ -57,6 +57,15 @@
 #                               /init ("cmq: guest done"), 1 on a timeout
 #                               (default 120 s), a panic or a missing tool.
 #                               The swtpm is stopped whatever happens.
+#                               -c: the console also goes to stdout as it
+#                               comes (a demo's narration).  -I: interactive:
+#                               the console is this terminal (stdin and
+#                               stdout, still logged to LOG; Ctrl-C goes to
+#                               the guest, Ctrl-A X quits QEMU), QEMU runs in
+#                               the foreground and no timeout applies;
+#                               returns 0 when QEMU exited normally (the
+#                               guest powered off or the user quit), whether
+#                               or not /init reached its end.
 #   cmq_results LOG             print the guest's "ok N"/"not ok N" lines
 #                               and its "N passed, N failed" line; returns
 #                               non-zero if any failed or the line is
@@ -215,12 +224,13 @@ cmq_initramfs() {
 
 cmq_boot() {
 	local kernel= initrd= log= append= tmo=$CMQ_TIMEOUT state= mem=$CMQ_MEM
-	local extra=() OPTIND=1 o tpmdir swpid rc qpid
-	while getopts k:i:l:a:t:s:m:q: o; do
+	local extra=() OPTIND=1 o tpmdir swpid rc qpid con=file
+	while getopts k:i:l:a:t:s:m:q:cI o; do
 		case $o in
 		k) kernel=$OPTARG ;; i) initrd=$OPTARG ;; l) log=$OPTARG ;;
 		a) append=$OPTARG ;; t) tmo=$OPTARG ;; s) state=$OPTARG ;;
 		m) mem=$OPTARG ;; q) extra+=("$OPTARG") ;;
+		c) con='stdout' ;; I) con='tty' ;;
 		*) cmq_err "cmq_boot: bad option"; return 1 ;;
 		esac
 	done
@@ -250,19 +260,47 @@ cmq_boot() {
 		kill "$swpid" 2>/dev/null; wait "$swpid" 2>/dev/null
 		rm -rf "$tpmdir"; return 1
 	fi
-	timeout -k 5 "$tmo" qemu-system-x86_64 \
-		-machine "$CMQ_MACHINE,accel=$CMQ_ACCEL" -cpu max -m "$mem" -smp 1 \
-		-nographic -monitor none -serial "file:$log" -no-reboot \
-		-chardev socket,id=chrtpm,path="$tpmdir/ctrl.sock" \
-		-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 \
-		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init $append" \
-		"${extra[@]}" </dev/null >"$tpmdir/qemu.out" 2>&1 &
-	qpid=$!
-	if [ "${CMQ_VERBOSE:-0}" = 1 ]; then
-		tail -f "$log" --pid="$qpid" >&2 &
+	local qemu=(qemu-system-x86_64
+		-machine "$CMQ_MACHINE,accel=$CMQ_ACCEL" -cpu max -m "$mem" -smp 1
+		-nographic -monitor none -no-reboot
+		-chardev "socket,id=chrtpm,path=$tpmdir/ctrl.sock"
+		-tpmdev "emulator,id=tpm0,chardev=chrtpm" -device "tpm-tis,tpmdev=tpm0"
+		-kernel "$kernel" -initrd "$initrd"
+		-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init $append")
+	if [ "$con" != file ]; then
+		# On a terminal, SeaBIOS's serial console would reset it (ESC c,
+		# line wrap off) and iPXE would talk: no BIOS console, no NIC.
+		printf '\0\0' >"$tpmdir/sercon-port"
+		qemu+=(-nic none -fw_cfg "name=etc/sercon-port,file=$tpmdir/sercon-port")
 	fi
-	wait "$qpid"; rc=$?
+	case $con in
+	file) qemu+=(-serial "file:$log") ;;
+	# The stdio chardev writes the console to stdout and to the logfile.
+	stdout) qemu+=(-chardev "stdio,id=cmqcon,signal=off,logfile=$log"
+		       -serial chardev:cmqcon) ;;
+	# mux=on is what interprets Ctrl-A X (there is no monitor to reach).
+	tty) qemu+=(-chardev "stdio,id=cmqcon,mux=on,signal=off,logfile=$log"
+		    -serial chardev:cmqcon) ;;
+	esac
+	if [ "$con" = tty ]; then
+		# In the foreground, no timeout(1): it would move QEMU out of
+		# the terminal's foreground process group (reads: SIGTTIN).
+		"${qemu[@]}" "${extra[@]}" 2>"$tpmdir/qemu.out"
+		rc=$?
+	else
+		if [ "$con" = stdout ]; then
+			# --foreground: QEMU stays in the terminal's process
+			# group, so Ctrl-C stops it with the demo.
+			timeout --foreground -k 5 "$tmo" "${qemu[@]}" "${extra[@]}" </dev/null 2>"$tpmdir/qemu.out" &
+		else
+			timeout -k 5 "$tmo" "${qemu[@]}" "${extra[@]}" </dev/null >"$tpmdir/qemu.out" 2>&1 &
+		fi
+		qpid=$!
+		if [ "${CMQ_VERBOSE:-0}" = 1 ] && [ "$con" = file ]; then
+			tail -f "$log" --pid="$qpid" >&2 &
+		fi
+		wait "$qpid"; rc=$?
+	fi
 	# swtpm normally exits with QEMU; never leave one behind.
 	if kill -0 "$swpid" 2>/dev/null; then
 		sleep 0.2; kill "$swpid" 2>/dev/null
@@ -274,6 +312,8 @@ cmq_boot() {
 	elif [ $rc -ne 0 ]; then
 		cmq_err "qemu exited $rc: $(tail -n 5 "$tpmdir/qemu.out")"
 		rc=1
+	elif [ "$con" = tty ]; then
+		:	# the user may leave before /init's end (Ctrl-A X)
 	elif ! grep -q '^cmq: guest done' "$log"; then
 		if grep -q 'Kernel panic' "$log"; then
 			cmq_err "guest panicked: $(grep -m1 'Kernel panic' "$log")"

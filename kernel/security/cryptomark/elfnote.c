@@ -14,6 +14,7 @@
 #include <linux/elf.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/stddef.h>
@@ -76,6 +77,21 @@ static u64 cm_get(const struct cm_elf *e, const u8 *p, size_t n)
 static bool cm_in_file(const struct cm_elf *e, u64 off, u64 len)
 {
 	return off <= e->size && len <= e->size - off;
+}
+
+/*
+ * Called once per item of a long loop: every 1024 items, give the CPU away
+ * and stop if the task is being killed, so a hostile file costs its caller
+ * time but never stalls the CPU or outlives a SIGKILL.
+ */
+static int cm_yield(u64 i)
+{
+	if (i % 1024)
+		return 0;
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	cond_resched();
+	return 0;
 }
 
 static int cm_read_at(struct cm_elf *e, void *buf, size_t len, u64 off)
@@ -183,6 +199,9 @@ static int cm_parse_sections(struct cm_elf *e)
 		const u8 *p = e->shtab + i * e->shentsize;
 		struct cm_sec *s = &e->sh[i];
 
+		ret = cm_yield(i + 1);
+		if (ret)
+			return ret;
 		s->name = GET(e, p, Shdr, sh_name);
 		s->type = GET(e, p, Shdr, sh_type);
 		s->flags = GET(e, p, Shdr, sh_flags);
@@ -314,7 +333,7 @@ static bool cm_is_owner(const u8 *name, u32 namesz)
 /* A CryptoMark note hidden in another note section is a second note. */
 static int cm_scan_other_notes(struct cm_elf *e, const struct cm_sec *s)
 {
-	u64 align = s->align == 8 ? 8 : 4, off = 0;
+	u64 align = s->align == 8 ? 8 : 4, off = 0, count = 0;
 	u8 *buf;
 	int ret;
 
@@ -332,6 +351,9 @@ static int cm_scan_other_notes(struct cm_elf *e, const struct cm_sec *s)
 			      ~(align - 1);
 		u64 next = (name_sp + descsz + align - 1) & ~(align - 1);
 
+		ret = cm_yield(++count);
+		if (ret)
+			break;
 		if (namesz > left || cm_is_owner(buf + off + NOTE_HDR_SIZE,
 						 namesz) ||
 		    next > s->size - off) {
@@ -393,7 +415,7 @@ static int cm_check_note(struct cm_elf *e)
 /* Finds .note.cryptomark; the whole structure is checked first. */
 static int cm_elf_parse(struct cm_elf *e)
 {
-	u64 i;
+	u64 i, last_nul;
 	int ret;
 
 	ret = cm_parse_ident(e);
@@ -407,13 +429,25 @@ static int cm_elf_parse(struct cm_elf *e)
 		ret = cm_read_strtab(e);
 	if (ret)
 		return ret;
+	/*
+	 * A name is terminated iff a NUL follows its start: one backward scan
+	 * for the last NUL replaces a memchr per section (2^16 sections over
+	 * a 1 MiB table would be 64 GiB of compares).  strcmp() then stops
+	 * within sizeof(CM_NOTE_SECTION) bytes.  Work: O(shnum + table size).
+	 */
+	last_nul = e->strtab_len;
+	while (e->strtab && last_nul && e->strtab[last_nul - 1])
+		last_nul--;
 	for (i = 1; e->strtab && i < e->shnum; i++) {
 		const struct cm_sec *s = &e->sh[i];
 
+		ret = cm_yield(i);
+		if (ret)
+			return ret;
 		if (s->name >= e->strtab_len)
 			return -EBADMSG;
-		if (!memchr(e->strtab + s->name, '\0', e->strtab_len - s->name))
-			return -EBADMSG;
+		if (s->name >= last_nul)
+			return -EBADMSG;	/* unterminated */
 		if (strcmp(e->strtab + s->name, CM_NOTE_SECTION))
 			continue;
 		if (e->note)
@@ -421,11 +455,11 @@ static int cm_elf_parse(struct cm_elf *e)
 		e->note = i;
 	}
 	for (i = 1; i < e->shnum; i++) {
-		if (i != e->note && e->sh[i].type == SHT_NOTE) {
+		ret = cm_yield(i);
+		if (!ret && i != e->note && e->sh[i].type == SHT_NOTE)
 			ret = cm_scan_other_notes(e, &e->sh[i]);
-			if (ret)
-				return ret;
-		}
+		if (ret)
+			return ret;
 	}
 	if (!e->note)
 		return -ENODATA;

@@ -37,6 +37,7 @@ static const char *const cm_reason_names[__CM_REASON_MAX] = {
 	[CM_REASON_UNSEALED] = "unsealed",
 	[CM_REASON_WX_MAPPING] = "wx_mapping",
 	[CM_REASON_PTRACE] = "ptrace",
+	[CM_REASON_NO_FILE] = "no_file",
 };
 
 static const char *const cm_op_names[__CM_OP_MAX] = {
@@ -48,6 +49,9 @@ static const char *const cm_op_names[__CM_OP_MAX] = {
 	[CM_OP_PTRACE] = "ptrace",
 	[CM_OP_PROC_MEM] = "proc_mem",
 	[CM_OP_USERFAULTFD] = "userfaultfd",
+	[CM_OP_MODULE] = "module",
+	[CM_OP_FIRMWARE] = "firmware",
+	[CM_OP_KEXEC] = "kexec",
 };
 
 void cm_stat_inc(enum cm_stat stat)
@@ -178,14 +182,25 @@ static bool cm_sealed(struct inode *inode)
 	       !mapping_writably_mapped(inode->i_mapping);
 }
 
+/*
+ * execve() and kernel_read_file() (modules, firmware, kexec images) deny
+ * writers themselves for as long as they read the file; a mapping needs
+ * writers.c to hold them off.
+ */
+static bool cm_op_maps(enum cm_op op)
+{
+	return op == CM_OP_MMAP || op == CM_OP_MPROTECT;
+}
+
 /**
  * cm_evaluate - may code from @file run?
- * @file: the file about to be executed or mapped executable
+ * @file: the file about to be executed, mapped executable, or read by the
+ *	kernel as a module, firmware or kexec image
  * @op: the operation, for the audit line
  *
- * A mapping (not execve, which denies writers itself) is refused while the
- * file has writers, and in enforce mode writers are held off from before
- * the hash until the mapping exists (writers.c).
+ * A mapping (not execve or a kernel read, which deny writers themselves)
+ * is refused while the file has writers, and in enforce mode writers are
+ * held off from before the hash until the mapping exists (writers.c).
  *
  * Return: 0 to allow; -EACCES when enforce mode refuses; -ENOMEM.
  */
@@ -200,13 +215,13 @@ int cm_evaluate(struct file *file, enum cm_op op)
 	cm_stat_inc(CM_STAT_CHECKS);
 	if (cm_pseudo_file(file_inode(file)) && !cm_sealed(file_inode(file)))
 		return cm_deny(file, op, CM_REASON_UNSEALED, mode);
-	if (op != CM_OP_EXEC && mode == CM_MODE_ENFORCE) {
+	if (cm_op_maps(op) && mode == CM_MODE_ENFORCE) {
 		wb = cm_writers_block(file);
 		if (IS_ERR(wb))
 			return PTR_ERR(wb) == -ETXTBSY ?
 			       cm_deny(file, op, CM_REASON_WRITABLE, mode) :
 			       PTR_ERR(wb);
-	} else if (op != CM_OP_EXEC &&
+	} else if (cm_op_maps(op) &&
 		   inode_is_open_for_write(file_inode(file))) {
 		cm_deny(file, op, CM_REASON_WRITABLE, mode);	/* audit */
 	}

@@ -6,6 +6,7 @@
  */
 #include <linux/binfmts.h>
 #include <linux/fs.h>
+#include <linux/kernel_read_file.h>
 #include <linux/mman.h>
 #include <linux/ptrace.h>
 #include <linux/security.h>
@@ -55,6 +56,65 @@ int cryptomark_file_mprotect(struct vm_area_struct *vma,
 		return cm_evaluate_written_mapping(vma->vm_file,
 						   CM_OP_MPROTECT);
 	return cm_evaluate(vma->vm_file, CM_OP_MPROTECT);
+}
+
+/*
+ * The kernel reading a file to run it: a module (finit_module), firmware,
+ * a kexec kernel or initramfs (kexec_file_load).  kernel_read_file() has
+ * denied writers before asking, so the bytes verified are the bytes read.
+ * Policies and certificates are data another mechanism authenticates.
+ */
+static int cm_kernel_read_op(enum kernel_read_file_id id, enum cm_op *op)
+{
+	switch (id) {
+	case READING_MODULE:
+		*op = CM_OP_MODULE;
+		return 0;
+	case READING_FIRMWARE:
+		*op = CM_OP_FIRMWARE;
+		return 0;
+	case READING_KEXEC_IMAGE:
+	case READING_KEXEC_INITRAMFS:
+		*op = CM_OP_KEXEC;
+		return 0;
+	default:
+		return -ENOENT;
+	}
+}
+
+int cryptomark_kernel_read_file(struct file *file, enum kernel_read_file_id id,
+				bool contents)
+{
+	enum cm_op op;
+
+	if (cm_kernel_read_op(id, &op))
+		return 0;
+	return cm_evaluate(file, op);
+}
+
+/*
+ * The same, handed over as a buffer with no file behind it (init_module,
+ * kexec_load, firmware through the sysfs fallback): nothing carries a
+ * signature, so enforce mode refuses them (reason no_file).
+ */
+int cryptomark_kernel_load_data(enum kernel_load_data_id id, bool contents)
+{
+	enum cm_op op;
+
+	switch (id) {
+	case LOADING_MODULE:
+		op = CM_OP_MODULE;
+		break;
+	case LOADING_FIRMWARE:
+		op = CM_OP_FIRMWARE;
+		break;
+	case LOADING_KEXEC_IMAGE:
+		op = CM_OP_KEXEC;
+		break;
+	default:
+		return 0;
+	}
+	return cm_refuse(NULL, NULL, op, CM_REASON_NO_FILE, -EACCES);
 }
 
 /*

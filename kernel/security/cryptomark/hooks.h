@@ -4,7 +4,9 @@
 
 #include <linux/binfmts.h>
 #include <linux/fs.h>
+#include <linux/kernel_read_file.h>
 #include <linux/key.h>
+#include <linux/security.h>
 #include <linux/mm_types.h>
 #include <linux/sched.h>
 
@@ -14,6 +16,9 @@ int cryptomark_mmap_file(struct file *file, unsigned long reqprot,
 int cryptomark_file_mprotect(struct vm_area_struct *vma,
 			     unsigned long reqprot, unsigned long prot);
 int cryptomark_file_open(struct file *file);
+int cryptomark_kernel_read_file(struct file *file, enum kernel_read_file_id id,
+				bool contents);
+int cryptomark_kernel_load_data(enum kernel_load_data_id id, bool contents);
 int cryptomark_inode_setattr(struct dentry *dentry, struct iattr *attr);
 int cryptomark_inode_alloc_security(struct inode *inode);
 void cryptomark_inode_post_setxattr(struct dentry *dentry, const char *name,

@@ -100,6 +100,8 @@ static struct security_hook_list cm_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(mmap_file, cryptomark_mmap_file),
 	LSM_HOOK_INIT(file_mprotect, cryptomark_file_mprotect),
 	LSM_HOOK_INIT(file_open, cryptomark_file_open),
+	LSM_HOOK_INIT(kernel_read_file, cryptomark_kernel_read_file),
+	LSM_HOOK_INIT(kernel_load_data, cryptomark_kernel_load_data),
 	LSM_HOOK_INIT(inode_setattr, cryptomark_inode_setattr),
 	LSM_HOOK_INIT(inode_alloc_security, cryptomark_inode_alloc_security),
 	LSM_HOOK_INIT(inode_post_setxattr, cryptomark_inode_post_setxattr),

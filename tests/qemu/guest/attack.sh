@@ -143,5 +143,38 @@ g_expect "the copy, signed by its ELF note only, is refused too" \
 	EACCES cmt exec /cmq/dual-copy
 g_check "... reason revoked" logged 'reason=revoked .*path="/cmq/dual-copy"'
 
+# 3. Bounded parsing: the costliest ELF the limits allow (2^16 sections, a
+#    1 MiB name table, 65534 note sections; the old per-section memchr made
+#    this 64 GiB of compares) costs an unprivileged mmap(PROT_EXEC) at most
+#    PARSE_BOUND_MS, and a heartbeat on the guest's one vCPU never waits
+#    more than 1 s.  Each attempt uses a fresh copy: no cached verdict.
+PARSE_BOUND_MS=3000
+g_expect "worst-case ELF written" ok cma worst-elf /tmp/worst0
+cma heartbeat 15000 > /tmp/heartbeat &
+hb=$!
+sleep 1
+for i in 1 2 3; do
+	cp /tmp/worst0 /tmp/worst$i
+	out=$($U timed-mmapx /tmp/worst$i 2>&1)
+	ms=$(echo "$out" | sed -n 's/^ms=//p')
+	echo "# worst-case ELF, attempt $i: $(echo $out)"
+	if echo "$out" | grep -q '^result=EACCES$' &&
+	   [ -n "$ms" ] && [ "$ms" -le $PARSE_BOUND_MS ]; then
+		g_ok "worst-case ELF $i refused (unsigned) in ${ms} ms <= $PARSE_BOUND_MS ms"
+	else
+		g_fail "worst-case ELF $i: want EACCES within $PARSE_BOUND_MS ms: $(echo $out)"
+	fi
+done
+g_check "... logged reason=unsigned" logged 'reason=unsigned .*path="/tmp/worst1"'
+wait $hb
+gap=$(sed -n 's/^maxgap_ms=//p' /tmp/heartbeat)
+echo "# heartbeat: longest wait ${gap:-?} ms"
+if [ -n "$gap" ] && [ "$gap" -lt 1000 ]; then
+	g_ok "heartbeat never stalled more than 1 s (longest wait $gap ms)"
+else
+	g_fail "heartbeat stalled: longest wait ${gap:-?} ms"
+fi
+rm -f /tmp/worst0 /tmp/worst1 /tmp/worst2 /tmp/worst3
+
 g_grep "stats count the new reasons" '^denied_unsealed [1-9]' cat $cm/stats
 g_done

@@ -40,6 +40,23 @@
  *                                mmap(PROT_EXEC) that fd
  *   trunc-mapped FILE            truncate(FILE) while mapped executable
  *   otrunc-mapped FILE           open(FILE, O_WRONLY|O_TRUNC) likewise
+ *   worst-elf FILE               write the costliest ELF the note parser's
+ *                                limits allow (2^16 sections, a 1 MiB name
+ *                                table whose only NUL is its last byte,
+ *                                65534 small note sections); no signature
+ *   timed-mmapx FILE             mmap(PROT_EXEC) FILE; also prints ms=N,
+ *                                the time the call took
+ *   heartbeat MS                 for MS milliseconds, wake every 10 ms and
+ *                                print maxgap_ms=N, the longest time
+ *                                between two wake-ups (a stalled CPU)
+ *
+ * Code the kernel loads (tests/qemu/load-tests.sh):
+ *   finit-module FILE            finit_module(2) of FILE
+ *   init-module FILE             init_module(2) of FILE's bytes (a buffer)
+ *   delete-module NAME           delete_module(2)
+ *   kexec-file FILE              kexec_file_load(2) FILE as the kernel (no
+ *                                initramfs), then unload it again
+ *   kexec-load                   kexec_load(2) with no segments (a buffer)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +76,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PAGE	4096
@@ -493,6 +511,170 @@ static int cmd_trunc_mapped(const char *path, int by_open)
 	return e ? result_errno(e) : result_ok();
 }
 
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void put_le(unsigned char *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* ELF64 section header fields, little-endian. */
+static void put_shdr(unsigned char *p, uint32_t name, uint32_t type,
+		     uint64_t off, uint64_t size, uint64_t align)
+{
+	memset(p, 0, 64);
+	put_le(p, name, 4);
+	put_le(p + 4, type, 4);
+	put_le(p + 24, off, 8);
+	put_le(p + 32, size, 8);
+	put_le(p + 48, align, 8);
+}
+
+#define WORST_SECTIONS	65536u		/* CM_ELF_MAX_SECTIONS */
+#define WORST_STRTAB	(1u << 20)	/* CM_ELF_MAX_SHSTRTAB */
+#define WORST_NOTE	16u		/* one empty-named 4-byte note */
+
+static int cmd_worst_elf(const char *path)
+{
+	uint64_t shoff = 64, stroff = shoff + 64ull * WORST_SECTIONS;
+	uint64_t noteoff = stroff + WORST_STRTAB;
+	uint64_t size = noteoff + (uint64_t)WORST_NOTE * (WORST_SECTIONS - 2);
+	unsigned char *f = calloc(1, size), *sh;
+	int fd, e = 0;
+
+	if (!f)
+		return result_errno(ENOMEM);
+	memcpy(f, "\177ELF\2\1\1", 7);		/* ELF64, LSB, EV_CURRENT */
+	put_le(f + 16, 2, 2);			/* ET_EXEC */
+	put_le(f + 18, 62, 2);			/* EM_X86_64 */
+	put_le(f + 20, 1, 4);			/* e_version */
+	put_le(f + 40, shoff, 8);		/* e_shoff */
+	put_le(f + 52, 64, 2);			/* e_ehsize */
+	put_le(f + 58, 64, 2);			/* e_shentsize */
+	put_le(f + 60, 0, 2);			/* e_shnum: in sh[0].sh_size */
+	put_le(f + 62, 1, 2);			/* e_shstrndx */
+	sh = f + shoff;
+	put_shdr(sh, 0, 0, 0, WORST_SECTIONS, 0);
+	put_shdr(sh + 64, 0, 3 /* SHT_STRTAB */, stroff, WORST_STRTAB, 1);
+	memset(f + stroff, 'a', WORST_STRTAB - 1);
+	for (uint32_t i = 2; i < WORST_SECTIONS; i++) {
+		uint64_t off = noteoff + (uint64_t)WORST_NOTE * (i - 2);
+
+		put_shdr(sh + 64ull * i, 0, 7 /* SHT_NOTE */, off, WORST_NOTE,
+			 4);
+		put_le(f + off + 4, 4, 4);	/* namesz 0, descsz 4 */
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, f, size) != (ssize_t)size)
+		e = errno ? errno : EIO;
+	if (fd >= 0 && close(fd) < 0 && !e)
+		e = errno;
+	free(f);
+	return e ? result_errno(e) : result_ok();
+}
+
+static int cmd_timed_mmapx(const char *path)
+{
+	long long t0;
+	void *a;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e = 0;
+
+	if (fd < 0)
+		return result_errno(errno);
+	t0 = now_ms();
+	a = mmap(NULL, PAGE, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+	if (a == MAP_FAILED)
+		e = errno;
+	printf("ms=%lld\n", now_ms() - t0);
+	close(fd);
+	return e ? result_errno(e) : result_ok();
+}
+
+static int cmd_heartbeat(const char *ms_s)
+{
+	long long end = now_ms() + strtoll(ms_s, NULL, 10), last = now_ms();
+	long long gap = 0, t;
+	struct timespec tick = { 0, 10 * 1000000 };
+
+	while ((t = now_ms()) < end) {
+		if (t - last > gap)
+			gap = t - last;
+		last = t;
+		nanosleep(&tick, NULL);
+	}
+	printf("maxgap_ms=%lld\n", gap);
+	return 0;
+}
+
+static int cmd_finit_module(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e = 0;
+
+	if (fd < 0)
+		return result_errno(errno);
+	if (syscall(SYS_finit_module, fd, "", 0) < 0)
+		e = errno;
+	close(fd);
+	return e ? result_errno(e) : result_ok();
+}
+
+static int cmd_init_module(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e = 0;
+	struct stat st;
+	void *buf;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return result_errno(errno);
+	buf = malloc(st.st_size);
+	if (!buf || read(fd, buf, st.st_size) != st.st_size)
+		e = buf ? EIO : ENOMEM;
+	else if (syscall(SYS_init_module, buf, (unsigned long)st.st_size, "") < 0)
+		e = errno;
+	free(buf);
+	close(fd);
+	return e ? result_errno(e) : result_ok();
+}
+
+static int cmd_delete_module(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) < 0 ?
+	       result_errno(errno) : result_ok();
+}
+
+#define CM_KEXEC_FILE_UNLOAD		0x1
+#define CM_KEXEC_FILE_NO_INITRAMFS	0x4
+
+static int cmd_kexec_file(const char *path)
+{
+	static const char cmdline[] = "console=ttyS0";
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e = 0;
+
+	if (fd < 0)
+		return result_errno(errno);
+	if (syscall(SYS_kexec_file_load, fd, -1, sizeof(cmdline), cmdline,
+		    CM_KEXEC_FILE_NO_INITRAMFS) < 0)
+		e = errno;
+	else if (syscall(SYS_kexec_file_load, -1, -1, 0, NULL,
+			 CM_KEXEC_FILE_UNLOAD) < 0)
+		e = errno;
+	close(fd);
+	return e ? result_errno(e) : result_ok();
+}
+
+static int cmd_kexec_load(void)
+{
+	return syscall(SYS_kexec_load, 0UL, 0UL, NULL, 0UL) < 0 ?
+	       result_errno(errno) : result_ok();
+}
+
 static int drop_to(const char *uid_s)
 {
 	uid_t uid = (uid_t)strtoul(uid_s, NULL, 10);
@@ -547,8 +729,26 @@ int main(int argc, char **argv)
 		return cmd_trunc_mapped(argv[1], 0);
 	if (argc == 2 && !strcmp(argv[0], "otrunc-mapped"))
 		return cmd_trunc_mapped(argv[1], 1);
+	if (argc == 2 && !strcmp(argv[0], "worst-elf"))
+		return cmd_worst_elf(argv[1]);
+	if (argc == 2 && !strcmp(argv[0], "timed-mmapx"))
+		return cmd_timed_mmapx(argv[1]);
+	if (argc == 2 && !strcmp(argv[0], "heartbeat"))
+		return cmd_heartbeat(argv[1]);
+	if (argc == 2 && !strcmp(argv[0], "finit-module"))
+		return cmd_finit_module(argv[1]);
+	if (argc == 2 && !strcmp(argv[0], "init-module"))
+		return cmd_init_module(argv[1]);
+	if (argc == 2 && !strcmp(argv[0], "delete-module"))
+		return cmd_delete_module(argv[1]);
+	if (argc == 2 && !strcmp(argv[0], "kexec-file"))
+		return cmd_kexec_file(argv[1]);
+	if (argc == 1 && !strcmp(argv[0], "kexec-load"))
+		return cmd_kexec_load();
 	fprintf(stderr, "usage: cma [-u UID] [-n] procmem-self|procmem-pid|"
 		"poketext|traceme|uffd|wx-mmap|rx-rwx|memfd|memfd-rewrite|"
-		"shmexec|noread-mmap|trunc-mapped|otrunc-mapped ... (see cma.c)\n");
+		"shmexec|noread-mmap|trunc-mapped|otrunc-mapped|worst-elf|"
+		"timed-mmapx|heartbeat|finit-module|init-module|delete-module|"
+		"kexec-file|kexec-load ... (see cma.c)\n");
 	return 2;
 }

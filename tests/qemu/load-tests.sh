@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Code the kernel loads from files, checked by the LSM like an exec: one
+# boot of build/kernel/bzImage.  In mode off everything loads (the
+# control); in enforce mode, keyring locked:
+#   modules   finit_module of a module signed in security.ima or in its
+#             ELF note loads; unsigned and tampered ones are refused
+#             (EACCES, op=module); init_module of a buffer is refused
+#             (reason no_file: nothing carries a signature);
+#   firmware  a signed firmware file loads (TEST_FIRMWARE's trigger), an
+#             unsigned one is refused (op=firmware);
+#   kexec     kexec_file_load of a signed kernel image loads (and is
+#             unloaded), an unsigned one is refused (op=kexec); the
+#             buffer-only kexec_load is refused.
+# The guest side is tests/qemu/guest/load.sh; the probe guest/cma.c; the
+# module tests/qemu/module/, built with the kernel (kernel/build-kernel.sh).
+#
+#   tests/qemu/load-tests.sh [KERNEL]        prints "N passed, N failed"
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+. "$here/../lib.sh"
+. "$here/stage.sh"
+work=$(mktemp -d /tmp/cmq-load.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+fail() { t_fail "$*"; t_done; exit 1; }
+
+kernel=${1:-}
+[ -n "$kernel" ] || kernel=$(cmq_kernel_cryptomark) || fail "no kernel image"
+ko=$(dirname "$kernel")/cmtest.ko
+[ -r "$ko" ] || fail "$ko missing: run 'make kernel' (it builds the test module)"
+q=$T_BUILD/qemu
+r=$work/root
+[ -x "$q/cma" ] || fail "$q/cma missing: run 'make qemu-guest'"
+st_keys "$work" || fail "test keys"
+st_base "$r" "$work" || fail "base tree"
+c=$r/cmq
+fw=$r/lib/firmware
+mkdir -p "$fw"
+cp "$q/cma" "$c/cma"
+for n in x note unsigned tampered; do cp "$ko" "$c/cmtest-$n.ko"; done
+head -c 4096 /dev/urandom >"$fw/cmtest-signed.bin"
+cp "$fw/cmtest-signed.bin" "$fw/cmtest-unsigned.bin"
+cp "$kernel" "$c/bzImage-signed"
+cp "$kernel" "$c/bzImage-unsigned"
+st_sign signer "$c/cma" "$c/cmtest-x.ko" "$c/cmtest-tampered.ko" \
+	"$fw/cmtest-signed.bin" "$c/bzImage-signed" || fail "cmsign"
+st_sign signer --carrier note "$c/cmtest-note.ko" || fail "cmsign --carrier note (a .ko)"
+t_check "the note-signed module verifies offline" \
+	"$CMVERIFY" -q --carrier note --cert "$work/signer.pem" "$c/cmtest-note.ko"
+printf '\0' >>"$c/cmtest-tampered.ko"	# after signing: the digest changed
+chmod 0755 "$c/cma"
+cmq_rootfs_script "$r" "$here/guest/load.sh" || fail "guest script"
+nsig=$(cmq_rootfs_save_sigs "$r") || fail "saving signatures"
+echo "# $nsig signatures staged"
+cmq_initramfs "$r" "$work/initrd.gz" || fail "initramfs"
+echo "# kernel: $kernel"
+cmq_boot -k "$kernel" -i "$work/initrd.gz" -l "$work/console.log" \
+	-a "cryptomark.mode=off" -t 240
+rc=$?
+cmq_report "$work/console.log" $rc 20 >"$work/report"
+sed '$d' "$work/report"
+read -r gp _ gf _ < <(tail -n 1 "$work/report")
+T_PASS=$((T_PASS + gp)) T_FAIL=$((T_FAIL + gf))
+t_done
