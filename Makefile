@@ -40,7 +40,7 @@ CHECK_SLOW	:=
 INSTALL_EXTRA	:=
 
 .PHONY: all deps check check-fast check-unit fuzz fuzz-build install demo \
-	demo-kernel clean bench
+	demo-kernel clean bench bench-keys
 all:
 
 include lib/build.mk
@@ -76,6 +76,10 @@ demo-kernel: deps
 
 bench: all
 	@bench/bench.sh
+
+# unseal + provision on swtpm, PolicyPCR and PolicyAuthorize (issue 11)
+bench-keys: all
+	@bench/keys.sh
 
 install: all $(INSTALL_EXTRA)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \

@@ -19,5 +19,8 @@ install-cmkeys-initramfs:
 	install -m 0755 keys/initramfs/hook $(DESTDIR)$(INITRAMFS_DIR)/hooks/cryptomark
 	install -m 0755 keys/initramfs/init-premount \
 		$(DESTDIR)$(INITRAMFS_DIR)/scripts/init-premount/cryptomark
+	install -d $(DESTDIR)/etc/kernel/postinst.d
+	install -m 0755 keys/initramfs/kernel-postinst \
+		$(DESTDIR)/etc/kernel/postinst.d/cryptomark
 
 -include keys/qemu.mk

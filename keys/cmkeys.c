@@ -14,36 +14,83 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "cmkeys.h"
+#include "cli.h"
 
-#define ERRLEN 512
+
+static const char usage_text[] =
+	"usage:\n"
+	"  cmkeys ca -o DIR [--type T] [--subject DN] [--days N]\n"
+	"            [--encrypt (--pass-env V|--pass-file F)]   (DIR/ca.key, ca.pem, ca.der)\n"
+	"  cmkeys signer --ca DIR -o DIR2 [--type T] [--subject DN] [--days N]\n"
+	"                [--pass-env V|--pass-file F]   (the CA key's passphrase)\n"
+	"  cmkeys bundle -o BUNDLE [--version N] [--previous OLD_BUNDLE]\n"
+	"                [--revoke KEYID|ALG:HEX|CERT|FILE]... [--unrevoke ...]...\n"
+	"                [--sign-key KEY --sign-cert CERT [--pass-env V|--pass-file F]]\n"
+	"                CERT...\n"
+	"  cmkeys seal [--tcti TCTI] [--force] (--pcrs sha256:7,14 | --pcr-values FILE) BUNDLE\n"
+	"  cmkeys unseal [--tcti TCTI] [--min-version N] [--policies DIR]\n"
+	"                (--signed-by CERT | --allow-unsigned-bundle) BUNDLE\n"
+	"  cmkeys provision [--tcti TCTI] [--keyring NAME] [--cap-pcr N] [--min-version N]\n"
+	"                   [--policies DIR]\n"
+	"                   (--signed-by CERT | --allow-unsigned-bundle) BUNDLE\n"
+	"  cmkeys policy (--pcr-values FILE | [--tcti TCTI] --pcrs SPEC)\n"
+	"  cmkeys seal [--tcti TCTI] [--force] --authorize POLICYKEY --pcrs SPEC\n"
+	"              [--counter N] BUNDLE   (signed PCR policies; unseal/provision\n"
+	"                                    then need --policies DIR)\n"
+	"  cmkeys policy sign --pcr-values FILE --key POLICYKEY [--version N] -o POLICY\n"
+	"  cmkeys policy show POLICY\n"
+	"  cmkeys counter init|show [policy|bundle]    (TPM NV counters)\n"
+	"  cmkeys counter bump policy|bundle [--to N]  (never backwards)\n"
+	"  cmkeys recovery request [--tcti TCTI] [--pcrs SPEC] -o REQUEST BUNDLE\n"
+	"  cmkeys recovery sign --sign-key KEY --sign-cert CERT -o TOKEN REQUEST\n"
+	"  cmkeys provision --recovery TOKEN --signed-by CERT ... BUNDLE  (once, this boot)\n"
+	"  cmkeys pcrs [--tcti TCTI] --pcrs SPEC   (current values, --pcr-values format)\n"
+	"  cmkeys pcrs --replay EVENTLOG [--pcrs SPEC]  (the values a TCG event log leads to)\n"
+	"  cmkeys show BUNDLE        (layout only: no TPM, not authenticated)\n"
+	"T: rsa3072 (default) rsa4096 ecdsa-p256 ecdsa-p384.  TCTI defaults to\n"
+	"$TPM2TOOLS_TCTI, then $TCTI, then the tpm2-tss default search.\n"
+	"--sign-key signs the bundle into BUNDLE.sig with an offline key (the\n"
+	"CA's); --signed-by then refuses a bundle whose BUNDLE.sig that\n"
+	"certificate did not make, before the TPM is asked: a seal alone only\n"
+	"proves TPM access (docs/FORMAT-keys.md, \"Forged seals\").\n";
 
 static void usage(FILE *f)
 {
-	fputs("usage:\n"
-	      "  cmkeys ca -o DIR [--type T] [--subject DN] [--days N]\n"
-	      "  cmkeys signer --ca DIR -o DIR2 [--type T] [--subject DN] [--days N]\n"
-	      "  cmkeys bundle -o BUNDLE [--version N] [--previous OLD_BUNDLE]\n"
-	      "                [--revoke KEYID|ALG:HEX|CERT]...\n"
-	      "                [--sign-key KEY --sign-cert CERT [--pass-env V|--pass-file F]]\n"
-	      "                CERT...\n"
-	      "  cmkeys seal [--tcti TCTI] (--pcrs sha256:7,14 | --pcr-values FILE) BUNDLE\n"
-	      "  cmkeys unseal [--tcti TCTI] [--min-version N] [--signed-by CERT] BUNDLE\n"
-	      "  cmkeys provision [--tcti TCTI] [--keyring NAME] [--cap-pcr N]\n"
-	      "                   [--min-version N] [--signed-by CERT] BUNDLE\n"
-	      "  cmkeys policy (--pcr-values FILE | [--tcti TCTI] --pcrs SPEC)\n"
-	      "  cmkeys pcrs [--tcti TCTI] --pcrs SPEC   (current values, --pcr-values format)\n"
-	      "  cmkeys show BUNDLE        (layout only: no TPM, not authenticated)\n"
-	      "T: rsa3072 (default) rsa4096 ecdsa-p256 ecdsa-p384.  TCTI defaults to\n"
-	      "$TPM2TOOLS_TCTI, then $TCTI, then the tpm2-tss default search.\n"
-	      "--sign-key signs the bundle into BUNDLE.sig with an offline key (the\n"
-	      "CA's); --signed-by then refuses a bundle whose BUNDLE.sig that\n"
-	      "certificate did not make, before the TPM is asked: a seal alone only\n"
-	      "proves TPM access (docs/FORMAT-keys.md, \"Forged seals\").\n",
-	      f);
+	fputs(usage_text, f);
 }
 
-static int die_usage(const char *cmd, const char *msg)
+/*
+ * `cmkeys CMD --help`: the usage lines of CMD (and their continuation
+ * lines) only; the whole text for an unknown CMD.
+ */
+static void usage_for(FILE *f, const char *cmd)
+{
+	const char *p = usage_text;
+	size_t clen = strlen(cmd);
+	int in = 0, any = 0;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p + 1) : strlen(p);
+
+		if (!strncmp(p, "  cmkeys ", 9))
+			in = !strncmp(p + 9, cmd, clen) &&
+			     (p[9 + clen] == ' ' || p[9 + clen] == '\n');
+		else if (strncmp(p, "   ", 3))
+			in = 0;
+		if (in) {
+			if (!any++)
+				fputs("usage:\n", f);
+			fwrite(p, 1, len, f);
+		}
+		p += len;
+	}
+	if (!any)
+		usage(f);
+}
+
+
+int die_usage(const char *cmd, const char *msg)
 {
 	fprintf(stderr, "cmkeys %s: %s\n", cmd, msg);
 	usage(stderr);
@@ -61,7 +108,9 @@ static int parse_u64(const char *s, uint64_t *out)
 
 enum { O_TYPE = 256, O_SUBJECT, O_DAYS, O_CA, O_VERSION, O_REVOKE, O_TCTI,
        O_PCRS, O_PCR_VALUES, O_MIN_VERSION, O_KEYRING, O_CAP_PCR, O_PREVIOUS,
-       O_SIGN_KEY, O_SIGN_CERT, O_PASS_ENV, O_PASS_FILE, O_SIGNED_BY };
+       O_SIGN_KEY, O_SIGN_CERT, O_PASS_ENV, O_PASS_FILE, O_SIGNED_BY,
+       O_UNREVOKE, O_ALLOW_UNSIGNED, O_FORCE, O_AUTHORIZE, O_COUNTER,
+       O_POLICIES, O_KEY, O_TO, O_REPLAY, O_RECOVERY, O_ENCRYPT };
 
 static const struct option long_opts[] = {
 	{ "out", required_argument, NULL, 'o' },
@@ -71,6 +120,17 @@ static const struct option long_opts[] = {
 	{ "ca", required_argument, NULL, O_CA },
 	{ "version", required_argument, NULL, O_VERSION },
 	{ "revoke", required_argument, NULL, O_REVOKE },
+	{ "unrevoke", required_argument, NULL, O_UNREVOKE },
+	{ "allow-unsigned-bundle", no_argument, NULL, O_ALLOW_UNSIGNED },
+	{ "force", no_argument, NULL, O_FORCE },
+	{ "authorize", required_argument, NULL, O_AUTHORIZE },
+	{ "counter", required_argument, NULL, O_COUNTER },
+	{ "policies", required_argument, NULL, O_POLICIES },
+	{ "key", required_argument, NULL, O_KEY },
+	{ "to", required_argument, NULL, O_TO },
+	{ "replay", required_argument, NULL, O_REPLAY },
+	{ "recovery", required_argument, NULL, O_RECOVERY },
+	{ "encrypt", no_argument, NULL, O_ENCRYPT },
 	{ "tcti", required_argument, NULL, O_TCTI },
 	{ "pcrs", required_argument, NULL, O_PCRS },
 	{ "pcr-values", required_argument, NULL, O_PCR_VALUES },
@@ -87,18 +147,17 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* Every subcommand's options in one struct; each uses what it needs. */
-struct cli {
-	const char *cmd;
-	const char *out, *subject, *ca, *tcti, *pcrs, *pcr_values, *keyring;
-	const char *previous;
-	struct cm_signer_opts sign;	/* --sign-key, --sign-cert, --pass-* */
-	struct cm_trust *signed_by;	/* --signed-by, repeatable */
-	int type, days, cap_pcr, have_version;
-	uint64_t version, min_version;
-	const char **revoke;
-	size_t n_revoke;
-};
+
+static int push(const char ***v, size_t *n, const char *arg)
+{
+	const char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[(*n)++] = arg;
+	return 0;
+}
 
 static int parse_opts(int argc, char **argv, struct cli *c)
 {
@@ -121,6 +180,24 @@ static int parse_opts(int argc, char **argv, struct cli *c)
 		case O_SIGN_CERT: c->sign.cert = optarg; break;
 		case O_PASS_ENV: c->sign.pass_env = optarg; break;
 		case O_PASS_FILE: c->sign.pass_file = optarg; break;
+		case O_ALLOW_UNSIGNED: c->allow_unsigned = 1; break;
+		case O_FORCE: c->force = 1; break;
+		case O_AUTHORIZE: c->authorize = optarg; break;
+		case O_POLICIES: c->policies = optarg; break;
+		case O_KEY: c->key = optarg; break;
+		case O_REPLAY: c->replay = optarg; break;
+		case O_RECOVERY: c->recovery = optarg; break;
+		case O_ENCRYPT: c->encrypt = 1; break;
+		case O_COUNTER:
+			if (parse_u64(optarg, &c->counter))
+				return die_usage(c->cmd, "bad --counter");
+			c->have_counter = 1;
+			break;
+		case O_TO:
+			if (parse_u64(optarg, &c->to))
+				return die_usage(c->cmd, "bad --to");
+			c->have_to = 1;
+			break;
 		case O_SIGNED_BY: {
 			int e;
 
@@ -164,18 +241,16 @@ static int parse_opts(int argc, char **argv, struct cli *c)
 			if (parse_u64(optarg, &c->min_version))
 				return die_usage(c->cmd, "bad --min-version");
 			break;
-		case O_REVOKE: {
-			const char **v = realloc(c->revoke, (c->n_revoke + 1) *
-						 sizeof(*v));
-
-			if (!v)
+		case O_REVOKE:
+			if (push(&c->revoke, &c->n_revoke, optarg))
 				return 1;
-			c->revoke = v;
-			v[c->n_revoke++] = optarg;
 			break;
-		}
+		case O_UNREVOKE:
+			if (push(&c->unrevoke, &c->n_unrevoke, optarg))
+				return 1;
+			break;
 		case 'h':
-			usage(stdout);
+			usage_for(stdout, c->cmd);
 			exit(0);
 		default:
 			usage(stderr);
@@ -189,7 +264,8 @@ static int cmd_pki(struct cli *c, int signer)
 {
 	struct cmk_pki_opts o = {
 		.out_dir = c->out, .ca_dir = c->ca, .subject = c->subject,
-		.type = c->type, .days = c->days,
+		.type = c->type, .days = c->days, .encrypt = c->encrypt,
+		.pass_env = c->sign.pass_env, .pass_file = c->sign.pass_file,
 	};
 	char err[ERRLEN] = "";
 	int ret;
@@ -198,110 +274,83 @@ static int cmd_pki(struct cli *c, int signer)
 		return die_usage(c->cmd, "-o DIR is required");
 	if (signer && !c->ca)
 		return die_usage(c->cmd, "--ca DIR is required");
+	if (signer && c->encrypt)
+		return die_usage(c->cmd, "--encrypt is for the CA key (signer keys sign unattended)");
 	ret = signer ? cmk_make_signer(&o, err, sizeof(err))
 		     : cmk_make_ca(&o, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "cmkeys %s: %s\n", c->cmd, err);
 		return 1;
 	}
-	printf("%s/%s.key\n%s/%s.pem\n", c->out, signer ? "signer" : "ca",
-	       c->out, signer ? "signer" : "ca");
+	printf("%s/%s.key\n%s/%s.pem\n%s/%s.der\n", c->out, signer ? "signer" : "ca",
+	       c->out, signer ? "signer" : "ca", c->out, signer ? "signer" : "ca");
 	return 0;
 }
 
-static int hexval(const char *s, uint8_t *out, size_t max, size_t *len)
+/* An existing bundle (layout checked, not authenticated); @bytes backs it. */
+static int load_previous(const char *path, struct cm_bundle *b,
+			 uint8_t **bytes)
 {
-	size_t n = strlen(s);
-
-	if (n % 2 || n / 2 > max)
-		return -EINVAL;
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned int b;
-
-		if (sscanf(s + 2 * i, "%2x", &b) != 1)
-			return -EINVAL;
-		out[i] = (uint8_t)b;
-	}
-	*len = n / 2;
-	return 0;
-}
-
-/* KEYID (8 hex digits), ALG:HEX (a file digest) or a certificate file. */
-static int add_revocation(struct cm_bundle *b, const char *arg,
-			  uint8_t *digest_store, char *err, size_t errlen)
-{
-	const char *colon = strchr(arg, ':');
-	size_t len;
-	uint32_t keyid;
-	X509 *cert;
-	int ret;
-
-	if (strlen(arg) == 8 && strspn(arg, "0123456789abcdefABCDEF") == 8)
-		return cm_bundle_add_keyid(b, (uint32_t)strtoul(arg, NULL, 16));
-	if (colon && colon - arg < 16) {
-		char alg[16];
-		int algo;
-
-		memcpy(alg, arg, colon - arg);
-		alg[colon - arg] = '\0';
-		algo = cm_hash_from_name(alg);
-		if (algo < 0) {
-			snprintf(err, errlen, "--revoke %s: unknown hash", arg);
-			return algo;
-		}
-		if (hexval(colon + 1, digest_store, CM_MAX_DIGEST_SIZE, &len) ||
-		    (int)len != cm_hash_size(algo)) {
-			snprintf(err, errlen, "--revoke %s: digest is not %d hex bytes",
-				 arg, cm_hash_size(algo));
-			return -EINVAL;
-		}
-		return cm_bundle_add_digest(b, algo, digest_store, len);
-	}
-	ret = cm_cert_load(arg, &cert);
-	if (!ret) {
-		ret = cm_cert_keyid(cert, &keyid);
-		X509_free(cert);
-	}
-	if (ret) {
-		snprintf(err, errlen, "--revoke %s: not a key id, ALG:HEX or certificate with SKID (%s)",
-			 arg, cm_cert_strerror(ret));
-		return ret;
-	}
-	return cm_bundle_add_keyid(b, keyid);
-}
-
-/* The version of an existing bundle (layout checked, not authenticated). */
-static int previous_version(const char *path, uint64_t *version)
-{
-	struct cm_bundle b;
 	const char *why = "";
-	uint8_t *bytes;
 	size_t len;
 	int ret;
 
-	ret = cm_read_file(path, CM_BUNDLE_MAX_SIZE, &bytes, &len);
+	ret = cm_read_file(path, CM_BUNDLE_MAX_SIZE, bytes, &len);
 	if (ret) {
 		fprintf(stderr, "cmkeys bundle: --previous %s: %s\n", path, strerror(-ret));
 		return ret;
 	}
-	ret = cm_bundle_parse(bytes, len, &b, &why);
+	ret = cm_bundle_parse(*bytes, len, b, &why);
 	if (ret) {
 		fprintf(stderr, "cmkeys bundle: --previous %s: malformed bundle: %s\n", path, why);
-	} else {
-		*version = b.version;
-		cm_bundle_release(&b);
+		free(*bytes);
+		*bytes = NULL;
 	}
-	free(bytes);
 	return ret;
+}
+
+/* The --unrevoke arguments, each of which must lift a revocation of @prev. */
+static int collect_lifts(struct cli *c, const struct cm_bundle *prev,
+			 struct cm_bundle *lift, struct cmk_dstore *ds)
+{
+	char err[ERRLEN] = "";
+
+	for (size_t i = 0; i < c->n_unrevoke; i++) {
+		struct cm_bundle one = { 0 };
+		int ret;
+
+		ret = cmk_revoke_arg(&one, c->unrevoke[i], ds, err, sizeof(err));
+		if (ret >= 0)
+			ret = cmk_revoke_lift_check(prev, &one);
+		if (ret == -ENOENT && !err[0])
+			snprintf(err, sizeof(err), "--unrevoke %s: not revoked by %s",
+				 c->unrevoke[i], c->previous);
+		for (size_t j = 0; ret >= 0 && j < one.n_keyids; j++)
+			ret = cm_bundle_add_keyid(lift, one.keyids[j]);
+		for (size_t j = 0; ret >= 0 && j < one.n_digests; j++)
+			ret = cm_bundle_add_digest(lift, one.digests[j].algo,
+						   one.digests[j].d,
+						   one.digests[j].len);
+		cm_bundle_release(&one);
+		if (ret < 0) {
+			if (!err[0])
+				snprintf(err, sizeof(err), "--unrevoke %s: %s",
+					 c->unrevoke[i], strerror(-ret));
+			fprintf(stderr, "cmkeys bundle: %s\n", err);
+			return ret;
+		}
+	}
+	return 0;
 }
 
 static int cmd_bundle(struct cli *c, int argc, char **argv)
 {
-	struct cm_bundle b = { 0 }, check;
+	struct cm_bundle b = { 0 }, check, prev = { 0 }, lift = { 0 };
+	struct cmk_dstore ds = { 0 };
 	const char *why = "";
-	uint8_t **ders, *out = NULL, *digests = NULL;
+	uint8_t **ders, *out = NULL, *prev_bytes = NULL;
 	char err[ERRLEN] = "";
-	size_t out_len, n = (size_t)(argc - optind);
+	size_t out_len, carried = 0, n = (size_t)(argc - optind);
 	int ret = 1;
 
 	if (!c->out)
@@ -310,26 +359,29 @@ static int cmd_bundle(struct cli *c, int argc, char **argv)
 		return die_usage(c->cmd, "at least one signer CERT is required");
 	if (!c->sign.key != !c->sign.cert)
 		return die_usage(c->cmd, "--sign-key and --sign-cert go together");
+	if (c->n_unrevoke && !c->previous)
+		return die_usage(c->cmd, "--unrevoke lifts a revocation of --previous OLD: give it");
 	ders = calloc(n, sizeof(*ders));
-	digests = calloc(c->n_revoke + 1, CM_MAX_DIGEST_SIZE);
-	if (!ders || !digests)
+	if (!ders)
 		goto out_free;
 	/* Default: seconds since the epoch, which only grows between builds. */
 	b.version = c->have_version ? c->version : (uint64_t)time(NULL);
 	if (c->previous) {
-		uint64_t prev;
-
-		if (previous_version(c->previous, &prev)) {
+		if (load_previous(c->previous, &prev, &prev_bytes)) {
 			ret = 1;
 			goto out_free;
 		}
 		/* The version only grows: by default one past the previous,
 		 * an explicit one must exceed it. */
-		if (!c->have_version && b.version <= prev)
-			b.version = prev + 1;
-		if (b.version <= prev) {
+		if (!c->have_version && b.version <= prev.version)
+			b.version = prev.version + 1;
+		if (b.version <= prev.version) {
 			fprintf(stderr, "cmkeys bundle: version %" PRIu64 " does not exceed %s's %" PRIu64 " (rollback)\n",
-				b.version, c->previous, prev);
+				b.version, c->previous, prev.version);
+			ret = 1;
+			goto out_free;
+		}
+		if (collect_lifts(c, &prev, &lift, &ds)) {
 			ret = 1;
 			goto out_free;
 		}
@@ -356,13 +408,31 @@ static int cmd_bundle(struct cli *c, int argc, char **argv)
 		}
 	}
 	for (size_t i = 0; i < c->n_revoke; i++) {
-		if (add_revocation(&b, c->revoke[i],
-				   digests + i * CM_MAX_DIGEST_SIZE, err,
-				   sizeof(err))) {
+		size_t before = b.n_digests;
+
+		ret = cmk_revoke_arg(&b, c->revoke[i], &ds, err, sizeof(err));
+		if (ret < 0) {
+			if (!err[0])
+				snprintf(err, sizeof(err), "--revoke %s: %s",
+					 c->revoke[i], strerror(-ret));
 			fprintf(stderr, "cmkeys bundle: %s\n", err);
 			ret = 1;
 			goto out_free;
 		}
+		if (b.n_digests - before > 1)
+			printf("--revoke %s: %zu digests (each carrier, each hash)\n",
+			       c->revoke[i], b.n_digests - before);
+	}
+	if (c->previous) {
+		ret = cmk_revoke_carry(&b, &prev, &lift, stdout, &carried, err,
+				       sizeof(err));
+		if (ret) {
+			fprintf(stderr, "cmkeys bundle: %s\n", err);
+			ret = 1;
+			goto out_free;
+		}
+		printf("carried %zu revocations forward from %s\n", carried,
+		       c->previous);
 	}
 	ret = cm_bundle_serialize(&b, &out, &out_len);
 	if (ret) {
@@ -401,9 +471,12 @@ out_free:
 	for (size_t i = 0; ders && i < n; i++)
 		OPENSSL_free(ders[i]);
 	free(ders);
-	free(digests);
 	free(out);
 	cm_bundle_release(&b);
+	cm_bundle_release(&lift);
+	cm_bundle_release(&prev);
+	free(prev_bytes);
+	cmk_dstore_free(&ds);
 	return ret;
 }
 
@@ -459,17 +532,35 @@ static int cmd_show(struct cli *c, int argc, char **argv)
 	return ret ? 1 : 0;
 }
 
+/* --pcrs: a spec without a bank means sha256, and the user is told so. */
+int parse_pcrs_cli(struct cli *c, uint32_t *mask)
+{
+	if (cmk_parse_pcrs(c->pcrs, mask)) {
+		die_usage(c->cmd, "--pcrs: expected [sha256:]N[,N...] with N in 0..23");
+		return -EINVAL;
+	}
+	if (!strchr(c->pcrs, ':'))
+		fprintf(stderr, "cmkeys %s: --pcrs %s: no bank given, using sha256:%s\n",
+			c->cmd, c->pcrs, c->pcrs);
+	return 0;
+}
+
 static int cmd_seal(struct cli *c, int argc, char **argv)
 {
-	struct cmk_seal_opts o = { .tcti = c->tcti, .pcr_values = c->pcr_values };
+	struct cmk_seal_opts o = { .tcti = c->tcti, .pcr_values = c->pcr_values,
+				   .force = c->force, .authorize = c->authorize,
+				   .bind_counter = c->have_counter,
+				   .counter = c->counter };
 	char err[ERRLEN] = "";
 
 	if (argc - optind != 1)
 		return die_usage(c->cmd, "exactly one BUNDLE");
 	if (!!c->pcrs == !!c->pcr_values)
 		return die_usage(c->cmd, "give one of --pcrs or --pcr-values");
-	if (c->pcrs && cmk_parse_pcrs(c->pcrs, &o.pcr_mask))
-		return die_usage(c->cmd, "--pcrs: expected sha256:N[,N...] with N in 0..23");
+	if (c->pcrs && parse_pcrs_cli(c, &o.pcr_mask))
+		return 2;
+	if (c->have_counter && !c->authorize)
+		return die_usage(c->cmd, "--counter binds a seal under --authorize");
 	o.bundle = argv[optind];
 	if (cmk_seal_bundle(&o, err, sizeof(err))) {
 		fprintf(stderr, "cmkeys seal: %s\n", err);
@@ -488,10 +579,16 @@ static int cmd_unseal(struct cli *c, int argc, char **argv)
 
 	if (argc - optind != 1)
 		return die_usage(c->cmd, "exactly one BUNDLE");
+	if (!c->signed_by && !c->allow_unsigned) {
+		fprintf(stderr, "cmkeys unseal: %s: refusing an unsigned bundle: give --signed-by CERT (or --allow-unsigned-bundle)\n",
+			argv[optind]);
+		return 1;
+	}
 	ret = cmk_tpm_open(c->tcti, &t, err, sizeof(err));
 	if (!ret) {
 		ret = cmk_open_bundle(t, argv[optind], c->min_version,
-				      c->signed_by, &ob, err, sizeof(err));
+				      c->signed_by, c->policies, &ob, err,
+				      sizeof(err));
 		cmk_tpm_close(t);
 	}
 	if (ret) {
@@ -508,6 +605,8 @@ static int cmd_provision(struct cli *c, int argc, char **argv)
 	struct cmk_provision_opts o = {
 		.tcti = c->tcti, .keyring = c->keyring, .cap_pcr = c->cap_pcr,
 		.min_version = c->min_version, .signers = c->signed_by,
+		.allow_unsigned = c->allow_unsigned, .policies = c->policies,
+		.recovery = c->recovery,
 	};
 	struct cmk_provision_result r;
 	char err[ERRLEN] = "";
@@ -532,72 +631,6 @@ static int cmd_provision(struct cli *c, int argc, char **argv)
 	printf("provisioned %zu keys into keyring %s (%d), locked; PCR %u capped; %.1f ms\n",
 	       r.n_keys, o.keyring ? o.keyring : ".cryptomark", r.keyring,
 	       r.cap_pcr, r.ms);
-	return 0;
-}
-
-static int cmd_policy(struct cli *c, int argc, char **argv)
-{
-	char err[ERRLEN] = "";
-	uint8_t d[32];
-	cmk_pcr_values v;
-	uint32_t mask;
-	int ret;
-
-	if (argc != optind || !!c->pcrs == !!c->pcr_values)
-		return die_usage(c->cmd, "give one of --pcrs or --pcr-values");
-	if (c->pcr_values) {
-		ret = cmk_load_pcr_values(c->pcr_values, &mask, v, err,
-					  sizeof(err));
-		if (!ret)
-			ret = cmk_policy_pcr_offline(mask, v, d);
-	} else {
-		struct cmk_tpm *t;
-
-		if (cmk_parse_pcrs(c->pcrs, &mask))
-			return die_usage(c->cmd, "--pcrs: expected sha256:N[,N...]");
-		ret = cmk_tpm_open(c->tcti, &t, err, sizeof(err));
-		if (!ret) {
-			ret = cmk_tpm_policy_pcr(t, mask, d, err, sizeof(err));
-			cmk_tpm_close(t);
-		}
-	}
-	if (ret) {
-		fprintf(stderr, "cmkeys policy: %s\n", err);
-		return 1;
-	}
-	for (int i = 0; i < 32; i++)
-		printf("%02x", d[i]);
-	printf("\n");
-	return 0;
-}
-
-static int cmd_pcrs(struct cli *c, int argc, char **argv)
-{
-	char err[ERRLEN] = "";
-	struct cmk_tpm *t;
-	cmk_pcr_values v;
-	uint32_t mask;
-	int ret;
-
-	if (argc != optind || !c->pcrs || cmk_parse_pcrs(c->pcrs, &mask))
-		return die_usage(c->cmd, "--pcrs sha256:N[,N...] is required");
-	ret = cmk_tpm_open(c->tcti, &t, err, sizeof(err));
-	if (!ret) {
-		ret = cmk_tpm_pcr_read(t, mask, v, err, sizeof(err));
-		cmk_tpm_close(t);
-	}
-	if (ret) {
-		fprintf(stderr, "cmkeys pcrs: %s\n", err);
-		return 1;
-	}
-	for (int i = 0; i < CM_PCR_MAX; i++) {
-		if (!(mask & (1u << i)))
-			continue;
-		printf("sha256:%d=", i);
-		for (int j = 0; j < 32; j++)
-			printf("%02x", v[i][j]);
-		printf("\n");
-	}
 	return 0;
 }
 
@@ -641,9 +674,14 @@ int main(int argc, char **argv)
 		ret = cmd_pcrs(&c, argc, argv);
 	else if (!strcmp(c.cmd, "policy"))
 		ret = cmd_policy(&c, argc, argv);
+	else if (!strcmp(c.cmd, "counter"))
+		ret = cmd_counter(&c, argc, argv);
+	else if (!strcmp(c.cmd, "recovery"))
+		ret = cmd_recovery(&c, argc, argv);
 	else
 		ret = die_usage(c.cmd, "unknown command");
 	free(c.revoke);
+	free(c.unrevoke);
 	cm_trust_free(c.signed_by);
 	return ret;
 }

@@ -203,14 +203,16 @@ static int join(char *buf, size_t len, const char *dir, const char *name)
 }
 
 /* Writes key (0600) and certificate (0644) as PEM, refusing to overwrite. */
+/* STEM.key (encrypted when @pass), STEM.pem and STEM.der (for evmctl). */
 static int write_pair(const char *dir, const char *stem, EVP_PKEY *key,
-		      X509 *cert, char *err, size_t errlen)
+		      X509 *cert, const char *pass, char *err, size_t errlen)
 {
-	char kpath[PATH_MAX], cpath[PATH_MAX], name[64];
+	char kpath[PATH_MAX], cpath[PATH_MAX], dpath[PATH_MAX], name[64];
+	unsigned char *der = NULL;
 	BIO *mem = NULL;
 	char *data;
 	long n;
-	int ret;
+	int ret, dlen;
 
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		ret = -errno;
@@ -222,6 +224,9 @@ static int write_pair(const char *dir, const char *stem, EVP_PKEY *key,
 	snprintf(name, sizeof(name), "%s.pem", stem);
 	if (!ret)
 		ret = join(cpath, sizeof(cpath), dir, name);
+	snprintf(name, sizeof(name), "%s.der", stem);
+	if (!ret)
+		ret = join(dpath, sizeof(dpath), dir, name);
 	if (ret) {
 		snprintf(err, errlen, "%s: path too long", dir);
 		return ret;
@@ -233,8 +238,11 @@ static int write_pair(const char *dir, const char *stem, EVP_PKEY *key,
 	}
 
 	mem = BIO_new(BIO_s_mem());
-	if (!mem || !PEM_write_bio_PrivateKey(mem, key, NULL, NULL, 0, NULL,
-					      NULL)) {
+	if (!mem || !PEM_write_bio_PrivateKey(mem, key,
+					      pass ? EVP_aes_256_cbc() : NULL,
+					      (const unsigned char *)pass,
+					      pass ? (int)strlen(pass) : 0,
+					      NULL, NULL)) {
 		ssl_err(err, errlen, "PEM_write_bio_PrivateKey");
 		ret = -ENOMEM;
 		goto out_free_bio;
@@ -257,12 +265,54 @@ static int write_pair(const char *dir, const char *stem, EVP_PKEY *key,
 	}
 	n = BIO_get_mem_data(mem, &data);
 	ret = cmk_write_file(cpath, data, (size_t)n, 0644);
-	if (ret)
+	if (ret) {
 		snprintf(err, errlen, "%s: %s", cpath, strerror(-ret));
+		goto out_free_bio;
+	}
+	dlen = i2d_X509(cert, &der);
+	ret = dlen > 0 ? cmk_write_file(dpath, der, (size_t)dlen, 0644) : -ENOMEM;
+	OPENSSL_free(der);
+	if (ret)
+		snprintf(err, errlen, "%s: %s", dpath, strerror(-ret));
 
 out_free_bio:
 	BIO_free(mem);
 	return ret;
+}
+
+/* The passphrase from --pass-env or --pass-file (first line), never argv. */
+static int get_pass(const struct cmk_pki_opts *o, char *buf, size_t size,
+		    char *err, size_t errlen)
+{
+	if (o->pass_file) {
+		FILE *f = fopen(o->pass_file, "re");
+
+		if (!f || !fgets(buf, (int)size, f)) {
+			snprintf(err, errlen, "cannot read passphrase file %s",
+				 o->pass_file);
+			if (f)
+				fclose(f);
+			return -EINVAL;
+		}
+		fclose(f);
+		buf[strcspn(buf, "\r\n")] = '\0';
+	} else if (o->pass_env) {
+		const char *v = getenv(o->pass_env);
+
+		if (!v || strlen(v) >= size) {
+			snprintf(err, errlen, "passphrase variable %s is not set",
+				 o->pass_env);
+			return -EINVAL;
+		}
+		strcpy(buf, v);
+	} else {
+		return -ENOENT;
+	}
+	if (!buf[0]) {
+		snprintf(err, errlen, "empty passphrase");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int cmk_make_ca(const struct cmk_pki_opts *o, char *err, size_t errlen)
@@ -296,7 +346,19 @@ int cmk_make_ca(const struct cmk_pki_opts *o, char *err, size_t errlen)
 		ret = -EINVAL;
 		goto out_free_key;
 	}
-	ret = write_pair(o->out_dir, "ca", key, cert, err, errlen);
+	if (o->encrypt) {
+		char pass[1024];
+
+		ret = get_pass(o, pass, sizeof(pass), err, errlen);
+		if (ret == -ENOENT)
+			snprintf(err, errlen, "--encrypt needs --pass-env VAR or --pass-file FILE");
+		if (!ret)
+			ret = write_pair(o->out_dir, "ca", key, cert, pass, err,
+					 errlen);
+		OPENSSL_cleanse(pass, sizeof(pass));
+	} else {
+		ret = write_pair(o->out_dir, "ca", key, cert, NULL, err, errlen);
+	}
 	X509_free(cert);
 out_free_key:
 	EVP_PKEY_free(key);
@@ -305,12 +367,15 @@ out_free_name:
 	return ret;
 }
 
-static int load_ca(const char *dir, X509 **cert, EVP_PKEY **key, char *err,
-		   size_t errlen)
+static int load_ca(const struct cmk_pki_opts *o, X509 **cert, EVP_PKEY **key,
+		   char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	BIO *bio;
 	int ret;
+
+	const char *dir = o->ca_dir;
+	char pass[1024] = "";
 
 	if (join(path, sizeof(path), dir, "ca.pem"))
 		return -ENAMETOOLONG;
@@ -321,14 +386,25 @@ static int load_ca(const char *dir, X509 **cert, EVP_PKEY **key, char *err,
 	}
 	if (join(path, sizeof(path), dir, "ca.key"))
 		return -ENAMETOOLONG;
+	ret = get_pass(o, pass, sizeof(pass), err, errlen);
+	if (ret && ret != -ENOENT)
+		goto out_free_cert;
 	bio = BIO_new_file(path, "rb");
-	*key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	/* Without a passphrase, an encrypted key fails instead of prompting. */
+	*key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, pass) : NULL;
 	BIO_free(bio);
+	OPENSSL_cleanse(pass, sizeof(pass));
 	if (!*key) {
-		ssl_err(err, errlen, path);
+		if (ret == -ENOENT)
+			snprintf(err, errlen,
+				 "%s: cannot load (encrypted? give --pass-env VAR or --pass-file FILE)",
+				 path);
+		else
+			ssl_err(err, errlen, path);
 		ret = -EBADMSG;
 		goto out_free_cert;
 	}
+	ret = 0;
 	if (X509_check_private_key(*cert, *key) != 1) {
 		ERR_clear_error();
 		snprintf(err, errlen, "%s: ca.key does not match ca.pem", dir);
@@ -359,7 +435,7 @@ int cmk_make_signer(const struct cmk_pki_opts *o, char *err, size_t errlen)
 	X509_NAME *subject;
 	int ret;
 
-	ret = load_ca(o->ca_dir, &ca, &ca_key, err, errlen);
+	ret = load_ca(o, &ca, &ca_key, err, errlen);
 	if (ret)
 		return ret;
 	subject = parse_dn(dn);
@@ -380,7 +456,7 @@ int cmk_make_signer(const struct cmk_pki_opts *o, char *err, size_t errlen)
 		ret = -EINVAL;
 		goto out_free_key;
 	}
-	ret = write_pair(o->out_dir, "signer", key, cert, err, errlen);
+	ret = write_pair(o->out_dir, "signer", key, cert, NULL, err, errlen);
 	X509_free(cert);
 out_free_key:
 	EVP_PKEY_free(key);

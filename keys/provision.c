@@ -233,6 +233,78 @@ static int highest_pcr(uint32_t mask)
 	return -1;
 }
 
+/*
+ * Everything that can be known before the TPM is asked: once the seal has
+ * been presented, the cap PCR is extended and this boot's one chance is
+ * gone, so a refusal that does not depend on the TPM must come first.
+ * @ring is the keyring to use, or 0 for a named keyring still to create.
+ */
+static int preflight(const struct cmk_provision_opts *o, const char *name,
+		     key_serial_t *ring, int *cap, char *err, size_t errlen)
+{
+	uint32_t mask;
+	int ret, authorized = 0;
+
+	*ring = 0;
+	if (name[0] == '.') {
+		*ring = find_kernel_keyring(name);
+		if (*ring < 0) {
+			snprintf(err, errlen,
+				 "keyring %s not found in /proc/keys (kernel without the cryptomark LSM? use --keyring _ima); the TPM was not touched",
+				 name);
+			return *ring;
+		}
+		if (!strcmp(name, CRYPTOMARK_KEYRING) &&
+		    (access(CRYPTOMARK_LOCK, W_OK) ||
+		     access(CRYPTOMARK_REVOKE, W_OK))) {
+			ret = -errno;
+			snprintf(err, errlen,
+				 "%s or %s: %s (securityfs not mounted?); the TPM was not touched",
+				 CRYPTOMARK_LOCK, CRYPTOMARK_REVOKE,
+				 strerror(-ret));
+			return ret;
+		}
+	} else {
+		key_serial_t old = keyctl_search(KEY_SPEC_USER_KEYRING,
+						 "keyring", name, 0);
+
+		if (old >= 0 && keyctl_read(old, NULL, 0) != 0) {
+			snprintf(err, errlen,
+				 "keyring %s already exists and holds keys: not provisioning into it",
+				 name);
+			return -EEXIST;
+		}
+	}
+	if (o->recovery)
+		ret = cmk_recovery_mask(o->recovery, &mask, err, errlen);
+	else
+		ret = cmk_seal_peek(o->bundle, &mask, &authorized, err, errlen);
+	if (ret)
+		return ret;
+	if (authorized && !o->policies) {
+		snprintf(err, errlen,
+			 "%s.seal is sealed under signed policies: give --policies DIR; the TPM was not touched",
+			 o->bundle);
+		return -EINVAL;
+	}
+	*cap = o->cap_pcr >= 0 ? o->cap_pcr : highest_pcr(mask);
+	if (!(mask & (1u << *cap))) {
+		/* Capping a PCR outside the policy would leave the secret
+		 * unsealable for the rest of the boot. */
+		snprintf(err, errlen,
+			 "--cap-pcr %d is not one of the sealed PCRs; the TPM was not touched",
+			 o->cap_pcr);
+		return -EINVAL;
+	}
+	if (!o->signers && (!o->allow_unsigned || o->recovery)) {
+		snprintf(err, errlen,
+			 "%s: refusing an unsigned bundle: give --signed-by CERT (or --allow-unsigned-bundle)",
+			 o->bundle);
+		return -ENOKEY;
+	}
+	return 0;
+}
+
 int cmk_provision(const struct cmk_provision_opts *o,
 		  struct cmk_provision_result *res, char *err, size_t errlen)
 {
@@ -242,28 +314,32 @@ int cmk_provision(const struct cmk_provision_opts *o,
 	struct cmk_tpm *t;
 	key_serial_t ring, *keys;
 	char err2[256];
-	int ret, cap;
+	int ret, cap = -1;
 	size_t n = 0;
 
 	memset(res, 0, sizeof(*res));
+	ret = preflight(o, name, &ring, &cap, err, errlen);
+	if (ret)
+		return ret;
 	ret = cmk_tpm_open(o->tcti, &t, err, errlen);
 	if (ret)
 		return ret;
-	ret = cmk_open_bundle(t, o->bundle, o->min_version, o->signers, &ob,
-			      err, errlen);
+	if (o->recovery)
+		ret = cmk_recovery_open(t, o->bundle, o->recovery,
+					o->min_version, o->signers, &ob, err,
+					errlen);
+	else
+		ret = cmk_open_bundle(t, o->bundle, o->min_version, o->signers,
+				      o->policies, &ob, err, errlen);
 	if (ob.pcr_mask) {
-		/* The seal reached the TPM: cap now, success or not. */
-		cap = o->cap_pcr >= 0 ? o->cap_pcr : highest_pcr(ob.pcr_mask);
+		/* The seal reached the TPM: cap now, success or not.  A seal
+		 * changed since the preflight caps its own highest PCR. */
 		if (!(ob.pcr_mask & (1u << cap))) {
-			/* Capping a PCR outside the policy would leave the
-			 * secret unsealable: refuse, and still cap the
-			 * policy's own highest PCR. */
 			cap = highest_pcr(ob.pcr_mask);
 			if (!ret) {
 				snprintf(err, errlen,
-					 "--cap-pcr %d is not one of the sealed PCRs: capping %d instead and refusing",
-					 o->cap_pcr, cap);
-				ret = -EINVAL;
+					 "%s.seal changed while provisioning", o->bundle);
+				ret = -EAGAIN;
 			}
 		}
 		res->cap_pcr = (unsigned int)cap;
@@ -277,15 +353,8 @@ int cmk_provision(const struct cmk_provision_opts *o,
 	if (ret)
 		goto out_free;
 
-	if (name[0] == '.') {
-		ring = find_kernel_keyring(name);
-		if (ring < 0)
-			snprintf(err, errlen,
-				 "keyring %s not found in /proc/keys (kernel without the cryptomark LSM? use --keyring _ima)",
-				 name);
-	} else {
+	if (!ring)
 		ring = get_named_keyring(name, err, errlen);
-	}
 	if (ring < 0) {
 		ret = ring;
 		goto out_free;

@@ -6,9 +6,15 @@
 #  keys-lsm.sh: the cryptomark kernel (build/kernel/bzImage, CHECK_SLOW_DEPS
 #    += kernel in kernel/build.mk): provision into ".cryptomark", locked via
 #    securityfs; enforce runs the signed binary, refuses the others.
-CHECK_SLOW_TESTS += tests/qemu/keys-stock.sh tests/qemu/keys-lsm.sh
+#  keys-update.sh: a kernel update without a reseal (signed PCR policies):
+#    four boots of the stock kernel on one swtpm state (chains A, B, C, and
+#    A after the policy counter moved), the real hook, init-premount and
+#    postinst.d script.
+CHECK_SLOW_TESTS += tests/qemu/keys-stock.sh tests/qemu/keys-lsm.sh \
+		    tests/qemu/keys-update.sh
 CHECK_SLOW_DEPS	+= qemu-guest
 
 .PHONY: check-keys-qemu
 check-keys-qemu: all qemu-guest
-	@tests/run.sh tests/qemu/keys-stock.sh tests/qemu/keys-lsm.sh
+	@tests/run.sh tests/qemu/keys-stock.sh tests/qemu/keys-lsm.sh \
+		tests/qemu/keys-update.sh

@@ -22,7 +22,7 @@
 
 #include "cmkeys.h"
 
-#define SEAL_MAX_SIZE	(CM_SIZEOF_SEAL_HDR + 2 * CMK_TPM_BLOB_MAX)
+#define SEAL_MAX_SIZE	(CM_SIZEOF_SEAL_HDR + CM_SIZEOF_SEAL_AUTH + 2 * CMK_TPM_BLOB_MAX)
 
 int cmk_write_file(const char *path, const void *buf, size_t len, int mode)
 {
@@ -197,6 +197,38 @@ static int seal_path(const char *bundle, char *buf, size_t len)
 	return 0;
 }
 
+/* The seal's policy: PolicyAuthorize(key) [PolicyNV(bundle counter)]. */
+static int seal_authorized(const struct cmk_seal_opts *o, struct cm_seal *s,
+			   char *err, size_t errlen)
+{
+	uint8_t pub[CMK_TPM_BLOB_MAX];
+	EVP_PKEY *pk = NULL;
+	size_t pub_len;
+	int ret;
+
+	if (!o->pcr_mask) {
+		snprintf(err, errlen, "--authorize needs --pcrs: the PCRs every signed policy selects");
+		return -EINVAL;
+	}
+	ret = cmk_policy_key_load(o->authorize, 0, &pk, err, errlen);
+	if (!ret)
+		ret = cmk_policy_key_public(pk, pub, &pub_len, s->key_name, err,
+					    errlen);
+	EVP_PKEY_free(pk);
+	if (ret)
+		return ret;
+	s->authorized = 1;
+	s->pcr_mask = o->pcr_mask;
+	ret = cmk_policy_authorize_digest(s->key_name, s->policy_digest);
+	if (!ret && o->bind_counter) {
+		s->nv_index = CMK_NV_BUNDLE_COUNTER;
+		s->nv_max = o->counter;
+		ret = cmk_policy_nv_update(s->policy_digest, s->nv_index,
+					   s->nv_max);
+	}
+	return ret;
+}
+
 int cmk_seal_bundle(const struct cmk_seal_opts *o, char *err, size_t errlen)
 {
 	uint8_t secret[CM_SEAL_SECRET_SIZE], pub[CMK_TPM_BLOB_MAX];
@@ -210,6 +242,17 @@ int cmk_seal_bundle(const struct cmk_seal_opts *o, char *err, size_t errlen)
 	cmk_pcr_values v;
 	int ret;
 
+	/* A seal is the boot's only way in: replacing one is never silent. */
+	ret = seal_path(o->bundle, path, sizeof(path));
+	if (ret) {
+		snprintf(err, errlen, "%s.seal: %s", o->bundle, strerror(-ret));
+		return ret;
+	}
+	if (!o->force && !access(path, F_OK)) {
+		snprintf(err, errlen, "%s exists: not replacing a seal without --force",
+			 path);
+		return -EEXIST;
+	}
 	ret = cm_read_file(o->bundle, CM_BUNDLE_MAX_SIZE, &bytes, &len);
 	if (ret) {
 		snprintf(err, errlen, "%s: %s", o->bundle, strerror(-ret));
@@ -223,7 +266,11 @@ int cmk_seal_bundle(const struct cmk_seal_opts *o, char *err, size_t errlen)
 	}
 	cm_bundle_release(&b);
 
-	if (o->pcr_values) {
+	if (o->authorize) {
+		ret = seal_authorized(o, &s, err, errlen);
+		if (ret)
+			goto out_free_bytes;
+	} else if (o->pcr_values) {
 		ret = cmk_load_pcr_values(o->pcr_values, &s.pcr_mask, v, err,
 					  errlen);
 		if (!ret)
@@ -235,7 +282,21 @@ int cmk_seal_bundle(const struct cmk_seal_opts *o, char *err, size_t errlen)
 	ret = cmk_tpm_open(o->tcti, &t, err, errlen);
 	if (ret)
 		goto out_free_bytes;
-	if (!o->pcr_values) {
+	if (s.authorized && s.nv_index) {
+		uint64_t now;
+
+		/* A seal the counter already passed would never open. */
+		ret = cmk_nv_counter_read(t, s.nv_index, &now, err, errlen);
+		if (!ret && now > s.nv_max) {
+			snprintf(err, errlen,
+				 "--counter %llu is below the bundle counter's %llu: the seal would never open",
+				 (unsigned long long)s.nv_max,
+				 (unsigned long long)now);
+			ret = -ESTALE;
+		}
+		if (ret)
+			goto out_close_tpm;
+	} else if (!s.authorized && !o->pcr_values) {
 		s.pcr_mask = o->pcr_mask;
 		ret = cmk_tpm_policy_pcr(t, s.pcr_mask, s.policy_digest, err,
 					 errlen);
@@ -265,9 +326,7 @@ int cmk_seal_bundle(const struct cmk_seal_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "seal: %s", strerror(-ret));
 		goto out_free_bytes;
 	}
-	ret = seal_path(o->bundle, path, sizeof(path));
-	if (!ret)
-		ret = cmk_write_file(path, blob, blob_len, 0644);
+	ret = cmk_write_file(path, blob, blob_len, 0644);
 	if (ret)
 		snprintf(err, errlen, "%s.seal: %s", o->bundle, strerror(-ret));
 	free(blob);
@@ -275,6 +334,32 @@ out_close_tpm:
 	cmk_tpm_close(t);
 out_free_bytes:
 	free(bytes);
+	return ret;
+}
+
+int cmk_seal_peek(const char *bundle, uint32_t *mask, int *authorized,
+		  char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	const char *why = "";
+	uint8_t *sbytes = NULL;
+	struct cm_seal s;
+	size_t slen;
+	int ret;
+
+	ret = seal_path(bundle, path, sizeof(path));
+	if (!ret)
+		ret = cm_read_file(path, SEAL_MAX_SIZE, &sbytes, &slen);
+	if (ret) {
+		snprintf(err, errlen, "%s.seal: %s", bundle, strerror(-ret));
+		return ret;
+	}
+	ret = cm_seal_parse(sbytes, slen, &s, &why);
+	if (ret)
+		snprintf(err, errlen, "%s: malformed seal: %s", path, why);
+	else
+		*mask = s.pcr_mask, *authorized = s.authorized;
+	free(sbytes);
 	return ret;
 }
 
@@ -287,8 +372,10 @@ void cmk_opened_free(struct cmk_opened *o)
 
 int cmk_open_bundle(struct cmk_tpm *t, const char *bundle,
 		    uint64_t min_version, const struct cm_trust *signers,
-		    struct cmk_opened *out, char *err, size_t errlen)
+		    const char *policies, struct cmk_opened *out, char *err,
+		    size_t errlen)
 {
+	struct cmk_policy *pol = NULL;
 	uint8_t secret[CM_SEAL_SECRET_SIZE], *sbytes = NULL;
 	char path[PATH_MAX];
 	const char *why = "";
@@ -309,8 +396,15 @@ int cmk_open_bundle(struct cmk_tpm *t, const char *bundle,
 		snprintf(err, errlen, "%s: malformed seal: %s", path, why);
 		goto out_free_seal;
 	}
-	/* Known from here on even if opening fails: the caller caps a PCR. */
-	out->pcr_mask = s.pcr_mask;
+	/*
+	 * Known from here on even if opening fails: the caller caps a PCR.
+	 * A seal under signed policies is only presented once a policy for
+	 * the current PCRs was found: without one nothing reaches the TPM,
+	 * and the PCRs stay as the boot made them (what a recovery request
+	 * should record, and a new chain's policy be signed for).
+	 */
+	if (!s.authorized)
+		out->pcr_mask = s.pcr_mask;
 	ret = cm_read_file(bundle, CM_BUNDLE_MAX_SIZE, &out->bytes, &out->len);
 	if (ret) {
 		snprintf(err, errlen, "%s: %s", bundle, strerror(-ret));
@@ -327,7 +421,26 @@ int cmk_open_bundle(struct cmk_tpm *t, const char *bundle,
 		if (ret)
 			goto out_free_bundle;
 	}
-	ret = cmk_tpm_unseal(t, &s, secret, err, errlen);
+	if (s.authorized) {
+		cmk_pcr_values cur;
+
+		ret = -ENOMEM;
+		if (!policies) {
+			snprintf(err, errlen,
+				 "%s: sealed under signed policies: give --policies DIR",
+				 path);
+			ret = -EINVAL;
+		} else if ((pol = malloc(sizeof(*pol)))) {
+			ret = cmk_tpm_pcr_read(t, s.pcr_mask, cur, err, errlen);
+			if (!ret)
+				ret = cmk_policy_pick(policies, &s, cur, pol, err,
+						      errlen);
+		}
+		if (ret)
+			goto out_free_bundle;
+		out->pcr_mask = s.pcr_mask;
+	}
+	ret = cmk_tpm_unseal(t, &s, pol, secret, err, errlen);
 	if (ret)
 		goto out_free_bundle;
 	/* Authenticate before parsing anything the bundle says. */
@@ -352,12 +465,14 @@ int cmk_open_bundle(struct cmk_tpm *t, const char *bundle,
 		ret = -ESTALE;
 		goto out_free_bundle;
 	}
+	free(pol);
 	free(sbytes);
 	return 0;
 
 out_free_bundle:
 	cmk_opened_free(out);
 out_free_seal:
+	free(pol);
 	free(sbytes);
 	return ret;
 }

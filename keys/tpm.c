@@ -30,7 +30,7 @@
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tctildr.h>
 
-#include "cmkeys.h"
+#include "tpm_priv.h"
 
 /*
  * A TPM that accepted the connection but never answers must not hang boot.
@@ -43,12 +43,7 @@
 #define TPM_TIMEOUT_MS		5000
 #define TPM_DEADLINE_S		10
 
-struct cmk_tpm {
-	TSS2_TCTI_CONTEXT *tcti;
-	ESYS_CONTEXT *esys;
-};
-
-static void tpm_err(char *err, size_t errlen, const char *stage, TSS2_RC rc)
+void cmk_tpm_err(char *err, size_t errlen, const char *stage, TSS2_RC rc)
 {
 	snprintf(err, errlen, "%s: 0x%x: %s", stage, rc, Tss2_RC_Decode(rc));
 }
@@ -78,7 +73,7 @@ static const TPM2B_PUBLIC primary_template = {
 	},
 };
 
-static const TPMT_SYM_DEF session_sym = {
+const TPMT_SYM_DEF cmk_session_sym = {
 	.algorithm = TPM2_ALG_AES,
 	.keyBits.aes = 128,
 	.mode.aes = TPM2_ALG_CFB,
@@ -177,7 +172,7 @@ void cmk_tpm_close(struct cmk_tpm *t)
 	alarm(0);
 }
 
-static void pcr_selection(uint32_t mask, TPML_PCR_SELECTION *sel)
+void cmk_pcr_selection(uint32_t mask, TPML_PCR_SELECTION *sel)
 {
 	memset(sel, 0, sizeof(*sel));
 	sel->count = 1;
@@ -201,11 +196,11 @@ int cmk_tpm_pcr_read(struct cmk_tpm *t, uint32_t mask, cmk_pcr_values v,
 		size_t k = 0;
 		TSS2_RC rc;
 
-		pcr_selection(left, &sel);
+		cmk_pcr_selection(left, &sel);
 		rc = Esys_PCR_Read(t->esys, ESYS_TR_NONE, ESYS_TR_NONE,
 				   ESYS_TR_NONE, &sel, &counter, &got, &vals);
 		if (rc != TSS2_RC_SUCCESS) {
-			tpm_err(err, errlen, "TPM2_PCR_Read", rc);
+			cmk_tpm_err(err, errlen, "TPM2_PCR_Read", rc);
 			return -EIO;
 		}
 		for (unsigned int i = 0; i < CM_PCR_MAX && got->count; i++) {
@@ -249,7 +244,7 @@ int cmk_policy_pcr_offline(uint32_t mask, const cmk_pcr_values v,
 
 	/* policy = H(0^32 || TPM_CC_PolicyPCR || TPML_PCR_SELECTION || pcrDigest),
 	 * the TPM's PolicyPCR update applied to a fresh session. */
-	pcr_selection(mask, &sel);
+	cmk_pcr_selection(mask, &sel);
 	if (ok && Tss2_MU_TPML_PCR_SELECTION_Marshal(&sel, sel_buf,
 						     sizeof(sel_buf),
 						     &sel_len) != TSS2_RC_SUCCESS)
@@ -263,54 +258,110 @@ int cmk_policy_pcr_offline(uint32_t mask, const cmk_pcr_values v,
 	return ok ? 0 : -EIO;
 }
 
+static int create_primary_in(struct cmk_tpm *t, ESYS_TR hierarchy,
+			     ESYS_TR *primary, char *err, size_t errlen);
+
 static int create_primary(struct cmk_tpm *t, ESYS_TR *primary, char *err,
 			  size_t errlen)
+{
+	return create_primary_in(t, ESYS_TR_RH_OWNER, primary, err, errlen);
+}
+
+int cmk_tpm_identity(struct cmk_tpm *t, uint8_t id[CM_TPM_NAME_SIZE],
+		     uint32_t *reset_count, char *err, size_t errlen)
+{
+	TPMS_TIME_INFO *now = NULL;
+	TPM2B_NAME *name = NULL;
+	ESYS_TR ek = ESYS_TR_NONE;
+	TSS2_RC rc;
+	int ret;
+
+	/* The endorsement seed survives TPM2_Clear: so does this name. */
+	ret = create_primary_in(t, ESYS_TR_RH_ENDORSEMENT, &ek, err, errlen);
+	if (ret)
+		return ret;
+	rc = Esys_TR_GetName(t->esys, ek, &name);
+	if (rc != TSS2_RC_SUCCESS || name->size != CM_TPM_NAME_SIZE) {
+		cmk_tpm_err(err, errlen, "TPM name of the endorsement primary", rc);
+		ret = -EIO;
+		goto out;
+	}
+	memcpy(id, name->name, CM_TPM_NAME_SIZE);
+	rc = Esys_ReadClock(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+			    &now);
+	if (rc != TSS2_RC_SUCCESS) {
+		cmk_tpm_err(err, errlen, "TPM2_ReadClock", rc);
+		ret = -EIO;
+		goto out;
+	}
+	*reset_count = now->clockInfo.resetCount;
+out:
+	Esys_Free(now);
+	Esys_Free(name);
+	cmk_tpm_flush(t, ek);
+	return ret;
+}
+
+static int create_primary_in(struct cmk_tpm *t, ESYS_TR hierarchy,
+			     ESYS_TR *primary, char *err, size_t errlen)
 {
 	TPM2B_SENSITIVE_CREATE sens = { 0 };
 	TPM2B_DATA outside = { 0 };
 	TPML_PCR_SELECTION none = { 0 };
 	TSS2_RC rc;
 
-	rc = Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
+	rc = Esys_CreatePrimary(t->esys, hierarchy, ESYS_TR_PASSWORD,
 				ESYS_TR_NONE, ESYS_TR_NONE, &sens,
 				&primary_template, &outside, &none, primary,
 				NULL, NULL, NULL, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
-		tpm_err(err, errlen, "TPM2_CreatePrimary (owner hierarchy)", rc);
+		cmk_tpm_err(err, errlen, hierarchy == ESYS_TR_RH_OWNER ?
+			    "TPM2_CreatePrimary (owner hierarchy)" :
+			    "TPM2_CreatePrimary (endorsement hierarchy)", rc);
 		return -EIO;
 	}
 	return 0;
 }
 
-static void flush(struct cmk_tpm *t, ESYS_TR h)
+void cmk_tpm_flush(struct cmk_tpm *t, ESYS_TR h)
 {
 	if (h != ESYS_TR_NONE)
 		Esys_FlushContext(t->esys, h);
 }
 
 static int policy_session(struct cmk_tpm *t, ESYS_TR salt_key, TPM2_SE type,
-			  uint32_t mask, ESYS_TR *session, char *err,
-			  size_t errlen)
+			  uint32_t mask, const struct cm_seal *s,
+			  const struct cmk_policy *p, ESYS_TR *session,
+			  char *err, size_t errlen)
 {
 	TPM2B_DIGEST empty = { 0 };
 	TPML_PCR_SELECTION sel;
 	TSS2_RC rc;
+	int ret;
 
 	rc = Esys_StartAuthSession(t->esys, salt_key, ESYS_TR_NONE,
 				   ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-				   NULL, type, &session_sym, TPM2_ALG_SHA256,
+				   NULL, type, &cmk_session_sym, TPM2_ALG_SHA256,
 				   session);
 	if (rc != TSS2_RC_SUCCESS) {
-		tpm_err(err, errlen, "TPM2_StartAuthSession", rc);
+		cmk_tpm_err(err, errlen, "TPM2_StartAuthSession", rc);
 		return -EIO;
 	}
-	pcr_selection(mask, &sel);
+	if (s && s->authorized) {
+		ret = cmk_tpm_policy_authorized(t, *session, s, p, err, errlen);
+		if (ret) {
+			cmk_tpm_flush(t, *session);
+			*session = ESYS_TR_NONE;
+		}
+		return ret;
+	}
+	cmk_pcr_selection(mask, &sel);
 	/* An empty pcrDigest: the TPM uses the PCRs' current values. */
 	rc = Esys_PolicyPCR(t->esys, *session, ESYS_TR_NONE, ESYS_TR_NONE,
 			    ESYS_TR_NONE, &empty, &sel);
 	if (rc != TSS2_RC_SUCCESS) {
-		tpm_err(err, errlen, "TPM2_PolicyPCR", rc);
-		flush(t, *session);
+		cmk_tpm_err(err, errlen, "TPM2_PolicyPCR", rc);
+		cmk_tpm_flush(t, *session);
 		*session = ESYS_TR_NONE;
 		return -EIO;
 	}
@@ -325,20 +376,20 @@ int cmk_tpm_policy_pcr(struct cmk_tpm *t, uint32_t mask, uint8_t out[32],
 	TSS2_RC rc;
 	int ret;
 
-	ret = policy_session(t, ESYS_TR_NONE, TPM2_SE_TRIAL, mask, &session,
-			     err, errlen);
+	ret = policy_session(t, ESYS_TR_NONE, TPM2_SE_TRIAL, mask, NULL, NULL,
+			     &session, err, errlen);
 	if (ret)
 		return ret;
 	rc = Esys_PolicyGetDigest(t->esys, session, ESYS_TR_NONE, ESYS_TR_NONE,
 				  ESYS_TR_NONE, &d);
 	if (rc != TSS2_RC_SUCCESS || d->size != 32) {
-		tpm_err(err, errlen, "TPM2_PolicyGetDigest", rc);
+		cmk_tpm_err(err, errlen, "TPM2_PolicyGetDigest", rc);
 		ret = -EIO;
 	} else {
 		memcpy(out, d->buffer, 32);
 	}
 	Esys_Free(d);
-	flush(t, session);
+	cmk_tpm_flush(t, session);
 	return ret;
 }
 
@@ -379,7 +430,7 @@ int cmk_tpm_seal(struct cmk_tpm *t, const uint8_t policy[32],
 	/* Salted HMAC session that encrypts the first parameter (the secret). */
 	rc = Esys_StartAuthSession(t->esys, primary, ESYS_TR_NONE, ESYS_TR_NONE,
 				   ESYS_TR_NONE, ESYS_TR_NONE, NULL,
-				   TPM2_SE_HMAC, &session_sym, TPM2_ALG_SHA256,
+				   TPM2_SE_HMAC, &cmk_session_sym, TPM2_ALG_SHA256,
 				   &session);
 	if (rc == TSS2_RC_SUCCESS)
 		rc = Esys_TRSess_SetAttributes(t->esys, session,
@@ -387,7 +438,7 @@ int cmk_tpm_seal(struct cmk_tpm *t, const uint8_t policy[32],
 					       TPMA_SESSION_CONTINUESESSION,
 					       0xff);
 	if (rc != TSS2_RC_SUCCESS) {
-		tpm_err(err, errlen, "TPM2_StartAuthSession (salted)", rc);
+		cmk_tpm_err(err, errlen, "TPM2_StartAuthSession (salted)", rc);
 		ret = -EIO;
 		goto out_flush_primary;
 	}
@@ -395,7 +446,7 @@ int cmk_tpm_seal(struct cmk_tpm *t, const uint8_t policy[32],
 			 &sens, &tmpl, &outside, &none, &out_priv, &out_pub,
 			 NULL, NULL, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
-		tpm_err(err, errlen, "TPM2_Create (sealed object)", rc);
+		cmk_tpm_err(err, errlen, "TPM2_Create (sealed object)", rc);
 		ret = -EIO;
 		goto out_flush_session;
 	}
@@ -411,9 +462,9 @@ int cmk_tpm_seal(struct cmk_tpm *t, const uint8_t policy[32],
 	Esys_Free(out_pub);
 	Esys_Free(out_priv);
 out_flush_session:
-	flush(t, session);
+	cmk_tpm_flush(t, session);
 out_flush_primary:
-	flush(t, primary);
+	cmk_tpm_flush(t, primary);
 out_wipe:
 	OPENSSL_cleanse(&sens, sizeof(sens));
 	return ret;
@@ -427,6 +478,7 @@ static int is_policy_fail(TSS2_RC rc)
 }
 
 int cmk_tpm_unseal(struct cmk_tpm *t, const struct cm_seal *s,
+		   const struct cmk_policy *p,
 		   uint8_t secret[CM_SEAL_SECRET_SIZE], char *err,
 		   size_t errlen)
 {
@@ -466,14 +518,14 @@ int cmk_tpm_unseal(struct cmk_tpm *t, const struct cm_seal *s,
 	rc = Esys_Load(t->esys, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 		       ESYS_TR_NONE, &priv, &pub, &obj);
 	if (rc != TSS2_RC_SUCCESS) {
-		tpm_err(err, errlen,
+		cmk_tpm_err(err, errlen,
 			"TPM2_Load: sealed object refused (changed, or sealed on another TPM)",
 			rc);
 		ret = -EBADMSG;
 		goto out_flush_primary;
 	}
-	ret = policy_session(t, primary, TPM2_SE_POLICY, s->pcr_mask, &session,
-			     err, errlen);
+	ret = policy_session(t, primary, TPM2_SE_POLICY, s->pcr_mask, s, p,
+			     &session, err, errlen);
 	if (ret)
 		goto out_flush_obj;
 	/* Encrypt the response: the secret leaves the TPM in the salted
@@ -483,13 +535,18 @@ int cmk_tpm_unseal(struct cmk_tpm *t, const struct cm_seal *s,
 	if (rc == TSS2_RC_SUCCESS)
 		rc = Esys_Unseal(t->esys, obj, session, ESYS_TR_NONE,
 				 ESYS_TR_NONE, &data);
-	if (is_policy_fail(rc)) {
+	if (is_policy_fail(rc) && s->authorized) {
+		snprintf(err, errlen,
+			 "signed policy refused: the policy's key or counter binding is not the seal's (TPM2_Unseal: 0x%x)",
+			 rc);
+		ret = -EKEYEXPIRED;
+	} else if (is_policy_fail(rc)) {
 		snprintf(err, errlen,
 			 "PCR policy mismatch: the PCRs do not show the sealed boot state (TPM2_Unseal: 0x%x)",
 			 rc);
 		ret = -EKEYEXPIRED;
 	} else if (rc != TSS2_RC_SUCCESS) {
-		tpm_err(err, errlen, "TPM2_Unseal", rc);
+		cmk_tpm_err(err, errlen, "TPM2_Unseal", rc);
 		ret = -EIO;
 	} else if (data->size != CM_SEAL_SECRET_SIZE) {
 		snprintf(err, errlen, "TPM2_Unseal: %u bytes, expected %d",
@@ -502,11 +559,11 @@ int cmk_tpm_unseal(struct cmk_tpm *t, const struct cm_seal *s,
 		OPENSSL_cleanse(data, sizeof(*data));
 		Esys_Free(data);
 	}
-	flush(t, session);
+	cmk_tpm_flush(t, session);
 out_flush_obj:
-	flush(t, obj);
+	cmk_tpm_flush(t, obj);
 out_flush_primary:
-	flush(t, primary);
+	cmk_tpm_flush(t, primary);
 	return ret;
 }
 
@@ -526,7 +583,7 @@ int cmk_tpm_extend(struct cmk_tpm *t, unsigned int pcr,
 		char stage[48];
 
 		snprintf(stage, sizeof(stage), "TPM2_PCR_Extend(%u)", pcr);
-		tpm_err(err, errlen, stage, rc);
+		cmk_tpm_err(err, errlen, stage, rc);
 		return -EIO;
 	}
 	return 0;

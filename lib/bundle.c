@@ -430,13 +430,15 @@ int cm_seal_parse(const void *buf, size_t len, struct cm_seal *out,
 		  const char **why)
 {
 	const uint8_t *p = buf;
-	size_t pub_len, priv_len;
+	size_t pub_len, priv_len, hdr = CM_SIZEOF_SEAL_HDR;
 	uint32_t mask;
 
 	memset(out, 0, sizeof(*out));
 	if (len < CM_SIZEOF_SEAL_HDR)
 		return fail(why, "shorter than the seal header", -EBADMSG);
-	if (memcmp(p, CM_SEAL_MAGIC, 8))
+	if (!memcmp(p, CM_SEAL_MAGIC_AUTH, 8))
+		out->authorized = 1;
+	else if (memcmp(p, CM_SEAL_MAGIC, 8))
 		return fail(why, "bad magic (not a cryptomark seal)", -EPROTO);
 	if (get_be16(p + 8) != CM_TPM2_ALG_SHA256)
 		return fail(why, "PCR bank is not sha256", -ENOPKG);
@@ -447,25 +449,45 @@ int cm_seal_parse(const void *buf, size_t len, struct cm_seal *out,
 		return fail(why, "no PCR selected", -EBADMSG);
 	if (mask >> CM_PCR_MAX)
 		return fail(why, "PCR index above 23", -ERANGE);
+	if (out->authorized) {
+		const uint8_t *x = p + CM_SIZEOF_SEAL_HDR;
+
+		if (len < CM_SIZEOF_SEAL_HDR + CM_SIZEOF_SEAL_AUTH)
+			return fail(why, "shorter than the signed-policy extension",
+				    -EBADMSG);
+		if (get_be16(x) != CM_TPM2_ALG_SHA256)
+			return fail(why, "policy key name is not a sha256 name",
+				    -ENOPKG);
+		if (get_be16(x + CM_TPM_NAME_SIZE))
+			return fail(why, "reserved extension field not zero",
+				    -EBADMSG);
+		memcpy(out->key_name, x, CM_TPM_NAME_SIZE);
+		out->nv_index = get_be32(x + CM_TPM_NAME_SIZE + 2);
+		out->nv_max = (uint64_t)get_be32(x + CM_TPM_NAME_SIZE + 6) << 32 |
+			      get_be32(x + CM_TPM_NAME_SIZE + 10);
+		if (out->nv_index && (out->nv_index >> 24) != 0x01)
+			return fail(why, "counter is not an NV index handle",
+				    -ERANGE);
+		hdr += CM_SIZEOF_SEAL_AUTH;
+	}
 	pub_len = get_be16(p + 16);
 	priv_len = get_be16(p + 18);
 	/* Each is < 64 KiB, so the sum cannot wrap. */
-	if (pub_len + priv_len != len - CM_SIZEOF_SEAL_HDR)
+	if (pub_len + priv_len != len - hdr)
 		return fail(why, "pub_len + priv_len do not match the bytes present",
 			    -EMSGSIZE);
 	/* Each blob is a TPM2B: a big-endian size, then exactly that much. */
-	if (pub_len < 2 || get_be16(p + CM_SIZEOF_SEAL_HDR) != pub_len - 2)
+	if (pub_len < 2 || get_be16(p + hdr) != pub_len - 2)
 		return fail(why, "TPM2B_PUBLIC size does not match pub_len",
 			    -EBADMSG);
-	if (priv_len < 2 ||
-	    get_be16(p + CM_SIZEOF_SEAL_HDR + pub_len) != priv_len - 2)
+	if (priv_len < 2 || get_be16(p + hdr + pub_len) != priv_len - 2)
 		return fail(why, "TPM2B_PRIVATE size does not match priv_len",
 			    -EBADMSG);
 	out->pcr_bank = CM_TPM2_ALG_SHA256;
 	out->pcr_mask = mask;
-	out->pub = p + CM_SIZEOF_SEAL_HDR;
+	out->pub = p + hdr;
 	out->pub_len = pub_len;
-	out->priv = p + CM_SIZEOF_SEAL_HDR + pub_len;
+	out->priv = p + hdr + pub_len;
 	out->priv_len = priv_len;
 	memcpy(out->policy_digest, p + 20, 32);
 	memcpy(out->tag, p + 52, 32);
@@ -474,18 +496,20 @@ int cm_seal_parse(const void *buf, size_t len, struct cm_seal *out,
 
 int cm_seal_serialize(const struct cm_seal *s, uint8_t **out, size_t *outlen)
 {
-	size_t total;
+	size_t total, hdr = CM_SIZEOF_SEAL_HDR;
 	uint8_t *buf;
 
 	if (s->pub_len > UINT16_MAX || s->priv_len > UINT16_MAX)
 		return -E2BIG;
 	if (!s->pcr_mask || s->pcr_mask >> CM_PCR_MAX)
 		return -ERANGE;
-	total = CM_SIZEOF_SEAL_HDR + s->pub_len + s->priv_len;
-	buf = malloc(total);
+	if (s->authorized)
+		hdr += CM_SIZEOF_SEAL_AUTH;
+	total = hdr + s->pub_len + s->priv_len;
+	buf = calloc(1, total);
 	if (!buf)
 		return -ENOMEM;
-	memcpy(buf, CM_SEAL_MAGIC, 8);
+	memcpy(buf, s->authorized ? CM_SEAL_MAGIC_AUTH : CM_SEAL_MAGIC, 8);
 	put_be16(buf + 8, s->pcr_bank);
 	put_be16(buf + 10, 0);
 	put_be32(buf + 12, s->pcr_mask);
@@ -493,8 +517,16 @@ int cm_seal_serialize(const struct cm_seal *s, uint8_t **out, size_t *outlen)
 	put_be16(buf + 18, (uint16_t)s->priv_len);
 	memcpy(buf + 20, s->policy_digest, 32);
 	memcpy(buf + 52, s->tag, 32);
-	memcpy(buf + CM_SIZEOF_SEAL_HDR, s->pub, s->pub_len);
-	memcpy(buf + CM_SIZEOF_SEAL_HDR + s->pub_len, s->priv, s->priv_len);
+	if (s->authorized) {
+		uint8_t *x = buf + CM_SIZEOF_SEAL_HDR;
+
+		memcpy(x, s->key_name, CM_TPM_NAME_SIZE);
+		put_be32(x + CM_TPM_NAME_SIZE + 2, s->nv_index);
+		put_be32(x + CM_TPM_NAME_SIZE + 6, (uint32_t)(s->nv_max >> 32));
+		put_be32(x + CM_TPM_NAME_SIZE + 10, (uint32_t)s->nv_max);
+	}
+	memcpy(buf + hdr, s->pub, s->pub_len);
+	memcpy(buf + hdr + s->pub_len, s->priv, s->priv_len);
 	*out = buf;
 	*outlen = total;
 	return 0;

@@ -96,6 +96,11 @@ struct cm_seal {
 	size_t priv_len;
 	uint8_t policy_digest[32];
 	uint8_t tag[32];	/* HMAC-SHA256(secret, bundle bytes) */
+	/* CMSEAL02 (signed PCR policies): */
+	int authorized;		/* PolicyAuthorize by the key named below */
+	uint8_t key_name[CM_TPM_NAME_SIZE];
+	uint32_t nv_index;	/* bundle counter, 0 = none */
+	uint64_t nv_max;	/* released while counter <= nv_max */
 };
 
 int cm_seal_parse(const void *buf, size_t len, struct cm_seal *out,

@@ -164,6 +164,50 @@ struct cm_seal_hdr {
 	__u8	tag[32];
 } __cm_packed;
 
+/*
+ * "CMSEAL02": the secret is sealed under a signed PCR policy
+ * (TPM2_PolicyAuthorize) instead of raw PCR values.  The same header
+ * (policy_digest = the object's authPolicy; pcr_mask = the PCRs every
+ * signed policy must select, the highest of them capped), then this
+ * extension, then the blobs.  docs/FORMAT-keys.md, "Signed PCR policies".
+ */
+#define CM_SEAL_MAGIC_AUTH	"CMSEAL02"
+#define CM_TPM_NAME_SIZE	34	/* nameAlg (sha256) + digest */
+
+struct cm_seal_auth {
+	__u8	key_name[CM_TPM_NAME_SIZE];	/* the policy-signing key */
+	__be16	reserved;	/* must be zero */
+	__be32	nv_index;	/* bundle counter, 0 = not bound */
+	__be64	nv_max;		/* released while counter <= nv_max */
+} __cm_packed;
+
+/*
+ * A signed PCR policy (cmkeys policy sign), one boot chain:
+ *
+ *   struct cm_policy_hdr
+ *   32 bytes per selected PCR (ascending): the expected sha256 values
+ *   key_len bytes: marshalled TPM2B_PUBLIC of the policy-signing key
+ *   sig_len bytes: marshalled TPMT_SIGNATURE over
+ *                  sha256(approved || policyRef), policyRef empty
+ *
+ * approved = PolicyPCR(pcr_mask, values) [then PolicyNV(nv_index,
+ * counter <= version) when nv_index is not 0].
+ */
+#define CM_POLICY_MAGIC		"CMPOLCY1"
+#define CM_POLICY_FORMAT	1
+
+struct cm_policy_hdr {
+	__u8	magic[8];
+	__be16	format;
+	__be16	reserved;	/* must be zero */
+	__be32	pcr_mask;
+	__be64	version;	/* valid while the policy counter <= version */
+	__be32	nv_index;	/* policy counter, 0 = not bound */
+	__be16	key_len;
+	__be16	sig_len;
+	__u8	approved[32];
+} __cm_packed;
+
 /* ---------------------------------------------------------------------
  * Manifest: detached, signed (path, digest, signature) list for a package
  * root.
@@ -208,6 +252,8 @@ struct cm_manifest_entry {
 #define CM_SIZEOF_BUNDLE_HDR		32
 #define CM_SIZEOF_BUNDLE_REC		8
 #define CM_SIZEOF_SEAL_HDR		84
+#define CM_SIZEOF_SEAL_AUTH		48
+#define CM_SIZEOF_POLICY_HDR		64
 #define CM_SIZEOF_MANIFEST_HDR		24
 #define CM_SIZEOF_MANIFEST_ENTRY	8
 
@@ -216,6 +262,8 @@ _Static_assert(sizeof(struct cm_sig_hdr) == CM_SIZEOF_SIG_HDR, "sig hdr");
 _Static_assert(sizeof(struct cm_bundle_hdr) == CM_SIZEOF_BUNDLE_HDR, "bundle");
 _Static_assert(sizeof(struct cm_bundle_rec) == CM_SIZEOF_BUNDLE_REC, "brec");
 _Static_assert(sizeof(struct cm_seal_hdr) == CM_SIZEOF_SEAL_HDR, "seal");
+_Static_assert(sizeof(struct cm_seal_auth) == CM_SIZEOF_SEAL_AUTH, "seal auth");
+_Static_assert(sizeof(struct cm_policy_hdr) == CM_SIZEOF_POLICY_HDR, "policy");
 _Static_assert(sizeof(struct cm_manifest_hdr) == CM_SIZEOF_MANIFEST_HDR, "mhdr");
 _Static_assert(sizeof(struct cm_manifest_entry) == CM_SIZEOF_MANIFEST_ENTRY,
 	       "mentry");

@@ -18,7 +18,7 @@ done
 for f in usr/lib/libcryptomark.a usr/lib/libcryptomark.so.1 usr/lib/pkgconfig/cryptomark.pc \
 	 usr/include/cryptomark/cryptomark.h usr/include/cryptomark/format.h \
 	 usr/share/initramfs-tools/hooks/cryptomark \
-	 usr/share/initramfs-tools/scripts/init-premount/cryptomark; do
+	 usr/share/initramfs-tools/scripts/init-premount/cryptomark etc/kernel/postinst.d/cryptomark; do
 	t_check "$f installed" [ -f "$R/$f" ]
 done
 t_check "libcryptomark.so -> libcryptomark.so.1" [ "$(readlink "$R/usr/lib/libcryptomark.so")" = libcryptomark.so.1 ]

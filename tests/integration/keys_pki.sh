@@ -107,6 +107,91 @@ t_grep "--previous: ... else one past the previous version" \
 	'b11: version 100000000001$' "$CMKEYS" show "$D/b11"
 t_grep "--previous must be a bundle" "--previous $D/notacert: malformed bundle" \
 	"$CMKEYS" bundle -o "$D/b12" --previous "$D/notacert" "$s1"
+# --previous carries every revocation forward; only --unrevoke lifts one.
+"$CMKEYS" bundle -o "$D/r1" --version 20 --revoke 0badc0de --revoke 1badc0de \
+	--revoke "sha256:$(sha256sum /bin/true | cut -c1-64)" "$s1" >/dev/null
+"$CMKEYS" bundle -o "$D/r2" --previous "$D/r1" "$s1" >"$D/r2.out" 2>&1
+t_grep "--previous: the old bundle's revoked key ids stay revoked" '^revoked keyid 0badc0de$' "$CMKEYS" show "$D/r2"
+t_grep "... both of them" '^revoked keyid 1badc0de$' "$CMKEYS" show "$D/r2"
+t_grep "... and its revoked digests" "^revoked digest sha256:$(sha256sum /bin/true | cut -c1-64)$" "$CMKEYS" show "$D/r2"
+t_grep "... and bundle says so" "^carried 3 revocations forward from $D/r1\$" cat "$D/r2.out"
+"$CMKEYS" bundle -o "$D/r3" --previous "$D/r2" --unrevoke 1badc0de "$s1" >"$D/r3.out" 2>&1
+t_grep "--unrevoke KEYID lifts it, stated in the output" '^lifted: revoked keyid 1badc0de$' cat "$D/r3.out"
+t_check "... gone from the new bundle" bash -c "! '$CMKEYS' show '$D/r3' | grep -q 1badc0de"
+t_grep "... the others carried" '^revoked keyid 0badc0de$' "$CMKEYS" show "$D/r3"
+t_grep "--unrevoke of what OLD does not revoke: refused" 'unrevoke 12345678: not revoked by' \
+	"$CMKEYS" bundle -o "$D/r4" --previous "$D/r3" --unrevoke 12345678 "$s1"
+t_grep "--unrevoke without --previous: usage error" 'unrevoke lifts a revocation of --previous' \
+	"$CMKEYS" bundle -o "$D/r4" --unrevoke 0badc0de "$s1"
+t_grep "revoking and lifting the same key id: refused" 'both revoked and lifted' \
+	"$CMKEYS" bundle -o "$D/r4" --previous "$D/r3" --revoke 0badc0de --unrevoke 0badc0de "$s1"
+t_check "... refused bundles not written" [ ! -e "$D/r4" ]
+t_check "a revocation given twice is recorded once" bash -c \
+	"'$CMKEYS' bundle -o '$D/r5' --previous '$D/r3' --revoke 0badc0de '$s1' >/dev/null && [ \$('$CMKEYS' show '$D/r5' | grep -c 0badc0de) = 1 ]"
+
+# --revoke FILE: every carrier's digest of the file, in every signature
+# hash, computed here independently: the whole file (security.ima) and the
+# file with the 1024 note descriptor bytes (24 bytes into .note.cryptomark)
+# counted as zeros (the ELF note).
+cp /bin/true "$D/vuln"
+"$CMSIGN" --key "$D/ecdsa-p256-s/signer.key" --cert "$s2" --carrier both "$D/vuln" >/dev/null 2>&1
+noff=$(readelf -SW "$D/vuln" | awk '$2 == ".note.cryptomark" {print $5}')
+cp "$D/vuln" "$D/zeroed"
+dd if=/dev/zero of="$D/zeroed" bs=1 seek=$((0x$noff + 24)) count=1024 conv=notrunc 2>/dev/null
+"$CMKEYS" bundle -o "$D/rf" --revoke "$D/vuln" "$s2" >"$D/rf.out" 2>&1
+"$CMKEYS" show "$D/rf" >"$D/rf.show"
+for h in sha256 sha384 sha512 sha224; do
+	t_grep "--revoke FILE: the security.ima digest ($h)" "^revoked digest $h:$(${h}sum "$D/vuln" | cut -d' ' -f1)\$" cat "$D/rf.show"
+	t_grep "--revoke FILE: the ELF note digest ($h)" "^revoked digest $h:$(${h}sum "$D/zeroed" | cut -d' ' -f1)\$" cat "$D/rf.show"
+done
+t_grep "--revoke FILE: bundle names the count" "^--revoke $D/vuln: 8 digests" cat "$D/rf.out"
+t_grep "cmverify --bundle: the revoked file is refused (security.ima)" ': FAIL revoked' \
+	"$CMVERIFY" --bundle "$D/rf" --carrier xattr "$D/vuln"
+t_grep "... and by its ELF note" ': FAIL revoked' "$CMVERIFY" --bundle "$D/rf" --carrier note "$D/vuln"
+cp "$D/vuln" "$D/vuln384"
+"$CMSIGN" --key "$D/ecdsa-p256-s/signer.key" --cert "$s2" --hash sha384 --carrier xattr "$D/vuln384" >/dev/null 2>&1
+t_grep "... and signed with sha384 (same bytes): refused" ': FAIL revoked' \
+	"$CMVERIFY" --bundle "$D/rf" --carrier xattr "$D/vuln384"
+t_grep "... while the unrevoked original still verifies without that bundle" ': ok' \
+	"$CMVERIFY" --cert "$s2" --carrier note "$D/vuln"
+printf 'a script\n' >"$D/script"
+"$CMKEYS" bundle -o "$D/rs" --revoke "$D/script" "$s2" >/dev/null
+t_check "--revoke of a non-ELF file: its 4 security.ima digests" [ "$("$CMKEYS" show "$D/rs" | grep -c '^revoked digest')" = 4 ]
+t_grep "... sha256 = sha256sum" "^revoked digest sha256:$(sha256sum "$D/script" | cut -c1-64)\$" "$CMKEYS" show "$D/rs"
+t_grep "--revoke of a missing file: refused" 'revoke .*nowhere: not a key id, ALG:HEX, certificate or file' \
+	"$CMKEYS" bundle -o "$D/rx" --revoke "$D/nowhere" "$s2"
+t_grep "--revoke sha256: digest of the wrong size still refused" 'digest is not 32 hex bytes' \
+	"$CMKEYS" bundle -o "$D/rx" --revoke sha256:abcd "$s2"
+"$CMKEYS" bundle -o "$D/rf2" --previous "$D/rf" --unrevoke "$D/vuln" "$s2" >"$D/rf2.out"
+t_check "--unrevoke FILE lifts all 8 digests" [ "$(grep -c '^lifted: revoked digest' "$D/rf2.out")" = 8 ]
+t_check "... none left" [ "$("$CMKEYS" show "$D/rf2" | grep -c '^revoked digest')" = 0 ]
+# The CA key encrypted; certificates in DER too; per-subcommand help.
+export CMK_TEST_PW=correct-horse
+t_check "ca --encrypt --pass-env" "$CMKEYS" ca -o "$D/enc" --type ecdsa-p256 --encrypt --pass-env CMK_TEST_PW
+t_grep "... ca.key is an encrypted PKCS#8 key" '^-----BEGIN ENCRYPTED PRIVATE KEY-----$' head -n1 "$D/enc/ca.key"
+t_check "... which openssl opens only with the passphrase" \
+	openssl pkey -in "$D/enc/ca.key" -passin env:CMK_TEST_PW -noout
+t_refuse "... and not without" openssl pkey -in "$D/enc/ca.key" -passin pass:wrong -noout
+t_grep "signer under an encrypted CA without the passphrase: clear error, no prompt" \
+	'ca.key: cannot load \(encrypted\? give --pass-env VAR or --pass-file FILE\)' \
+	"$CMKEYS" signer --ca "$D/enc" -o "$D/encs" </dev/null
+printf 'correct-horse\n' >"$D/pw"
+t_check "signer --pass-file under the encrypted CA" "$CMKEYS" signer --ca "$D/enc" -o "$D/encs" --pass-file "$D/pw"
+t_grep "... the signer verifies against that CA" ': OK$' openssl verify -CAfile "$D/enc/ca.pem" "$D/encs/signer.pem"
+t_grep "ca --encrypt without a passphrase source: refused" 'encrypt needs --pass-env VAR or --pass-file FILE' \
+	"$CMKEYS" ca -o "$D/enc2" --encrypt
+t_check "bundle --sign-key of the encrypted CA key with --pass-env" \
+	"$CMKEYS" bundle -o "$D/encb" --sign-key "$D/enc/ca.key" --sign-cert "$D/enc/ca.pem" --pass-env CMK_TEST_PW "$D/encs/signer.pem"
+t_check "ca and signer certificates also as DER (= the PEM's)" \
+	bash -c "cmp -s '$D/enc/ca.der' <(openssl x509 -in '$D/enc/ca.pem' -outform DER) && cmp -s '$D/encs/signer.der' <(openssl x509 -in '$D/encs/signer.pem' -outform DER)"
+cp /bin/true "$D/evm-der"
+"$CMSIGN" --key "$D/encs/signer.key" --cert "$D/encs/signer.pem" "$D/evm-der" >/dev/null 2>&1
+t_check "evmctl ima_verify takes the signer.der cmkeys wrote" evmctl ima_verify --key "$D/encs/signer.der" "$D/evm-der"
+t_grep "cmkeys seal --help: seal's usage only" '^  cmkeys seal .*--authorize' "$CMKEYS" seal --help
+t_check "... and not the others'" bash -c "! '$CMKEYS' seal --help | grep -q 'cmkeys bundle'"
+t_grep "cmkeys bundle --help names --unrevoke" 'unrevoke' "$CMKEYS" bundle --help
+t_check "cmkeys --help: every subcommand" [ "$("$CMKEYS" --help | grep -c '^  cmkeys ')" -ge 15 ]
+
 printf 'CMBUNDL2' | dd of="$D/b1" conv=notrunc 2>/dev/null
 t_grep "show refuses a bad magic" 'malformed bundle: bad magic' "$CMKEYS" show "$D/b1"
 t_done

@@ -72,7 +72,7 @@ if [ -n "$before" ] && [ -n "$after" ] && [ "$before" != "$after" ]; then
 else
 	g_fail "capping PCR 14 unchanged: '$before' -> '$after'"
 fi
-g_grep "the secret cannot be unsealed again this boot" 'PCR policy mismatch' cmkeys unseal --tcti $T $B
+g_grep "the secret cannot be unsealed again this boot" 'PCR policy mismatch' cmkeys unseal --tcti $T --signed-by /etc/cryptomark/ca.pem $B
 g_expect "mode raised to enforce" ok cmt write $S/mode "enforce
 "
 g_expect "enforce: binary signed with the provisioned key runs" ok cmt exec /cmq/hello

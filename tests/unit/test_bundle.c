@@ -537,6 +537,73 @@ static void test_seal(void **state)
 	assert_int_equal(cm_seal_serialize(&s, &good, &len), -ERANGE);
 }
 
+/* CMSEAL02: the signed-policy extension between the header and the blobs. */
+enum amut { A_NONE, A_SHORT, A_NAMEALG, A_RESERVED, A_INDEX, A_LEN };
+
+static const struct {
+	enum amut m;
+	int err;
+	const char *desc;
+} auth_cases[] = {
+	{ A_NONE, 0, "well-formed CMSEAL02" },
+	{ A_SHORT, -EBADMSG, "header only: no room for the extension" },
+	{ A_NAMEALG, -ENOPKG, "key name is not a sha256 name" },
+	{ A_RESERVED, -EBADMSG, "extension reserved field set" },
+	{ A_INDEX, -ERANGE, "counter is not an NV index handle" },
+	{ A_LEN, -EMSGSIZE, "blobs counted without the extension" },
+};
+
+static void test_seal_authorized(void **state)
+{
+	uint8_t pub[10] = { 0, 8, 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint8_t priv[6] = { 0, 4, 9, 9, 9, 9 };
+	struct cm_seal s = {
+		.pcr_bank = CM_TPM2_ALG_SHA256, .pcr_mask = (1 << 7) | (1 << 14),
+		.pub = pub, .pub_len = sizeof(pub), .priv = priv,
+		.priv_len = sizeof(priv), .authorized = 1,
+		.nv_index = 0x013c4d02, .nv_max = 0x0102030405060708ull,
+	}, p;
+	const size_t x = CM_SIZEOF_SEAL_HDR;
+	uint8_t *good, buf[256];
+	size_t len;
+
+	memset(s.key_name, 0x33, sizeof(s.key_name));
+	s.key_name[0] = 0x00;
+	s.key_name[1] = 0x0b;
+	assert_int_equal(cm_seal_serialize(&s, &good, &len), 0);
+	assert_int_equal(len, x + CM_SIZEOF_SEAL_AUTH + sizeof(pub) + sizeof(priv));
+	assert_memory_equal(good, "CMSEAL02", 8);
+	for (size_t i = 0; i < sizeof(auth_cases) / sizeof(auth_cases[0]); i++) {
+		const char *why = NULL;
+		size_t l = len;
+		int got;
+
+		memcpy(buf, good, len);
+		switch (auth_cases[i].m) {
+		case A_SHORT: l = x + CM_SIZEOF_SEAL_AUTH - 1; break;
+		case A_NAMEALG: buf[x + 1] = 0x04; break;
+		case A_RESERVED: buf[x + CM_TPM_NAME_SIZE + 1] = 1; break;
+		case A_INDEX: buf[x + CM_TPM_NAME_SIZE + 2] = 0x81; break;
+		case A_LEN: memcpy(buf, "CMSEAL01", 8); break;
+		default: break;
+		}
+		got = cm_seal_parse(buf, l, &p, &why);
+		if (got != auth_cases[i].err)
+			fail_msg("CMSEAL02 case '%s': got %d (%s), want %d",
+				 auth_cases[i].desc, got, why ? why : "-",
+				 auth_cases[i].err);
+		if (!got) {
+			assert_true(p.authorized);
+			assert_memory_equal(p.key_name, s.key_name, CM_TPM_NAME_SIZE);
+			assert_int_equal(p.nv_index, s.nv_index);
+			assert_true(p.nv_max == s.nv_max);
+			assert_memory_equal(p.pub, pub, sizeof(pub));
+			assert_memory_equal(p.priv, priv, sizeof(priv));
+		}
+	}
+	free(good);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -546,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_builder_limits),
 		cmocka_unit_test(test_seal),
+		cmocka_unit_test(test_seal_authorized),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -47,8 +47,8 @@ else
 	cmt addkey "$(cat $cm/keyring)" /cmq/signer.der
 	cmt write $cm/lock 1
 fi
-g_grep "both revoked digests handed to the LSM" \
-	'^2 revoked digests refused by the cryptomark LSM$' echo "$out"
+g_grep "every revoked digest of hello-dual (2 carriers x 4 hashes) handed to the LSM" \
+	'^8 revoked digests refused by the cryptomark LSM$' echo "$out"
 g_expect "mode raised off -> enforce" ok cmt write $cm/mode enforce
 g_grep "ptrace policy: cap by default" '^cap$' cat $cm/ptrace
 
