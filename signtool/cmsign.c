@@ -23,6 +23,7 @@ static const char usage_text[] =
 "Usage: cmsign --key KEY --cert CERT [options] PATH...\n"
 "       cmsign manifest --key KEY --cert CERT --root DIR -o MANIFEST\n"
 "       cmsign apply --manifest MANIFEST --root DIR --cert CERT\n"
+"       cmsign deb --key KEY --cert CERT [-o DIR] PKG.deb...\n"
 "\n"
 "Signs each PATH in place so that cmverify, evmctl and the kernel (IMA\n"
 "appraisal or the cryptomark LSM) accept it.\n"
@@ -361,5 +362,7 @@ int main(int argc, char **argv)
 		return cmd_manifest(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "apply"))
 		return cmd_apply(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "deb"))
+		return cmd_deb(argc - 1, argv + 1);
 	return cmd_sign(argc, argv);
 }

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,65 +137,6 @@ static void sign_one(void *ctx, size_t i)
 	sl->xattr_len = ret;
 out_step:
 	cm_progress_step(r->progress, r->files.v[i].size);
-}
-
-/* Writes @buf to @path via a temp file in the same directory + rename. */
-static int write_atomic(const char *path, const uint8_t *buf, size_t len)
-{
-	char *tmp, *dircopy;
-	size_t off = 0;
-	int fd, dfd, ret = 0;
-
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		ret = -errno;
-		goto out_free_tmp;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, buf + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto out_unlink;
-		}
-		off += (size_t)n;
-	}
-	if (fchmod(fd, 0644) || fsync(fd)) {
-		ret = -errno;
-		goto out_unlink;
-	}
-	if (close(fd)) {
-		fd = -1;
-		ret = -errno;
-		goto out_unlink;
-	}
-	fd = -1;
-	if (rename(tmp, path)) {
-		ret = -errno;
-		goto out_unlink;
-	}
-	/* Make the rename itself durable. */
-	dircopy = strdup(path);
-	if (dircopy) {
-		dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			(void)fsync(dfd);
-			close(dfd);
-		}
-		free(dircopy);
-	}
-	goto out_free_tmp;
-out_unlink:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-out_free_tmp:
-	free(tmp);
-	return ret;
 }
 
 /* Path relative to @root ("ROOT/a/b" -> "a/b"). */
@@ -425,7 +365,7 @@ int cmd_manifest(int argc, char **argv)
 		ret = 1;
 		goto out_free;
 	}
-	ret = write_atomic(output, buf, buflen);
+	ret = st_write_atomic(output, buf, buflen, 0644);
 	if (ret) {
 		fprintf(stderr, PROG ": %s: %s\n", output, strerror(-ret));
 		ret = 1;

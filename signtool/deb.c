@@ -1,0 +1,636 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmsign deb: add a signed cryptomark manifest to prebuilt .deb packages,
+ * without rebuilding them (what rpmsign --addsign --signfiles does for RPM).
+ *
+ * The manifest goes into data.tar as one more regular file,
+ *
+ *   ./usr/share/cryptomark/manifests/PACKAGE_ARCH.cmm
+ *
+ * appended after the package's own entries (plus the directories leading
+ * to it when the package has none), so dpkg installs it like any file the
+ * package owns and cryptomark's dpkg hook applies it.  Every byte of the
+ * original tar stream before its end-of-archive blocks is kept, headers
+ * included: file contents, modes, owners and mtimes are unchanged.  When
+ * control.tar has md5sums, its line for the manifest is appended (the one
+ * member of control.tar that changes; `dpkg --verify` stays clean).  The
+ * other members (debian-binary, anything else) are copied byte for byte,
+ * and data.tar (and control.tar if changed) is recompressed with the
+ * compressor it had.  Nothing here depends on the clock: with an RSA key
+ * (deterministic PKCS#1 v1.5) the same input gives the same .deb.
+ *
+ * State: a package at a time; its files are hashed and signed by the
+ * worker pool, one result slot per file written by one thread.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include <cryptomark/cryptomark.h>
+#include <cryptomark/manifest.h>
+#include "cmtool.h"
+#include "debfmt.h"
+#include "signtool.h"
+
+#define PROG "cmsign deb"
+#define MANIFEST_DIR "usr/share/cryptomark/manifests"
+/* Largest .deb read (it is held in memory with its unpacked data.tar). */
+#define DEB_MAX_SIZE ((size_t)4 << 30)
+
+static const char usage_text[] =
+"Usage: cmsign deb --key KEY --cert CERT [-o DIR] [options] PKG.deb...\n"
+"\n"
+"Adds a signed cryptomark manifest to each prebuilt Debian package without\n"
+"rebuilding it: every regular file of data.tar is hashed and signed, and the\n"
+"manifest is added to data.tar as\n"
+"  /usr/share/cryptomark/manifests/PACKAGE_ARCH.cmm\n"
+"(its md5sums line too), which cryptomark's dpkg hook applies at install.\n"
+"The packaged files stay byte for byte as they were.  With an RSA key the\n"
+"output is deterministic.\n"
+"\n"
+"Options:\n"
+"  --key KEY, --cert CERT, --pass-env VAR, --pass-file FILE   as for cmsign\n"
+"  -o, --output DIR   write the signed packages into DIR (same file names);\n"
+"                     default: replace each PKG.deb (atomically)\n"
+"  --hash ALGO        sha256 (default), sha384 or sha512\n"
+"  -j, --jobs N       worker threads (default: online CPUs)\n"
+"  -q, --quiet        no summary lines\n"
+"  -v, --verbose      name every file signed\n"
+"\n"
+"A package that already ships a manifest at that path is refused.\n"
+"Exit status: 0 if every package was signed; 1 if any failed (each is named\n"
+"with the cause, and nothing is written for it); 2 on a usage or key error.\n";
+
+struct deb_opts {
+	struct cm_signer_opts key;
+	int algo;
+	const char *outdir;
+	int jobs;
+	int quiet;
+	int verbose;
+};
+
+struct df_slot {
+	int err;
+	int digest_len;
+	int xattr_len;
+	uint8_t digest[CM_MAX_DIGEST_SIZE];
+	uint8_t xattr[CM_XATTR_MAX_SIZE];
+	char msg[200];
+};
+
+/* One regular file (or hard link, with its target's data) of data.tar. */
+struct df_file {
+	const char *path;
+	const uint8_t *data;
+	uint64_t size;
+};
+
+struct df_run {
+	struct cm_signer *signer;
+	int algo;
+	const struct df_file *files;
+	struct df_slot *slots;
+};
+
+static void sign_one(void *ctx, size_t i)
+{
+	struct df_run *r = ctx;
+	struct df_slot *sl = &r->slots[i];
+	int ret;
+
+	ret = cm_digest_buf(r->files[i].data, (size_t)r->files[i].size,
+			    r->algo, sl->digest);
+	if (ret < 0) {
+		sl->err = ret;
+		snprintf(sl->msg, sizeof(sl->msg), "digest: %s", strerror(-ret));
+		return;
+	}
+	sl->digest_len = ret;
+	ret = cm_signer_sign(r->signer, r->algo, sl->digest, sl->xattr,
+			     sizeof(sl->xattr), sl->msg, sizeof(sl->msg));
+	if (ret < 0) {
+		sl->err = ret;
+		return;
+	}
+	sl->xattr_len = ret;
+}
+
+/* Value of control field @name (first line only), or NULL. */
+static char *control_field(const uint8_t *p, size_t len, const char *name)
+{
+	size_t nl = strlen(name);
+
+	for (size_t pos = 0; pos < len; ) {
+		const uint8_t *eol = memchr(p + pos, '\n', len - pos);
+		size_t ll = eol ? (size_t)(eol - (p + pos)) : len - pos;
+
+		if (ll > nl && !strncasecmp((const char *)p + pos, name, nl) &&
+		    p[pos + nl] == ':') {
+			size_t a = pos + nl + 1, b = pos + ll;
+
+			while (a < b && (p[a] == ' ' || p[a] == '\t'))
+				a++;
+			while (b > a && (p[b - 1] == ' ' || p[b - 1] == '\t' || p[b - 1] == '\r'))
+				b--;
+			return strndup((const char *)p + a, b - a);
+		}
+		pos += ll + 1;
+	}
+	return NULL;
+}
+
+static const struct deb_tar_entry *tar_find(const struct deb_tar *t,
+					    const char *path)
+{
+	/* The last entry of a name wins, as when tar extracts. */
+	for (size_t i = t->n; i-- > 0; )
+		if (!strcmp(t->v[i].path, path))
+			return &t->v[i];
+	return NULL;
+}
+
+/* A package name or architecture as dpkg allows them (no '/', no '_'). */
+static int name_ok(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '+' || *s == '-' || *s == '.'))
+			return 0;
+	return 1;
+}
+
+struct deb_pkg {
+	const char *file;
+	uint8_t *raw;
+	size_t raw_len;
+	struct deb_ar_member m[DEB_AR_MAX_MEMBERS];
+	size_t n_m;
+	int ctl, dat;			/* member indices */
+	int ctl_comp, dat_comp;
+	struct deb_buf ctl_tar, dat_tar;
+	struct deb_tar ctl_t, dat_t;
+	char *package, *arch;
+};
+
+static void pkg_free(struct deb_pkg *d)
+{
+	free(d->raw);
+	deb_buf_free(&d->ctl_tar);
+	deb_buf_free(&d->dat_tar);
+	deb_tar_free(&d->ctl_t);
+	deb_tar_free(&d->dat_t);
+	free(d->package);
+	free(d->arch);
+}
+
+/* Reads and unpacks @d->file.  Prints the reason on failure. */
+static int pkg_open(struct deb_pkg *d)
+{
+	const struct deb_tar_entry *ce;
+	const char *why = NULL;
+	int ret;
+
+	d->ctl = d->dat = -1;
+	ret = cm_read_file(d->file, DEB_MAX_SIZE, &d->raw, &d->raw_len);
+	if (ret) {
+		fprintf(stderr, PROG ": %s: %s\n", d->file, strerror(-ret));
+		return ret;
+	}
+	ret = deb_ar_parse(d->raw, d->raw_len, d->m, &d->n_m, &why);
+	if (ret)
+		goto out_why;
+	if (d->n_m < 3 || strcmp(d->m[0].name, "debian-binary") ||
+	    d->m[0].size < 4 || memcmp(d->m[0].data, "2.", 2)) {
+		why = "not a Debian binary package (format 2.x)";
+		ret = -EPROTO;
+		goto out_why;
+	}
+	for (size_t i = 1; i < d->n_m; i++) {
+		if (d->ctl < 0 && (d->ctl_comp = deb_comp_of(d->m[i].name, "control.tar")) >= 0)
+			d->ctl = (int)i;
+		else if (d->ctl >= 0 && d->dat < 0 &&
+			 (d->dat_comp = deb_comp_of(d->m[i].name, "data.tar")) >= 0)
+			d->dat = (int)i;
+		else if (d->m[i].name[0] != '_' || d->dat >= 0)
+			/* deb(5): "_" members only before data.tar; nothing after it. */
+			fprintf(stderr, PROG ": %s: warning: member %s copied as is%s\n",
+				d->file, d->m[i].name,
+				d->m[i].name[0] == '_' ? " (a signature over the old members no longer matches)" : "");
+	}
+	if (d->ctl < 0 || d->dat < 0) {
+		why = "no control.tar or data.tar member (or an unsupported compressor: bzip2, lzma)";
+		ret = -ENOTSUP;
+		goto out_why;
+	}
+	ret = deb_decompress(d->ctl_comp, d->m[d->ctl].data, d->m[d->ctl].size,
+			     &d->ctl_tar, &why);
+	if (!ret)
+		ret = deb_tar_parse(d->ctl_tar.p, d->ctl_tar.len, &d->ctl_t, &why);
+	if (ret)
+		goto out_member_why;
+	ce = tar_find(&d->ctl_t, "control");
+	if (!ce || ce->type != '0') {
+		why = "control.tar has no control file";
+		ret = -EBADMSG;
+		goto out_why;
+	}
+	d->package = control_field(d->ctl_tar.p + ce->data_off, (size_t)ce->size, "Package");
+	d->arch = control_field(d->ctl_tar.p + ce->data_off, (size_t)ce->size, "Architecture");
+	if (!d->package || !d->arch || !name_ok(d->package) || !name_ok(d->arch)) {
+		why = "control file without a valid Package and Architecture";
+		ret = -EBADMSG;
+		goto out_why;
+	}
+	ret = deb_decompress(d->dat_comp, d->m[d->dat].data, d->m[d->dat].size,
+			     &d->dat_tar, &why);
+	if (!ret)
+		ret = deb_tar_parse(d->dat_tar.p, d->dat_tar.len, &d->dat_t, &why);
+	if (ret) {
+		d->ctl = d->dat;
+		goto out_member_why;
+	}
+	return 0;
+out_member_why:
+	fprintf(stderr, PROG ": %s: %s: %s\n", d->file, d->m[d->ctl].name,
+		why ? why : strerror(-ret));
+	return ret;
+out_why:
+	fprintf(stderr, PROG ": %s: %s\n", d->file, why ? why : strerror(-ret));
+	return ret;
+}
+
+/*
+ * The regular files of data.tar, hard links resolved to their target's
+ * data.  Refuses what a manifest cannot describe (sparse files, unknown
+ * entry types, bad paths).
+ */
+static int list_files(struct deb_pkg *d, const char *mf_path,
+		      struct df_file **out, size_t *n_out)
+{
+	struct df_file *f = calloc(d->dat_t.n ? d->dat_t.n : 1, sizeof(*f));
+	size_t n = 0;
+
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->dat_t.n; i++) {
+		const struct deb_tar_entry *e = &d->dat_t.v[i], *t = e;
+		const char *why = NULL;
+
+		if (!strchr("0123456", e->type)) {
+			fprintf(stderr, PROG ": %s: %s: tar entry type '%c' not supported\n",
+				d->file, e->path, e->type);
+			goto out_err;
+		}
+		if (!strcmp(e->path, mf_path)) {
+			fprintf(stderr, PROG ": %s: already ships %s: not signed again\n",
+				d->file, mf_path);
+			goto out_err;
+		}
+		if (e->type == '1') {
+			t = tar_find(&d->dat_t, e->link);
+			if (!t || t->type != '0' || t > e) {
+				fprintf(stderr, PROG ": %s: %s: hard link to %s, which is not an earlier regular file\n",
+					d->file, e->path, e->link);
+				goto out_err;
+			}
+		} else if (e->type != '0') {
+			continue;
+		}
+		if (cm_manifest_check_path(e->path, strlen(e->path), &why)) {
+			fprintf(stderr, PROG ": %s: %s: path not accepted: %s\n",
+				d->file, e->path, why ? why : "invalid");
+			goto out_err;
+		}
+		f[n].path = e->path;
+		f[n].data = d->dat_tar.p + t->data_off;
+		f[n].size = t->size;
+		n++;
+	}
+	*out = f;
+	*n_out = n;
+	return 0;
+out_err:
+	free(f);
+	return -EINVAL;
+}
+
+/* The new data.tar: the old entries, missing directories, the manifest. */
+static int build_data(struct deb_pkg *d, const char *mf_path,
+		      const uint8_t *mf, size_t mf_len, struct deb_buf *out)
+{
+	static const char *const dirs[] = {
+		"usr", "usr/share", "usr/share/cryptomark", MANIFEST_DIR,
+	};
+	uint64_t mtime = d->dat_t.max_mtime;
+	int ret;
+
+	ret = deb_buf_add(out, d->dat_tar.p, d->dat_t.end);
+	for (size_t i = 0; !ret && i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		const struct deb_tar_entry *e = tar_find(&d->dat_t, dirs[i]);
+
+		if (e && e->type != '5')
+			return -ENOTDIR;
+		if (!e)
+			ret = deb_tar_add_header(out, dirs[i], '5', 0755, 0, mtime);
+	}
+	if (!ret)
+		ret = deb_tar_add_header(out, mf_path, '0', 0644, mf_len, mtime);
+	if (!ret)
+		ret = deb_tar_add_data(out, mf, mf_len);
+	if (!ret)
+		ret = deb_tar_finish(out);
+	return ret;
+}
+
+/*
+ * The new control.tar: md5sums gets the manifest's line; every other byte
+ * stays.  *changed is 0 (and @out empty) if there is no md5sums.
+ */
+static int build_control(struct deb_pkg *d, const char *mf_path,
+			 const uint8_t *mf, size_t mf_len, struct deb_buf *out,
+			 int *changed)
+{
+	const struct deb_tar_entry *e = tar_find(&d->ctl_t, "md5sums");
+	unsigned char md5[EVP_MAX_MD_SIZE];
+	unsigned int md5_len = 0;
+	char line[4200];
+	size_t old_end, ll;
+	uint8_t *hdr;
+	int ret;
+
+	*changed = 0;
+	if (!e)
+		return 0;
+	if (e->type != '0' || e->hdr_off + 512 != e->data_off)
+		return -ENOTSUP;	/* long-name or pax header: not from dpkg-deb */
+	if (!EVP_Digest(mf, mf_len, md5, &md5_len, EVP_md5(), NULL) || md5_len != 16)
+		return -EIO;
+	ll = 0;
+	for (unsigned i = 0; i < md5_len; i++)
+		ll += (size_t)snprintf(line + ll, sizeof(line) - ll, "%02x", md5[i]);
+	ll += (size_t)snprintf(line + ll, sizeof(line) - ll, "  %s\n", mf_path);
+	old_end = e->data_off + (size_t)((e->size + 511) / 512 * 512);
+	ret = deb_buf_add(out, d->ctl_tar.p, e->data_off);
+	if (ret)
+		return ret;
+	hdr = out->p + e->hdr_off;
+	ret = deb_tar_set_size(hdr, e->size + ll);
+	if (!ret)
+		ret = deb_buf_add(out, d->ctl_tar.p + e->data_off, (size_t)e->size);
+	if (!ret) {
+		/* The old content plus our line, padded as one. */
+		static const uint8_t zero[512];
+		size_t total = (size_t)e->size + ll;
+
+		ret = deb_buf_add(out, line, ll);
+		if (!ret && total % 512)
+			ret = deb_buf_add(out, zero, 512 - total % 512);
+	}
+	if (!ret)
+		ret = deb_buf_add(out, d->ctl_tar.p + old_end,
+				  d->ctl_tar.len - old_end);
+	*changed = !ret;
+	return ret;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Signs one package.  0, or an error already printed. */
+static int resign(const struct deb_opts *o, struct cm_signer *signer,
+		  const char *file, size_t *bytes_in, size_t *bytes_out)
+{
+	struct deb_pkg d = { .file = file };
+	struct df_run r = { .signer = signer, .algo = o->algo };
+	struct df_file *files = NULL;
+	struct cm_manifest_item *items = NULL;
+	struct deb_buf ctl = { 0 }, dat = { 0 }, ctlz = { 0 }, datz = { 0 },
+		       deb = { 0 };
+	uint8_t *mf = NULL;
+	size_t n = 0, mf_len = 0;
+	char mf_path[512], err[512] = "", *dest = NULL;
+	const char *why = NULL;
+	int ret, ctl_changed = 0, failed = 0;
+
+	ret = pkg_open(&d);
+	if (ret)
+		goto out;
+	snprintf(mf_path, sizeof(mf_path), MANIFEST_DIR "/%s_%s.cmm",
+		 d.package, d.arch);
+	ret = list_files(&d, mf_path, &files, &n);
+	if (ret)
+		goto out;
+	r.files = files;
+	r.slots = calloc(n ? n : 1, sizeof(*r.slots));
+	items = calloc(n ? n : 1, sizeof(*items));
+	if (!r.slots || !items) {
+		ret = -ENOMEM;
+		fprintf(stderr, PROG ": %s: out of memory\n", file);
+		goto out;
+	}
+	cm_parallel(n, o->jobs, sign_one, &r);
+	for (size_t i = 0; i < n; i++) {
+		if (r.slots[i].err) {
+			failed++;
+			fprintf(stderr, PROG ": %s: %s: %s\n", file, files[i].path,
+				r.slots[i].msg[0] ? r.slots[i].msg : strerror(-r.slots[i].err));
+			continue;
+		}
+		if (o->verbose)
+			fprintf(stderr, PROG ": %s: %s: signed\n", file, files[i].path);
+		items[i].path = files[i].path;
+		items[i].hash_algo = o->algo;
+		items[i].digest = r.slots[i].digest;
+		items[i].digest_len = (size_t)r.slots[i].digest_len;
+		items[i].xattr = r.slots[i].xattr;
+		items[i].xattr_len = (size_t)r.slots[i].xattr_len;
+	}
+	if (failed) {
+		ret = -EIO;
+		goto out;
+	}
+	ret = cm_manifest_build(items, n, o->algo, signer, &mf, &mf_len, err,
+				sizeof(err));
+	if (ret) {
+		fprintf(stderr, PROG ": %s: manifest: %s\n", file, err);
+		goto out;
+	}
+	ret = build_data(&d, mf_path, mf, mf_len, &dat);
+	if (!ret)
+		ret = deb_compress(d.dat_comp, dat.p, dat.len, &datz, o->jobs, &why);
+	if (ret) {
+		fprintf(stderr, PROG ": %s: new %s: %s\n", file, d.m[d.dat].name,
+			why ? why : ret == -ENOTDIR ? "a path to the manifest directory is not a directory" :
+			strerror(-ret));
+		goto out;
+	}
+	ret = build_control(&d, mf_path, mf, mf_len, &ctl, &ctl_changed);
+	if (!ret && ctl_changed)
+		ret = deb_compress(d.ctl_comp, ctl.p, ctl.len, &ctlz, 1, &why);
+	if (ret) {
+		fprintf(stderr, PROG ": %s: new %s: %s\n", file, d.m[d.ctl].name,
+			why ? why : ret == -ENOTSUP ? "md5sums has an extended header" :
+			strerror(-ret));
+		goto out;
+	}
+	ret = deb_buf_add(&deb, "!<arch>\n", 8);
+	for (size_t i = 0; !ret && i < d.n_m; i++) {
+		if ((int)i == d.dat)
+			ret = deb_ar_add(&deb, d.m[i].hdr, datz.p, datz.len);
+		else if ((int)i == d.ctl && ctl_changed)
+			ret = deb_ar_add(&deb, d.m[i].hdr, ctlz.p, ctlz.len);
+		else
+			ret = deb_ar_add(&deb, d.m[i].hdr, d.m[i].data, d.m[i].size);
+	}
+	if (ret) {
+		fprintf(stderr, PROG ": %s: %s\n", file, strerror(-ret));
+		goto out;
+	}
+	if (o->outdir) {
+		const char *base = strrchr(file, '/');
+
+		if (asprintf(&dest, "%s/%s", o->outdir, base ? base + 1 : file) < 0) {
+			dest = NULL;
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	ret = st_write_atomic(dest ? dest : file, deb.p, deb.len, 0644);
+	if (ret) {
+		fprintf(stderr, PROG ": %s: %s\n", dest ? dest : file, strerror(-ret));
+		goto out;
+	}
+	*bytes_in += d.raw_len;
+	*bytes_out += deb.len;
+	if (!o->quiet)
+		fprintf(stderr, PROG ": %s: %zu files signed, /%s (%zu bytes), keyid %08x, %+lld bytes\n",
+			dest ? dest : file, n, mf_path, mf_len,
+			cm_signer_keyid(signer),
+			(long long)deb.len - (long long)d.raw_len);
+out:
+	free(dest);
+	free(mf);
+	free(items);
+	free(r.slots);
+	free(files);
+	deb_buf_free(&ctl);
+	deb_buf_free(&dat);
+	deb_buf_free(&ctlz);
+	deb_buf_free(&datz);
+	deb_buf_free(&deb);
+	pkg_free(&d);
+	return ret;
+}
+
+int cmd_deb(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "pass-env", required_argument, NULL, 'E' },
+		{ "pass-file", required_argument, NULL, 'F' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "hash", required_argument, NULL, 'H' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct deb_opts o = { .algo = CM_HASH_SHA256 };
+	struct cm_signer *signer;
+	size_t bytes_in = 0, bytes_out = 0;
+	char err[512] = "";
+	int c, ret, failed = 0, npkg;
+	double t0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:j:qvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			o.key.key = optarg;
+			break;
+		case 'c':
+			o.key.cert = optarg;
+			break;
+		case 'E':
+			o.key.pass_env = optarg;
+			break;
+		case 'F':
+			o.key.pass_file = optarg;
+			break;
+		case 'o':
+			o.outdir = optarg;
+			break;
+		case 'H':
+			o.algo = cm_hash_from_name(optarg);
+			if (o.algo < 0 || o.algo == CM_HASH_SHA224) {
+				fprintf(stderr, PROG ": --hash %s: use sha256, sha384 or sha512\n", optarg);
+				return 2;
+			}
+			break;
+		case 'j': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v < 1 || v > 1024) {
+				fprintf(stderr, PROG ": -j %s: give a number of threads from 1 to 1024\n", optarg);
+				return 2;
+			}
+			o.jobs = (int)v;
+			break;
+		}
+		case 'q':
+			o.quiet = 1;
+			break;
+		case 'v':
+			o.verbose = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'cmsign deb --help'.\n");
+			return 2;
+		}
+	}
+	if (!o.key.key || !o.key.cert || optind >= argc) {
+		fprintf(stderr, PROG ": --key, --cert and at least one PKG.deb are required\nTry 'cmsign deb --help'.\n");
+		return 2;
+	}
+	if (!o.jobs)
+		o.jobs = cm_ncpus();
+	ret = cm_signer_load(&o.key, &signer, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return 2;
+	}
+	npkg = argc - optind;
+	t0 = now();
+	for (int i = optind; i < argc; i++)
+		if (resign(&o, signer, argv[i], &bytes_in, &bytes_out))
+			failed++;
+	if (!o.quiet) {
+		double el = now() - t0;
+
+		fprintf(stderr, PROG ": %d signed, %d failed (%.1f MB in, %.1f MB out, %.2f s)\n",
+			npkg - failed, failed, (double)bytes_in / 1e6,
+			(double)bytes_out / 1e6, el);
+	}
+	cm_signer_free(signer);
+	return failed ? 1 : 0;
+}
