@@ -74,3 +74,30 @@ t_mkcert() {
 		-addext "extendedKeyUsage=codeSigning" \
 		-keyout "$dir/$name.key" -out "$dir/$name.pem" 2>/dev/null
 }
+
+# Real packages from the Debian archive, downloaded once into a cache that
+# survives `make clean` (like the kernel tree).
+T_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/cryptomark
+
+# t_fetch_deb NAME[:ARCH]: prints the path of the cached .deb of the
+# candidate version of NAME (ARCH default: the native one, or all), fetching
+# it with apt-get download; a foreign ARCH is fetched from the same pool
+# directory (apt here knows only the native architecture).
+t_fetch_deb() {
+	local name=${1%%:*} arch= dir=$T_CACHE/debs f uri fn
+	[ "$name" != "$1" ] && arch=${1#*:}
+	mkdir -p "$dir"
+	f=$(ls "$dir/${name}_"*_${arch:-$(dpkg --print-architecture)}.deb \
+		"$dir/${name}_"*_${arch:-all}.deb 2>/dev/null | head -n1)
+	if [ -z "$f" ]; then
+		read -r uri fn _ < <(cd / && apt-get download --print-uris "$name" 2>/dev/null | tr -d "'")
+		[ -n "${uri:-}" ] || return 1
+		if [ -n "$arch" ]; then
+			uri=$(sed -E "s/_[a-z0-9]+\.deb\$/_${arch}.deb/" <<<"$uri")
+			fn=$(sed -E "s/_[a-z0-9]+\.deb\$/_${arch}.deb/" <<<"$fn")
+		fi
+		f=$dir/$fn
+		curl -fsSL -o "$f.part" "$uri" && mv "$f.part" "$f" || { rm -f "$f.part"; return 1; }
+	fi
+	echo "$f"
+}
