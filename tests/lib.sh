@@ -101,3 +101,18 @@ t_fetch_deb() {
 	fi
 	echo "$f"
 }
+
+# t_chroot DIR: a Debian 12 minbase system (debootstrap, plus libssl3 for
+# cmsign) unpacked into DIR; the tarball is built once into the cache.
+t_chroot() {
+	local dir=$1 tb=$T_CACHE/chroot-bookworm-minbase.tar b
+	if [ ! -s "$tb" ]; then
+		b=$(mktemp -d "${TMPDIR:-/tmp}/cmchroot.XXXXXX")
+		debootstrap --variant=minbase --include=libssl3 bookworm "$b" \
+			http://deb.debian.org/debian >"$b.log" 2>&1 || { cat "$b.log"; rm -rf "$b" "$b.log"; return 1; }
+		mkdir -p "$T_CACHE"
+		tar -C "$b" -cf "$tb.new" . && mv "$tb.new" "$tb"
+		rm -rf "$b" "$b.log"
+	fi
+	mkdir -p "$dir" && tar -C "$dir" -xf "$tb"
+}
