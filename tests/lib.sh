@@ -116,3 +116,19 @@ t_chroot() {
 	fi
 	mkdir -p "$dir" && tar -C "$dir" -xf "$tb"
 }
+
+# t_fetch_source POOLDIR DSC DEST: unpacks a source package of the Debian
+# archive (pool/main/POOLDIR/DSC and the files it lists, cached) into DEST.
+# dpkg-source checks every file against the .dsc's checksums.
+t_fetch_source() {
+	local pool=$1 dsc=$2 dest=$3 dir=$T_CACHE/src f
+	mkdir -p "$dir"
+	if [ ! -s "$dir/$dsc" ]; then
+		curl -fsSL -o "$dir/$dsc.part" "http://deb.debian.org/debian/pool/main/$pool/$dsc" || return 1
+		for f in $(awk '/^Files:/{x=1;next} /^[^ ]/{x=0} x{print $3}' "$dir/$dsc.part"); do
+			[ -s "$dir/$f" ] || curl -fsSL -o "$dir/$f" "http://deb.debian.org/debian/pool/main/$pool/$f" || return 1
+		done
+		mv "$dir/$dsc.part" "$dir/$dsc"
+	fi
+	dpkg-source --no-copy -x "$dir/$dsc" "$dest" >/dev/null 2>&1
+}

@@ -59,7 +59,7 @@ t_check "apt-get install hello less sensible-utils libzstd1, --reinstall coreuti
 t_check "libzstd1 was upgraded from $old_zstd" bash -c \
 	"[ \"\$(chroot '$C' dpkg-query -W -f='\${Version}' libzstd1)\" != '$old_zstd' ]"
 t_check "less's maintainer scripts ran (its alternative is set up)" test -L "$C/etc/alternatives/pager"
-t_grep "the hook reported the untrusted manifest" "coreutils_amd64: manifest REFUSED" cat "$D/apt.log"
+t_grep "the hook reported the untrusted manifest" "coreutils:amd64: manifest REFUSED" cat "$D/apt.log"
 
 bad=0 n=0
 for p in hello less sensible-utils libzstd1; do
