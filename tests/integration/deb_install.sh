@@ -162,6 +162,29 @@ t_check "changed file: left unsigned" unsigned "$R/usr/share/doc/late-cm/README"
 t_check "changed file: the rest of the package is signed" \
 	"$CMVERIFY" --carrier xattr --cert "$D/signer.pem" "$R/usr/bin/late-cm"
 
+# Multi-Arch: same, built by dh_cryptomark for two architectures: each
+# manifest is named after its architecture, so dpkg co-installs them.
+dpkg --root="$R" --add-architecture i386
+for a in amd64 i386; do
+	src=$D/src-ma-$a st=$D/src-ma-$a/debian/libma-cm
+	mkdir -p "$st/DEBIAN" "$st/usr/lib/ma-$a" "$st/usr/share/doc/libma-cm"
+	printf 'Source: libma-cm\nBuild-Depends: debhelper-compat (= 13)\n\nPackage: libma-cm\nArchitecture: any\nMulti-Arch: same\n' > "$src/debian/control"
+	printf 'Package: libma-cm\nVersion: 1.0\nArchitecture: %s\nMulti-Arch: same\nMaintainer: cryptomark tests <t@example.org>\nDescription: cryptomark test library\n' "$a" > "$st/DEBIAN/control"
+	echo "library for $a" > "$st/usr/lib/ma-$a/libma.so.1"
+	echo "shared by both architectures" > "$st/usr/share/doc/libma-cm/README"
+	(cd "$src" && DEB_HOST_ARCH=$a CMSIGN=$CMSIGN CRYPTOMARK_KEY=$D/signer.key CRYPTOMARK_CERT=$D/signer.pem \
+		"$PK/dh_cryptomark") >/dev/null 2>&1
+	dpkg-deb --root-owner-group --build "$st" "$D/libma-cm_1.0_$a.deb" >/dev/null
+done
+t_check "Multi-Arch: same: dh_cryptomark names the manifests libma-cm_amd64.cmm and libma-cm_i386.cmm" bash -c \
+	"dpkg-deb -c '$D/libma-cm_1.0_amd64.deb' | grep -q 'manifests/libma-cm_amd64.cmm\$' &&
+	 dpkg-deb -c '$D/libma-cm_1.0_i386.deb' | grep -q 'manifests/libma-cm_i386.cmm\$'"
+t_check "Multi-Arch: same: both architectures co-install" \
+	"${DPKG[@]}" -i "$D/libma-cm_1.0_amd64.deb" "$D/libma-cm_1.0_i386.deb"
+t_check "Multi-Arch: same: every file of both verifies" bash -c \
+	"'$CMVERIFY' --carrier xattr --cert '$D/signer.pem' '$R/usr/lib/ma-amd64/libma.so.1' '$R/usr/lib/ma-i386/libma.so.1' \
+		'$R/usr/share/doc/libma-cm/README' >/dev/null"
+
 # dpkg keeps working when the hook is gone (package removed, conffile kept)
 # and when no signer is trusted.
 rm "$D/hook"
