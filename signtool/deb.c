@@ -463,8 +463,9 @@ static int resign(const struct deb_opts *o, struct cm_signer *signer,
 		ret = -EIO;
 		goto out;
 	}
-	ret = cm_manifest_build(items, n, o->algo, signer, &mf, &mf_len, err,
-				sizeof(err));
+	ret = cm_manifest_build_ex(items, n, o->algo, signer,
+				   CM_MANIFEST_EMBED_CERT, &mf, &mf_len, err,
+				   sizeof(err));
 	if (ret) {
 		fprintf(stderr, PROG ": %s: manifest: %s\n", file, err);
 		goto out;

@@ -358,8 +358,9 @@ int cmd_manifest(int argc, char **argv)
 		ret = 1;
 		goto out_free;
 	}
-	ret = cm_manifest_build(items, n_items, r.algo, r.signer, &buf, &buflen,
-				err, sizeof(err));
+	ret = cm_manifest_build_ex(items, n_items, r.algo, r.signer,
+				   CM_MANIFEST_EMBED_CERT, &buf, &buflen, err,
+				   sizeof(err));
 	if (ret) {
 		fprintf(stderr, PROG ": %s\n", err);
 		ret = 1;
