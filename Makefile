@@ -40,7 +40,7 @@ CHECK_SLOW	:=
 INSTALL_EXTRA	:=
 
 .PHONY: all deps check check-fast check-unit fuzz fuzz-build install demo \
-	clean bench
+	clean bench bench-deb
 all:
 
 include lib/build.mk
@@ -70,6 +70,10 @@ demo: deps
 
 bench: all
 	@bench/bench.sh
+
+# cmsign deb on real archive packages, remote (p11-kit RPC) vs local token.
+bench-deb: all
+	@bench/debsign.sh
 
 install: all $(INSTALL_EXTRA)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
