@@ -53,6 +53,7 @@ static const char usage_text[] =
 "  --json             JSON document on stdout instead of lines\n"
 "  -q, --quiet        print only failures\n"
 "  -h, --help         this text\n"
+"  --version          print the version\n"
 "\n"
 "Exit status: 0 if every file verified, 1 if any did not, 2 on usage error.\n";
 
@@ -280,6 +281,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'J' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct verify_run r = { .carrier = CM_CARRIER_ANY, .json_first = 1 };
@@ -360,6 +362,10 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
+			ret = 0;
+			goto out_free_trust;
+		case 'V':
+			printf("cmverify (cryptomark) %s\n", CM_VERSION);
 			ret = 0;
 			goto out_free_trust;
 		default:
