@@ -40,8 +40,12 @@
 
 #define PROG "cmsign deb"
 #define MANIFEST_DIR "usr/share/cryptomark/manifests"
-/* Largest .deb read (it is held in memory with its unpacked data.tar). */
+/*
+ * Largest .deb read, and largest member unpacked: both are held in memory,
+ * and a few KB of xz can unpack to gigabytes.
+ */
 #define DEB_MAX_SIZE ((size_t)4 << 30)
+#define DEB_MAX_UNPACKED ((size_t)8 << 30)
 
 static const char usage_text[] =
 "Usage: cmsign deb --key KEY --cert CERT [-o DIR] [options] PKG.deb...\n"
@@ -200,6 +204,8 @@ static int pkg_open(struct deb_pkg *d)
 	int ret;
 
 	d->ctl = d->dat = -1;
+	d->ctl_tar.max = DEB_MAX_UNPACKED;
+	d->dat_tar.max = DEB_MAX_UNPACKED;
 	ret = cm_read_file(d->file, DEB_MAX_SIZE, &d->raw, &d->raw_len);
 	if (ret) {
 		fprintf(stderr, PROG ": %s: %s\n", d->file, strerror(-ret));

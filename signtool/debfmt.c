@@ -22,6 +22,8 @@
 
 int deb_buf_add(struct deb_buf *b, const void *p, size_t n)
 {
+	if (b->max && (b->len > b->max || n > b->max - b->len))
+		return -EFBIG;
 	if (n > b->cap - b->len) {
 		size_t cap = b->cap ? b->cap : 65536;
 		uint8_t *np;
@@ -163,6 +165,8 @@ static int grow(struct deb_buf *b, size_t min_free)
 {
 	int ret = 0;
 
+	if (b->max && (b->len > b->max || min_free > b->max - b->len))
+		return -EFBIG;
 	if (b->cap - b->len < min_free) {
 		size_t keep = b->len;
 
@@ -180,8 +184,12 @@ static int xz_run(lzma_stream *s, const uint8_t *in, size_t len,
 	s->next_in = in;
 	s->avail_in = len;
 	do {
-		if (grow(out, 1 << 20))
-			return -ENOMEM;
+		int g = grow(out, 1 << 20);
+
+		if (g) {
+			*why = g == -EFBIG ? "unpacks beyond the size limit" : "out of memory";
+			return g;
+		}
 		s->next_out = out->p + out->len;
 		s->avail_out = out->cap - out->len;
 		r = lzma_code(s, LZMA_FINISH);
@@ -210,9 +218,12 @@ static int gz_decompress(const uint8_t *in, size_t len, struct deb_buf *out,
 		return -EFBIG;
 	}
 	do {
-		if (grow(out, 1 << 20)) {
+		int g = grow(out, 1 << 20);
+
+		if (g) {
 			inflateEnd(&z);
-			return -ENOMEM;
+			*why = g == -EFBIG ? "unpacks beyond the size limit" : "out of memory";
+			return g;
 		}
 		z.next_out = out->p + out->len;
 		z.avail_out = (uInt)(out->cap - out->len > (1u << 30) ? (1u << 30) : out->cap - out->len);
@@ -272,10 +283,12 @@ static int zst_decompress(const uint8_t *in, size_t len, struct deb_buf *out,
 		return -ENOMEM;
 	while (ib.pos < ib.size || r) {
 		ZSTD_outBuffer ob;
+		int g = grow(out, 1 << 20);
 
-		if (grow(out, 1 << 20)) {
+		if (g) {
 			ZSTD_freeDStream(d);
-			return -ENOMEM;
+			*why = g == -EFBIG ? "unpacks beyond the size limit" : "out of memory";
+			return g;
 		}
 		ob.dst = out->p + out->len;
 		ob.size = out->cap - out->len;

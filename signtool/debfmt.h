@@ -14,6 +14,7 @@
 struct deb_buf {
 	uint8_t *p;
 	size_t len, cap;
+	size_t max;		/* 0: no limit; else -EFBIG beyond it */
 };
 
 int deb_buf_add(struct deb_buf *b, const void *p, size_t n);
@@ -48,7 +49,10 @@ enum deb_comp { DEB_COMP_NONE, DEB_COMP_GZ, DEB_COMP_XZ, DEB_COMP_ZST,
 
 /* "data.tar.xz" -> DEB_COMP_XZ for @base "data.tar"; -1 if not that member. */
 int deb_comp_of(const char *member, const char *base);
-/* -ENOTSUP (bzip2, lzma), -EBADMSG (corrupt stream), -ENOMEM; *why. */
+/*
+ * -ENOTSUP (bzip2, lzma), -EBADMSG (corrupt stream), -EFBIG (beyond
+ * @out->max: a decompression bomb), -ENOMEM; *why.
+ */
 int deb_decompress(enum deb_comp c, const uint8_t *in, size_t len,
 		   struct deb_buf *out, const char **why);
 /* Deterministic: the same input gives the same bytes. */
