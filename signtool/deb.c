@@ -29,6 +29,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -55,14 +56,18 @@ static const char usage_text[] =
 "manifest is added to data.tar as\n"
 "  /usr/share/cryptomark/manifests/PACKAGE_ARCH.cmm\n"
 "(its md5sums line too), which cryptomark's dpkg hook applies at install.\n"
-"The packaged files stay byte for byte as they were.  With an RSA key the\n"
-"output is deterministic.\n"
+"The packaged files stay byte for byte as they were (unless --elf-notes).\n"
+"With an RSA key the output is deterministic.\n"
 "\n"
 "Options:\n"
 "  --key KEY, --cert CERT, --pass-env VAR, --pass-file FILE   as for cmsign\n"
 "  -o, --output DIR   write the signed packages into DIR (same file names);\n"
 "                     default: replace each PKG.deb (atomically)\n"
 "  --hash ALGO        sha256 (default), sha384 or sha512\n"
+"  --elf-notes        also embed the .note.cryptomark signature into every\n"
+"                     ELF file (signed even where xattrs are lost); those\n"
+"                     files' bytes change, md5sums is updated for them, and\n"
+"                     the summary line says so\n"
 "  -j, --jobs N       worker threads (default: online CPUs)\n"
 "  -q, --quiet        no summary lines\n"
 "  -v, --verbose      name every file signed\n"
@@ -78,6 +83,7 @@ struct deb_opts {
 	int jobs;
 	int quiet;
 	int verbose;
+	int notes;		/* --elf-notes: embed the note into ELF files */
 };
 
 struct df_slot {
@@ -94,7 +100,61 @@ struct df_file {
 	const char *path;
 	const uint8_t *data;
 	uint64_t size;
+	size_t entry;		/* the tar entry holding the data */
+	int is_link;
 };
+
+/* --elf-notes: the new content of a tar entry, when the note changed it. */
+struct df_new {
+	uint8_t *data;
+	size_t size;
+	int err;
+	char msg[200];
+};
+
+struct df_notes {
+	struct cm_signer *signer;
+	int algo;
+	const char *tmpdir;
+	const struct df_file *files;
+	struct df_new *nw;	/* indexed by tar entry */
+};
+
+/*
+ * Embeds the note into one ELF file: through a temporary file, since the
+ * library's embedding works on files (libelf), then read back.
+ */
+static void note_one(void *ctx, size_t i)
+{
+	struct df_notes *r = ctx;
+	const struct df_file *f = &r->files[i];
+	struct df_new *nw = &r->nw[f->entry];
+	char path[4200];
+	size_t len;
+	int ret;
+
+	if (f->is_link || f->size < 4 || memcmp(f->data, "\177ELF", 4))
+		return;
+	snprintf(path, sizeof(path), "%s/%zu", r->tmpdir, i);
+	ret = st_write_atomic(path, f->data, (size_t)f->size, 0755);
+	if (!ret)
+		ret = cm_note_sign_path(r->signer, r->algo, path, nw->msg,
+					sizeof(nw->msg));
+	if (!ret)
+		ret = cm_read_file(path, SIZE_MAX, &nw->data, &len);
+	unlink(path);
+	if (ret == -ENOEXEC) {		/* ELF magic, but not an ELF file we sign */
+		nw->msg[0] = '\0';
+		return;
+	}
+	if (ret) {
+		nw->err = ret;
+		if (!nw->msg[0])
+			snprintf(nw->msg, sizeof(nw->msg), "%s", strerror(-ret));
+		return;
+	}
+	nw->size = len;
+}
 
 struct df_run {
 	struct cm_signer *signer;
@@ -319,6 +379,8 @@ static int list_files(struct deb_pkg *d, const char *mf_path,
 		f[n].path = e->path;
 		f[n].data = d->dat_tar.p + t->data_off;
 		f[n].size = t->size;
+		f[n].entry = (size_t)(t - d->dat_t.v);
+		f[n].is_link = e->type == '1';
 		n++;
 	}
 	*out = f;
@@ -330,16 +392,36 @@ out_err:
 }
 
 /* The new data.tar: the old entries, missing directories, the manifest. */
-static int build_data(struct deb_pkg *d, const char *mf_path,
-		      const uint8_t *mf, size_t mf_len, struct deb_buf *out)
+static int build_data(struct deb_pkg *d, const struct df_new *nw,
+		      const char *mf_path, const uint8_t *mf, size_t mf_len,
+		      struct deb_buf *out)
 {
 	static const char *const dirs[] = {
 		"usr", "usr/share", "usr/share/cryptomark", MANIFEST_DIR,
 	};
 	uint64_t mtime = d->dat_t.max_mtime;
-	int ret;
+	size_t pos = 0;
+	int ret = 0;
 
-	ret = deb_buf_add(out, d->dat_tar.p, d->dat_t.end);
+	/*
+	 * Every byte up to the end blocks, except the data (and size field)
+	 * of entries the note changed: those get their new bytes.
+	 */
+	for (size_t i = 0; nw && !ret && i < d->dat_t.n; i++) {
+		const struct deb_tar_entry *e = &d->dat_t.v[i];
+
+		if (!nw[i].data)
+			continue;
+		ret = deb_buf_add(out, d->dat_tar.p + pos, e->data_off - pos);
+		/* The ustar header right before the data holds the size. */
+		if (!ret)
+			ret = deb_tar_set_size(out->p + out->len - 512, nw[i].size);
+		if (!ret)
+			ret = deb_tar_add_data(out, nw[i].data, nw[i].size);
+		pos = e->data_off + (size_t)((e->size + 511) / 512 * 512);
+	}
+	if (!ret)
+		ret = deb_buf_add(out, d->dat_tar.p + pos, d->dat_t.end - pos);
 	for (size_t i = 0; !ret && i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		const struct deb_tar_entry *e = tar_find(&d->dat_t, dirs[i]);
 
@@ -357,20 +439,76 @@ static int build_data(struct deb_pkg *d, const char *mf_path,
 	return ret;
 }
 
+static int md5_hex(const uint8_t *p, size_t len, char hex[33])
+{
+	unsigned char md5[EVP_MAX_MD_SIZE];
+	unsigned int md5_len = 0;
+
+	if (!EVP_Digest(p, len, md5, &md5_len, EVP_md5(), NULL) || md5_len != 16)
+		return -EIO;
+	for (unsigned i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md5[i]);
+	return 0;
+}
+
 /*
- * The new control.tar: md5sums gets the manifest's line; every other byte
- * stays.  *changed is 0 (and @out empty) if there is no md5sums.
+ * The new md5sums: the old lines, those of files the note changed with
+ * their new sum, then the manifest's line.
  */
-static int build_control(struct deb_pkg *d, const char *mf_path,
+static int new_md5sums(const uint8_t *old, size_t len, const struct df_file *f,
+		       size_t n, const struct df_new *nw, const char *mf_path,
+		       const uint8_t *mf, size_t mf_len, struct deb_buf *out)
+{
+	char hex[33], line[4200];
+	int ret = 0;
+
+	for (size_t pos = 0; !ret && pos < len; ) {
+		const uint8_t *eol = memchr(old + pos, '\n', len - pos);
+		size_t ll = eol ? (size_t)(eol - (old + pos)) + 1 : len - pos;
+		const struct df_new *hit = NULL;
+
+		if (nw && ll > 34 && old[pos + 32] == ' ' && old[pos + 33] == ' ') {
+			size_t pl = ll - 34 - (eol ? 1 : 0);
+
+			for (size_t i = 0; i < n && !hit; i++)
+				if (nw[f[i].entry].data && strlen(f[i].path) == pl &&
+				    !memcmp(f[i].path, old + pos + 34, pl))
+					hit = &nw[f[i].entry];
+		}
+		if (hit) {
+			ret = md5_hex(hit->data, hit->size, hex);
+			if (!ret)
+				ret = deb_buf_add(out, hex, 32);
+			if (!ret)
+				ret = deb_buf_add(out, old + pos + 32, ll - 32);
+		} else {
+			ret = deb_buf_add(out, old + pos, ll);
+		}
+		pos += ll;
+	}
+	if (!ret)
+		ret = md5_hex(mf, mf_len, hex);
+	if (!ret) {
+		int l = snprintf(line, sizeof(line), "%s  %s\n", hex, mf_path);
+
+		ret = deb_buf_add(out, line, (size_t)l);
+	}
+	return ret;
+}
+
+/*
+ * The new control.tar: md5sums gets the manifest's line (and, with ELF
+ * notes, the changed files' new sums); every other byte stays.  *changed
+ * is 0 (and @out empty) if there is no md5sums.
+ */
+static int build_control(struct deb_pkg *d, const struct df_file *f, size_t n,
+			 const struct df_new *nw, const char *mf_path,
 			 const uint8_t *mf, size_t mf_len, struct deb_buf *out,
 			 int *changed)
 {
 	const struct deb_tar_entry *e = tar_find(&d->ctl_t, "md5sums");
-	unsigned char md5[EVP_MAX_MD_SIZE];
-	unsigned int md5_len = 0;
-	char line[4200];
-	size_t old_end, ll;
-	uint8_t *hdr;
+	struct deb_buf sums = { 0 };
+	size_t old_end;
 	int ret;
 
 	*changed = 0;
@@ -378,32 +516,19 @@ static int build_control(struct deb_pkg *d, const char *mf_path,
 		return 0;
 	if (e->type != '0' || e->hdr_off + 512 != e->data_off)
 		return -ENOTSUP;	/* long-name or pax header: not from dpkg-deb */
-	if (!EVP_Digest(mf, mf_len, md5, &md5_len, EVP_md5(), NULL) || md5_len != 16)
-		return -EIO;
-	ll = 0;
-	for (unsigned i = 0; i < md5_len; i++)
-		ll += (size_t)snprintf(line + ll, sizeof(line) - ll, "%02x", md5[i]);
-	ll += (size_t)snprintf(line + ll, sizeof(line) - ll, "  %s\n", mf_path);
+	ret = new_md5sums(d->ctl_tar.p + e->data_off, (size_t)e->size, f, n, nw,
+			  mf_path, mf, mf_len, &sums);
 	old_end = e->data_off + (size_t)((e->size + 511) / 512 * 512);
-	ret = deb_buf_add(out, d->ctl_tar.p, e->data_off);
-	if (ret)
-		return ret;
-	hdr = out->p + e->hdr_off;
-	ret = deb_tar_set_size(hdr, e->size + ll);
 	if (!ret)
-		ret = deb_buf_add(out, d->ctl_tar.p + e->data_off, (size_t)e->size);
-	if (!ret) {
-		/* The old content plus our line, padded as one. */
-		static const uint8_t zero[512];
-		size_t total = (size_t)e->size + ll;
-
-		ret = deb_buf_add(out, line, ll);
-		if (!ret && total % 512)
-			ret = deb_buf_add(out, zero, 512 - total % 512);
-	}
+		ret = deb_buf_add(out, d->ctl_tar.p, e->data_off);
+	if (!ret)
+		ret = deb_tar_set_size(out->p + e->hdr_off, sums.len);
+	if (!ret)
+		ret = deb_tar_add_data(out, sums.p, sums.len);
 	if (!ret)
 		ret = deb_buf_add(out, d->ctl_tar.p + old_end,
 				  d->ctl_tar.len - old_end);
+	deb_buf_free(&sums);
 	*changed = !ret;
 	return ret;
 }
@@ -416,6 +541,64 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * --elf-notes: embeds the note into every ELF file of the package (worker
+ * pool, through temporary files), then points each file (hard links too)
+ * at its new bytes.  *nw_out is indexed by tar entry.
+ */
+static int embed_notes(const struct deb_opts *o, struct cm_signer *signer,
+		       struct deb_pkg *d, struct df_file *files, size_t n,
+		       struct df_new **nw_out, size_t *n_notes)
+{
+	char tmpl[] = "/tmp/cmsign-deb.XXXXXX";
+	const char *tmp = getenv("TMPDIR");
+	struct df_notes r = { .signer = signer, .algo = o->algo, .files = files };
+	char *dir;
+	int failed = 0;
+
+	*nw_out = r.nw = calloc(d->dat_t.n ? d->dat_t.n : 1, sizeof(*r.nw));
+	if (!r.nw)
+		return -ENOMEM;
+	if (tmp && *tmp) {
+		if (asprintf(&dir, "%s/cmsign-deb.XXXXXX", tmp) < 0)
+			return -ENOMEM;
+	} else if (!(dir = strdup(tmpl))) {
+		return -ENOMEM;
+	}
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, PROG ": %s: %s\n", dir, strerror(errno));
+		free(dir);
+		return -errno;
+	}
+	r.tmpdir = dir;
+	/* An entry whose size a pax header gives cannot be resized here. */
+	for (size_t i = 0; i < n; i++)
+		if (d->dat_t.v[files[i].entry].size_from_pax)
+			files[i].is_link = 1;	/* left as it is */
+	cm_parallel(n, o->jobs, note_one, &r);
+	rmdir(dir);
+	free(dir);
+	for (size_t i = 0; i < d->dat_t.n; i++) {
+		if (r.nw[i].err) {
+			failed++;
+			fprintf(stderr, PROG ": %s: %s: ELF note: %s\n", d->file,
+				d->dat_t.v[i].path, r.nw[i].msg);
+		}
+		*n_notes += r.nw[i].data != NULL;
+	}
+	if (failed)
+		return -EIO;
+	for (size_t i = 0; i < n; i++) {
+		const struct df_new *w = &r.nw[files[i].entry];
+
+		if (w->data) {
+			files[i].data = w->data;
+			files[i].size = w->size;
+		}
+	}
+	return 0;
+}
+
 /* Signs one package.  0, or an error already printed. */
 static int resign(const struct deb_opts *o, struct cm_signer *signer,
 		  const char *file, size_t *bytes_in, size_t *bytes_out)
@@ -423,6 +606,8 @@ static int resign(const struct deb_opts *o, struct cm_signer *signer,
 	struct deb_pkg d = { .file = file };
 	struct df_run r = { .signer = signer, .algo = o->algo };
 	struct df_file *files = NULL;
+	struct df_new *nw = NULL;
+	size_t n_notes = 0;
 	struct cm_manifest_item *items = NULL;
 	struct deb_buf ctl = { 0 }, dat = { 0 }, ctlz = { 0 }, datz = { 0 },
 		       deb = { 0 };
@@ -440,6 +625,11 @@ static int resign(const struct deb_opts *o, struct cm_signer *signer,
 	ret = list_files(&d, mf_path, &files, &n);
 	if (ret)
 		goto out;
+	if (o->notes) {
+		ret = embed_notes(o, signer, &d, files, n, &nw, &n_notes);
+		if (ret)
+			goto out;
+	}
 	r.files = files;
 	r.slots = calloc(n ? n : 1, sizeof(*r.slots));
 	items = calloc(n ? n : 1, sizeof(*items));
@@ -476,7 +666,7 @@ static int resign(const struct deb_opts *o, struct cm_signer *signer,
 		fprintf(stderr, PROG ": %s: manifest: %s\n", file, err);
 		goto out;
 	}
-	ret = build_data(&d, mf_path, mf, mf_len, &dat);
+	ret = build_data(&d, nw, mf_path, mf, mf_len, &dat);
 	if (!ret)
 		ret = deb_compress(d.dat_comp, dat.p, dat.len, &datz, o->jobs, &why);
 	if (ret) {
@@ -485,7 +675,8 @@ static int resign(const struct deb_opts *o, struct cm_signer *signer,
 			strerror(-ret));
 		goto out;
 	}
-	ret = build_control(&d, mf_path, mf, mf_len, &ctl, &ctl_changed);
+	ret = build_control(&d, files, n, nw, mf_path, mf, mf_len, &ctl,
+			    &ctl_changed);
 	if (!ret && ctl_changed)
 		ret = deb_compress(d.ctl_comp, ctl.p, ctl.len, &ctlz, 1, &why);
 	if (ret) {
@@ -524,11 +715,22 @@ static int resign(const struct deb_opts *o, struct cm_signer *signer,
 	*bytes_in += d.raw_len;
 	*bytes_out += deb.len;
 	if (!o->quiet)
-		fprintf(stderr, PROG ": %s: %zu files signed, /%s (%zu bytes), keyid %08x, %+lld bytes\n",
-			dest ? dest : file, n, mf_path, mf_len,
+		fprintf(stderr, PROG ": %s: %zu files signed%s%.0zu%s, /%s (%zu bytes), keyid %08x, %+lld bytes\n",
+			dest ? dest : file, n,
+			o->notes ? " (" : "", n_notes,
+			!o->notes ? "" : n_notes ? " ELF files got the note: their bytes and md5sums lines changed)" :
+			"no ELF file: nothing changed)", mf_path, mf_len,
 			cm_signer_keyid(signer),
 			(long long)deb.len - (long long)d.raw_len);
+	if (o->notes && o->verbose)
+		for (size_t i = 0; i < n; i++)
+			if (!files[i].is_link && nw[files[i].entry].data)
+				fprintf(stderr, PROG ": %s: %s: ELF note embedded\n",
+					file, files[i].path);
 out:
+	for (size_t i = 0; nw && i < d.dat_t.n; i++)
+		free(nw[i].data);
+	free(nw);
 	free(dest);
 	free(mf);
 	free(items);
@@ -555,6 +757,7 @@ int cmd_deb(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "elf-notes", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -606,6 +809,9 @@ int cmd_deb(int argc, char **argv)
 			break;
 		case 'v':
 			o.verbose = 1;
+			break;
+		case 'N':
+			o.notes = 1;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

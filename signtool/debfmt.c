@@ -643,6 +643,7 @@ int deb_tar_parse(const uint8_t *p, size_t len, struct deb_tar *t,
 				blocks = 0;
 			}
 			e->size = size;
+			e->size_from_pax = have_xsize;
 			e->mtime = mtime;
 			e->hdr_off = first_hdr;
 			e->data_off = pos;

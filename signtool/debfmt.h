@@ -69,6 +69,7 @@ struct deb_tar_entry {
 	uint64_t mtime;
 	size_t hdr_off;		/* of the entry's first header (long-name/pax included) */
 	size_t data_off;	/* of its data */
+	int size_from_pax;	/* the size is a pax header's, not the ustar field's */
 };
 
 struct deb_tar {

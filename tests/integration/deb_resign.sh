@@ -136,6 +136,31 @@ t_check "dpkg -r of one architecture keeps the other's manifest" bash -c \
 	"dpkg --root='$R' -r libzstd1:i386 >/dev/null 2>&1 && [ ! -e '$R/usr/share/cryptomark/manifests/libzstd1_i386.cmm' ] &&
 	 [ -f '$R/usr/share/cryptomark/manifests/libzstd1_amd64.cmm' ]"
 
+# --- --elf-notes: ELF files also carry the note; md5sums follows ---------
+mkdir -p "$D/notes" "$D/notes2"
+NOTES_IN=("${DEB[hello]}" "${DEB[libzstd1]}" "${DEB[sensible-utils]}")
+t_grep "--elf-notes: the change is stated" "1 ELF files got the note: their bytes and md5sums lines changed" \
+	"$CMSIGN" deb --elf-notes --key "$D/rsa.key" --cert "$D/rsa.pem" -o "$D/notes" "${NOTES_IN[@]}"
+"$CMSIGN" deb -q --elf-notes -j 1 --key "$D/rsa.key" --cert "$D/rsa.pem" -o "$D/notes2" "${NOTES_IN[@]}"
+same=1
+for f in "${NOTES_IN[@]}"; do cmp -s "$D/notes/${f##*/}" "$D/notes2/${f##*/}" || same=0; done
+t_check "--elf-notes: deterministic with RSA" [ $same = 1 ]
+nh=$D/notes/$(basename "${DEB[hello]}")
+t_check "--elf-notes: only the ELF file's md5sums line changed (plus the manifest's)" bash -c \
+	"diff <(dpkg-deb --ctrl-tarfile '${DEB[hello]}' | tar xO ./md5sums) <(dpkg-deb --ctrl-tarfile '$nh' | tar xO ./md5sums) |
+	 grep '^[<>]' | awk '{print \$1, \$3}' | sort | tr '\n' ' ' |
+	 grep -qx '< usr/bin/hello > usr/bin/hello > usr/share/cryptomark/manifests/hello_amd64.cmm '"
+R2=$D/root-notes
+mkdir -p "$R2/var/lib/dpkg/info" "$R2/var/lib/dpkg/updates" "$R2/etc/cryptomark/manifest-signers"
+touch "$R2/var/lib/dpkg/status"
+cp "$D/rsa.pem" "$R2/etc/cryptomark/manifest-signers/"
+t_check "--elf-notes: the packages install with the hook" bash -c \
+	"dpkg --root='$R2' --force-depends --'${HOOK_LINE//\'/}' -i '$D/notes/'*.deb >/dev/null 2>&1"
+t_check "--elf-notes: the installed binary and library verify with both carriers" \
+	"$CMVERIFY" -q --carrier both --cert "$D/rsa.pem" "$R2/usr/bin/hello" "$R2/usr/lib/x86_64-linux-gnu/libzstd.so.1.5.4"
+t_grep "--elf-notes: the binary runs" "^Hello, world!" "$R2/usr/bin/hello"
+t_check "--elf-notes: dpkg -V is clean" bash -c "[ -z \"\$(dpkg --root='$R2' -V 2>&1)\" ]"
+
 # --- refusals ---------------------------------------------------------------
 t_grep "an already signed package is refused by name" "already ships usr/share/cryptomark/manifests/hello_amd64.cmm" \
 	"$CMSIGN" deb --key "$D/rsa.key" --cert "$D/rsa.pem" -o "$D/out2" "$(o hello)"
