@@ -83,5 +83,8 @@ sel "DH_OPTIONS=-Nnyancat-server" "nyancat_amd64.cmm " DH_OPTIONS=-Nnyancat-serv
 sel "--no-act" "" dh_cryptomark --no-act
 sel "DEB_BUILD_OPTIONS=nocryptomark" "" DEB_BUILD_OPTIONS=nocryptomark dh_cryptomark
 sel "--key/--cert options" "nyancat_amd64.cmm " CRYPTOMARK_KEY= CRYPTOMARK_CERT= dh_cryptomark -a --key="$D/k.key" --cert="$D/k.pem"
+t_check "DH_VERBOSE shows the command but not the key URI's pin-value" bash -c \
+	"out=\$(cd '$S' && DH_VERBOSE=1 dh_cryptomark -a --no-act --key='pkcs11:token=t;object=o?pin-value=SECRET1234' 2>&1);
+	 grep -q 'cmsign manifest' <<<\"\$out\" && ! grep -q SECRET1234 <<<\"\$out\""
 t_grep "no key: fails naming the cause" "no signing key" bash -c "cd '$S' && CRYPTOMARK_KEY= dh_cryptomark -a"
 t_done
