@@ -239,14 +239,20 @@ static int resign(const struct deb_opts *o, struct cm_signer *signer,
 	}
 	*bytes_in += d.raw_len;
 	*bytes_out += deb.len;
-	if (!o->quiet)
-		fprintf(stderr, PROG ": %s: %zu files signed%s%.0zu%s, /%s (%zu bytes), keyid %08x, %+lld bytes\n",
-			dest ? dest : file, n,
-			o->notes ? " (" : "", n_notes,
-			!o->notes ? "" : n_notes ? " ELF files got the note: their bytes and md5sums lines changed)" :
-			"no ELF file: nothing changed)", mf_path, mf_len,
+	if (!o->quiet) {
+		char notes[120] = "";
+
+		if (o->notes && n_notes)
+			snprintf(notes, sizeof(notes),
+				 " (%zu ELF files got the note: their bytes and md5sums lines changed)",
+				 n_notes);
+		else if (o->notes)
+			snprintf(notes, sizeof(notes), " (no ELF file: nothing changed)");
+		fprintf(stderr, PROG ": %s: %zu files signed%s, /%s (%zu bytes), keyid %08x, %+lld bytes\n",
+			dest ? dest : file, n, notes, mf_path, mf_len,
 			cm_signer_keyid(signer),
 			(long long)deb.len - (long long)d.raw_len);
+	}
 	if (o->notes && o->verbose)
 		for (size_t i = 0; i < n; i++)
 			if (!files[i].is_link && nw[files[i].entry].data)

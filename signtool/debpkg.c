@@ -44,7 +44,7 @@ static void note_one(void *ctx, size_t i)
 	size_t len;
 	int ret;
 
-	if (f->is_link || f->size < 4 || memcmp(f->data, "\177ELF", 4))
+	if (f->is_link || f->keep || f->size < 4 || memcmp(f->data, "\177ELF", 4))
 		return;
 	snprintf(path, sizeof(path), "%s/%zu", r->tmpdir, i);
 	ret = st_write_atomic(path, f->data, (size_t)f->size, 0755);
@@ -435,7 +435,7 @@ int deb_embed_notes(struct cm_signer *signer, int algo, int jobs,
 	/* An entry whose size a pax header gives cannot be resized here. */
 	for (size_t i = 0; i < n; i++)
 		if (d->dat_t.v[files[i].entry].size_from_pax)
-			files[i].is_link = 1;	/* left as it is */
+			files[i].keep = 1;
 	cm_parallel(n, jobs, note_one, &r);
 	rmdir(dir);
 	free(dir);

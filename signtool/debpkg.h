@@ -30,6 +30,7 @@ struct df_file {
 	uint64_t size;
 	size_t entry;		/* the tar entry holding the data */
 	int is_link;
+	int keep;		/* --elf-notes: leave its bytes as they are */
 };
 
 /* --elf-notes: the new content of a tar entry, when the note changed it. */
