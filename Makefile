@@ -12,6 +12,7 @@ LIBDIR	?= $(PREFIX)/lib
 INCDIR	?= $(PREFIX)/include
 MANDIR	?= $(PREFIX)/share/man
 
+VERSION	:= 0.1.0
 B	:= build
 CC	?= cc
 PKGS	:= openssl libattr libelf libkeyutils tss2-esys tss2-mu tss2-rc tss2-tctildr
@@ -20,6 +21,7 @@ WARN	:= -Wall -Wextra -Werror -Werror=deprecated-declarations -Wshadow \
 	   -Wformat=2 -Wno-unused-parameter
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 $(WARN) -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -fPIC \
+	   -DCM_VERSION='"$(VERSION)"' \
 	   -Iinclude -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
@@ -40,7 +42,7 @@ CHECK_SLOW	:=
 INSTALL_EXTRA	:=
 
 .PHONY: all deps check check-fast check-unit fuzz fuzz-build install demo \
-	demo-kernel clean bench bench-keys
+	demo-kernel clean bench bench-keys bench-deb man deb
 all:
 
 include lib/build.mk
@@ -60,7 +62,7 @@ deps:
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 
@@ -81,14 +83,55 @@ bench: all
 bench-keys: all
 	@bench/keys.sh
 
-install: all $(INSTALL_EXTRA)
+# cryptomark's own Debian packages, built by dpkg-buildpackage from debian/
+# on a copy of the tree (its output goes to the parent directory, which
+# must be ours): build/deb/*.deb.
+deb:
+	@rm -rf $(B)/deb && mkdir -p $(B)/deb/cryptomark-$(VERSION)
+	git ls-files -co --exclude-standard -z | grep -zv '^kernel/' | \
+		tar --null -T - -cf - | tar -C $(B)/deb/cryptomark-$(VERSION) -xf -
+	cd $(B)/deb/cryptomark-$(VERSION) && \
+		dpkg-buildpackage -b -us -uc -j$$(nproc) > ../build.log 2>&1 || \
+		{ tail -30 ../build.log; exit 1; }
+	@ls $(B)/deb/*.deb
+
+# cmsign deb on real archive packages, remote (p11-kit RPC) vs local token.
+bench-deb: all
+	@bench/debsign.sh
+
+# Man pages: help2man from each tool's --help/--version, pod2man for
+# dh_cryptomark (a debhelper command documents itself in POD).
+MAN_PAGES	:= $(B)/man/cmsign.1 $(B)/man/cmverify.1 $(B)/man/cmkeys.1 \
+		   $(B)/man/dh_cryptomark.1
+MAN_DESC_cmsign		:= sign executables, package roots and Debian packages
+MAN_DESC_cmverify	:= verify cryptomark and IMA file signatures offline
+MAN_DESC_cmkeys		:= cryptomark PKI, keyring bundles, TPM sealing and provisioning
+
+$(B)/man/%.1: $(B)/%
+	@mkdir -p $(dir $@)
+	help2man -N --no-discard-stderr --version-string=$(VERSION) \
+		-n "$(MAN_DESC_$*)" -o $@ $<
+
+$(B)/man/dh_cryptomark.1: packaging/debian/dh_cryptomark
+	@mkdir -p $(dir $@)
+	pod2man --section=1 --center=Debhelper --release=$(VERSION) \
+		--name=DH_CRYPTOMARK $< > $@
+
+man: $(MAN_PAGES)
+
+# The tools, the library, its headers, cryptomark.pc, the man pages and the
+# initramfs hook.  Not the Debian integration (dpkg hook, dh_cryptomark):
+# packaging/debian/install.sh or the dh-cryptomark and cryptomark packages
+# (make deb) install those.
+install: all man $(INSTALL_EXTRA)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
-		$(DESTDIR)$(INCDIR)/cryptomark
+		$(DESTDIR)$(INCDIR)/cryptomark $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(LIBCM) $(B)/libcryptomark.so.1 $(DESTDIR)$(LIBDIR)/
 	ln -sf libcryptomark.so.1 $(DESTDIR)$(LIBDIR)/libcryptomark.so
 	install -m 0644 include/cryptomark/*.h $(DESTDIR)$(INCDIR)/cryptomark/
-	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|' \
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' \
 		lib/cryptomark.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/cryptomark.pc
 
 clean:

@@ -650,6 +650,10 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(c.cmd, "--version")) {
+		printf("cmkeys (cryptomark) %s\n", CM_VERSION);
+		return 0;
+	}
 	/* Subcommand options follow the subcommand. */
 	ret = parse_opts(argc - 1, argv + 1, &c);
 	if (ret)

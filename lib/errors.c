@@ -21,6 +21,10 @@ const char *cm_strerror(int err)
 		return "unknown-key";
 	case -EKEYREVOKED:
 		return "revoked";
+	case -EBADE:
+		return "untrusted-chain";
+	case -EKEYEXPIRED:
+		return "expired";
 	case -ENOEXEC:
 		return "not-elf";
 	default:

@@ -11,6 +11,9 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
 #include <cryptomark/manifest.h>
 
 #include "internal.h"
@@ -103,11 +106,14 @@ static int check_entry_crypto(int algo, size_t digest_len, const uint8_t *xattr,
 	return 0;
 }
 
-int cm_manifest_build(const struct cm_manifest_item *items, size_t n,
-		      int hash_algo, struct cm_signer *s, uint8_t **out,
-		      size_t *outlen, char *err, size_t errlen)
+int cm_manifest_build_ex(const struct cm_manifest_item *items, size_t n,
+			 int hash_algo, struct cm_signer *s, unsigned int flags,
+			 uint8_t **out, size_t *outlen, char *err,
+			 size_t errlen)
 {
 	const struct cm_manifest_item **sorted;
+	unsigned char *cert_der = NULL;
+	int cert_len = 0;
 	struct cm_manifest_hdr hdr;
 	uint8_t digest[CM_MAX_DIGEST_SIZE];
 	const char *why = NULL;
@@ -162,7 +168,17 @@ int cm_manifest_build(const struct cm_manifest_item *items, size_t n,
 		}
 	}
 
-	total = CM_SIZEOF_MANIFEST_HDR + (size_t)body + CM_XATTR_MAX_SIZE;
+	if (flags & CM_MANIFEST_EMBED_CERT) {
+		cert_len = i2d_X509(cm_signer_cert(s), &cert_der);
+		if (cert_len <= 0 || cert_len > CM_MANIFEST_MAX_CERT) {
+			cm_seterr(err, errlen, "signer certificate: cannot embed it (%d bytes)",
+				  cert_len);
+			ret = cert_len <= 0 ? -ENOMEM : -E2BIG;
+			goto out_free_sorted;
+		}
+	}
+	total = CM_SIZEOF_MANIFEST_HDR + (size_t)body + (size_t)cert_len +
+		CM_XATTR_MAX_SIZE;
 	buf = malloc(total);
 	if (!buf) {
 		ret = -ENOMEM;
@@ -170,10 +186,11 @@ int cm_manifest_build(const struct cm_manifest_item *items, size_t n,
 	}
 	memset(&hdr, 0, sizeof(hdr));
 	memcpy(hdr.magic, CM_MANIFEST_MAGIC, sizeof(hdr.magic));
-	hdr.format = htons(CM_MANIFEST_FORMAT);
+	hdr.format = htons(cert_len ? CM_MANIFEST_FORMAT_CERT : CM_MANIFEST_FORMAT);
 	hdr.hash_algo = (__u8)hash_algo;
 	hdr.n_entries = htonl((uint32_t)n);
 	hdr.body_len = htonl((uint32_t)body);
+	hdr.reserved2 = htonl((uint32_t)cert_len);
 	memcpy(buf, &hdr, sizeof(hdr));
 	p = buf + sizeof(hdr);
 	for (i = 0; i < n; i++) {
@@ -194,6 +211,10 @@ int cm_manifest_build(const struct cm_manifest_item *items, size_t n,
 		memcpy(p, it->xattr, it->xattr_len);
 		p += it->xattr_len;
 	}
+	if (cert_len) {
+		memcpy(p, cert_der, (size_t)cert_len);
+		p += cert_len;
+	}
 	ret = cm_digest_buf(buf, (size_t)(p - buf), hash_algo, digest);
 	if (ret < 0) {
 		cm_seterr(err, errlen, "manifest digest failed");
@@ -207,12 +228,22 @@ int cm_manifest_build(const struct cm_manifest_item *items, size_t n,
 	*outlen = (size_t)(p - buf) + (size_t)ret;
 	*out = buf;
 	free(sorted);
+	OPENSSL_free(cert_der);
 	return 0;
 out_free_buf:
 	free(buf);
 out_free_sorted:
 	free(sorted);
+	OPENSSL_free(cert_der);
 	return ret;
+}
+
+int cm_manifest_build(const struct cm_manifest_item *items, size_t n,
+		      int hash_algo, struct cm_signer *s, uint8_t **out,
+		      size_t *outlen, char *err, size_t errlen)
+{
+	return cm_manifest_build_ex(items, n, hash_algo, s, 0, out, outlen,
+				    err, errlen);
 }
 
 void cm_manifest_release(struct cm_manifest *m)
@@ -228,7 +259,8 @@ int cm_manifest_parse(const void *buf, size_t len, struct cm_manifest *m,
 	const uint8_t *b = buf;
 	struct cm_manifest_hdr hdr;
 	const char *dummy;
-	size_t pos, body_end, n, i, paths_room;
+	size_t pos, body_end, n, i, paths_room, cert_len;
+	unsigned int fmt;
 	char *pp;
 	int ret;
 
@@ -245,12 +277,19 @@ int cm_manifest_parse(const void *buf, size_t len, struct cm_manifest *m,
 		*why = "bad magic";
 		return -EPROTO;
 	}
-	if (ntohs(hdr.format) != CM_MANIFEST_FORMAT) {
+	fmt = ntohs(hdr.format);
+	if (fmt != CM_MANIFEST_FORMAT && fmt != CM_MANIFEST_FORMAT_CERT) {
 		*why = "unsupported manifest format";
 		return -EPROTONOSUPPORT;
 	}
-	if (hdr.reserved || hdr.reserved2) {
+	if (hdr.reserved || (fmt == CM_MANIFEST_FORMAT && hdr.reserved2)) {
 		*why = "reserved header field not zero";
+		return -EBADMSG;
+	}
+	cert_len = fmt == CM_MANIFEST_FORMAT_CERT ? ntohl(hdr.reserved2) : 0;
+	if (fmt == CM_MANIFEST_FORMAT_CERT &&
+	    (!cert_len || cert_len > CM_MANIFEST_MAX_CERT)) {
+		*why = "certificate length out of range";
 		return -EBADMSG;
 	}
 	if (cm_hash_size(hdr.hash_algo) < 0) {
@@ -349,6 +388,16 @@ int cm_manifest_parse(const void *buf, size_t len, struct cm_manifest *m,
 		*why = "bytes after the last entry in the body";
 		ret = -EMSGSIZE;
 		goto out_release;
+	}
+	if (cert_len) {
+		if (cert_len > len - pos) {
+			*why = "certificate beyond the end of the manifest";
+			ret = -EMSGSIZE;
+			goto out_release;
+		}
+		m->cert = b + pos;
+		m->cert_len = cert_len;
+		pos += cert_len;
 	}
 	if (pos == len) {
 		*why = "no trailer signature (unsigned manifest)";

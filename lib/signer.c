@@ -246,6 +246,11 @@ uint32_t cm_signer_keyid(const struct cm_signer *s)
 	return s->keyid;
 }
 
+X509 *cm_signer_cert(const struct cm_signer *s)
+{
+	return s->cert;
+}
+
 EVP_PKEY *cm_signer_pkey(const struct cm_signer *s)
 {
 	return s->pkey;

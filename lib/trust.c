@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "internal.h"
 
@@ -193,4 +194,122 @@ int cm_trust_verify(const struct cm_trust *t, const struct cm_sig *sig,
 			return 0;
 	}
 	return found ? -EKEYREJECTED : -ENOKEY;
+}
+
+int cm_trust_has_keyid(const struct cm_trust *t, uint32_t keyid)
+{
+	for (size_t i = 0; i < t->n_certs; i++)
+		if (t->certs[i].keyid == keyid)
+			return 1;
+	return 0;
+}
+
+static int keyid_revoked(const struct cm_trust *t, X509 *cert)
+{
+	uint32_t keyid;
+
+	if (cm_cert_keyid(cert, &keyid))
+		return 0;
+	for (size_t i = 0; i < t->n_rev_keyids; i++)
+		if (t->rev_keyids[i] == keyid)
+			return 1;
+	return 0;
+}
+
+/* What OpenSSL's chain verdict means in our terms. */
+static int chain_error(int v, const char **why)
+{
+	*why = X509_verify_cert_error_string(v);
+	switch (v) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return -EKEYEXPIRED;
+	default:
+		return -EBADE;
+	}
+}
+
+int cm_trust_add_chained(struct cm_trust *t, const uint8_t *der, size_t len,
+			 const char **why)
+{
+	const unsigned char *p = der;
+	X509_STORE_CTX *ctx = NULL;
+	X509_STORE *store = NULL;
+	STACK_OF(X509) *chain;
+	uint32_t keyid, ku;
+	X509 *cert;
+	int ret, n_ca = 0;
+
+	*why = NULL;
+	cert = d2i_X509(NULL, &p, (long)len);
+	if (!cert || p != der + len) {
+		*why = "not a DER certificate";
+		ret = -EBADMSG;
+		goto out_free_cert;
+	}
+	ret = cm_cert_keyid(cert, &keyid);
+	if (ret) {
+		*why = "no subjectKeyIdentifier";
+		goto out_free_cert;
+	}
+	if (cm_trust_has_keyid(t, keyid)) {
+		ret = 0;	/* trusted as it is */
+		goto out_free_cert;
+	}
+	store = X509_STORE_new();
+	ctx = X509_STORE_CTX_new();
+	if (!store || !ctx) {
+		ret = -ENOMEM;
+		goto out_free_ctx;
+	}
+	for (size_t i = 0; i < t->n_certs; i++) {
+		if (X509_check_ca(t->certs[i].cert) <= 0)
+			continue;
+		if (!X509_STORE_add_cert(store, t->certs[i].cert)) {
+			ret = -ENOMEM;
+			goto out_free_ctx;
+		}
+		n_ca++;
+	}
+	if (!n_ca) {
+		*why = "no CA certificate is trusted";
+		ret = -ENOKEY;
+		goto out_free_ctx;
+	}
+	if (!X509_STORE_CTX_init(ctx, store, cert, NULL)) {
+		ret = -ENOMEM;
+		goto out_free_ctx;
+	}
+	if (X509_verify_cert(ctx) != 1) {
+		ret = chain_error(X509_STORE_CTX_get_error(ctx), why);
+		goto out_free_ctx;
+	}
+	/* Code signing: the EKU is required, keyUsage (if any) must allow it. */
+	if (!(X509_get_extension_flags(cert) & EXFLAG_XKUSAGE) ||
+	    !(X509_get_extended_key_usage(cert) & XKU_CODE_SIGN)) {
+		*why = "the signer certificate has no codeSigning extended key usage";
+		ret = -EBADE;
+		goto out_free_ctx;
+	}
+	ku = X509_get_key_usage(cert);
+	if (!(ku & KU_DIGITAL_SIGNATURE)) {
+		*why = "the signer certificate's keyUsage excludes digitalSignature";
+		ret = -EBADE;
+		goto out_free_ctx;
+	}
+	chain = X509_STORE_CTX_get0_chain(ctx);
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		if (keyid_revoked(t, sk_X509_value(chain, i))) {
+			*why = i ? "its CA's key id is revoked" : "its key id is revoked";
+			ret = -EKEYREVOKED;
+			goto out_free_ctx;
+		}
+	}
+	ret = cm_trust_add_cert(t, cert);
+out_free_ctx:
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+out_free_cert:
+	X509_free(cert);
+	return ret;
 }

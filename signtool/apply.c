@@ -57,7 +57,16 @@ static const char usage_text[] =
 "  --manifest FILE    the manifest (from cmsign manifest)\n"
 "  --root DIR         where the package is installed (default /)\n"
 "  --cert CERT        a trusted manifest signer (repeatable)\n"
-"  --keyring DIR      trust every certificate in DIR as well\n"
+"  --keyring DIR      trust every certificate in DIR as well (*.pem, *.der,\n"
+"                     *.crt, *.cer)\n"
+"  --bundle BUNDLE    trust a keyring bundle's certificates and refuse what\n"
+"                     it revokes\n"
+"\n"
+"A trusted certificate may be a CA: a manifest that carries its signer's\n"
+"certificate (cmsign manifest and cmsign deb embed it) is accepted when that\n"
+"certificate chains to a trusted CA, is valid now, has the codeSigning\n"
+"extended key usage and is not revoked; otherwise it is refused naming\n"
+"unknown-key, untrusted-chain, expired or revoked.\n"
 "  -j, --jobs N       worker threads (default: online CPUs)\n"
 "  -q, --quiet        no summary line\n"
 "  -v, --verbose      name every file applied\n"
@@ -241,6 +250,7 @@ int cmd_apply(int argc, char **argv)
 		{ "root", required_argument, NULL, 'R' },
 		{ "cert", required_argument, NULL, 'c' },
 		{ "keyring", required_argument, NULL, 'K' },
+		{ "bundle", required_argument, NULL, 'B' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -294,6 +304,17 @@ int cmd_apply(int argc, char **argv)
 				goto out_free_trust;
 			}
 			break;
+		case 'B': {
+			const char *bwhy = "";
+
+			ret = cm_trust_add_bundle_file(trust, optarg, &bwhy);
+			if (ret) {
+				fprintf(stderr, PROG ": --bundle %s: %s\n", optarg, bwhy);
+				ret = APPLY_USAGE;
+				goto out_free_trust;
+			}
+			break;
+		}
 		case 'j': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -348,6 +369,22 @@ int cmd_apply(int argc, char **argv)
 			why ? why : strerror(-ret));
 		ret = APPLY_REFUSED;
 		goto out_free_buf;
+	}
+	/*
+	 * A signer trusted through a CA: the manifest carries its certificate,
+	 * trusted (for this manifest's entries too) only if it chains.
+	 */
+	if (m.cert_len && !cm_trust_has_keyid(trust, m.trailer.keyid)) {
+		const char *cwhy = NULL;
+
+		ret = cm_trust_add_chained(trust, m.cert, m.cert_len, &cwhy);
+		if (ret) {
+			fprintf(stderr, PROG ": %s: REFUSED: manifest signer certificate: %s (keyid %08x%s%s); nothing applied\n",
+				manifest, cm_strerror(ret), m.trailer.keyid,
+				cwhy ? ": " : "", cwhy ? cwhy : "");
+			ret = APPLY_REFUSED;
+			goto out_release;
+		}
 	}
 	ret = cm_manifest_verify(trust, buf, &m);
 	if (ret) {

@@ -1,7 +1,9 @@
-# cmsign: CLI glue only; the work is in libcryptomark.
+# cmsign: CLI glue only; the work is in libcryptomark.  `cmsign deb` also
+# needs the compressors of .deb members (xz, gzip, zstd).
 CMSIGN_SRCS	:= $(sort $(wildcard signtool/*.c))
 CMSIGN_OBJS	:= $(CMSIGN_SRCS:%.c=$(B)/obj/%.o)
+CMSIGN_LIBS	:= $(shell pkg-config --libs liblzma zlib libzstd 2>/dev/null)
 BINS		+= $(B)/cmsign
 
 $(B)/cmsign: $(CMSIGN_OBJS) $(LIBCM)
-	$(CC) $(LDFLAGS) -o $@ $(CMSIGN_OBJS) $(LIBCM) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CMSIGN_OBJS) $(LIBCM) $(LDLIBS) $(CMSIGN_LIBS)

@@ -23,6 +23,7 @@ static const char usage_text[] =
 "Usage: cmsign --key KEY --cert CERT [options] PATH...\n"
 "       cmsign manifest --key KEY --cert CERT --root DIR -o MANIFEST\n"
 "       cmsign apply --manifest MANIFEST --root DIR --cert CERT\n"
+"       cmsign deb --key KEY --cert CERT [-o DIR] PKG.deb...\n"
 "\n"
 "Signs each PATH in place so that cmverify, evmctl and the kernel (IMA\n"
 "appraisal or the cryptomark LSM) accept it.\n"
@@ -50,6 +51,7 @@ static const char usage_text[] =
 "  -q, --quiet        no progress bar, no summary, no skip notices\n"
 "  -v, --verbose      name every file signed\n"
 "  -h, --help         this text\n"
+"  --version          print the version\n"
 "\n"
 "Exit status: 0 if every file was signed; 1 if any failed (one line per\n"
 "failing file on stderr names it and the cause); 2 on a usage or key error.\n";
@@ -357,9 +359,15 @@ int cmd_sign(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--version")) {
+		printf("cmsign (cryptomark) %s\n", CM_VERSION);
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "manifest"))
 		return cmd_manifest(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "apply"))
 		return cmd_apply(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "deb"))
+		return cmd_deb(argc - 1, argv + 1);
 	return cmd_sign(argc, argv);
 }

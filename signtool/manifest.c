@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 
 #include <cryptomark/cryptomark.h>
 #include <cryptomark/manifest.h>
+#include <cryptomark/rewrite.h>
 #include "cmtool.h"
 #include "signtool.h"
 
@@ -53,6 +53,7 @@ static const char usage_text[] =
 
 struct mf_slot {
 	int err;
+	int relink;		/* hard-linked ELF: note embedded after the pool */
 	int digest_len;
 	int xattr_len;
 	uint8_t digest[CM_MAX_DIGEST_SIZE];
@@ -70,6 +71,8 @@ struct mf_run {
 	struct cm_progress *progress;
 	int walk_errors;
 	int note_missing;
+	char **links;		/* the other names of hard-linked files */
+	size_t n_links;
 };
 
 static void report_walk(void *ctx, const char *path, const char *what,
@@ -81,9 +84,50 @@ static void report_walk(void *ctx, const char *path, const char *what,
 		r->walk_errors++;
 		fprintf(stderr, PROG ": %s: %s: %s\n", path, what,
 			strerror(-err));
+	} else if (!strncmp(what, "skipped: hard link", 18)) {
+		char **n = realloc(r->links, (r->n_links + 1) * sizeof(*n));
+
+		if (!n || !(n[r->n_links] = strdup(path))) {
+			r->links = n ? n : r->links;
+			r->walk_errors++;
+			fprintf(stderr, PROG ": %s: out of memory\n", path);
+			return;
+		}
+		r->links = n;
+		r->n_links++;
+		if (r->verbose)
+			fprintf(stderr, PROG ": %s: %s\n", path, what);
 	} else if (r->verbose) {
 		fprintf(stderr, PROG ": %s: %s\n", path, what);
 	}
+}
+
+/* Digests @path's final bytes and signs them into @sl. */
+static void digest_sign(struct mf_run *r, struct mf_slot *sl, const char *path)
+{
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		sl->err = -errno;
+		snprintf(sl->msg, sizeof(sl->msg), "open: %s", strerror(errno));
+		return;
+	}
+	ret = cm_digest_fd(fd, r->algo, 0, 0, sl->digest);
+	close(fd);
+	if (ret < 0) {
+		sl->err = ret;
+		snprintf(sl->msg, sizeof(sl->msg), "read: %s", strerror(-ret));
+		return;
+	}
+	sl->digest_len = ret;
+	ret = cm_signer_sign(r->signer, r->algo, sl->digest, sl->xattr,
+			     sizeof(sl->xattr), sl->msg, sizeof(sl->msg));
+	if (ret < 0) {
+		sl->err = ret;
+		return;
+	}
+	sl->xattr_len = ret;
 }
 
 /* Embeds the note (ELF only), then digests and signs the final bytes. */
@@ -92,111 +136,99 @@ static void sign_one(void *ctx, size_t i)
 	struct mf_run *r = ctx;
 	struct mf_slot *sl = &r->slots[i];
 	const char *path = r->files.v[i].path;
-	int fd, ret;
+	int ret;
 
 	if (r->carrier & CM_CARRIER_NOTE) {
 		ret = cm_note_sign_path(r->signer, r->algo, path, sl->msg,
 					sizeof(sl->msg));
 		/*
-		 * -ENOEXEC: not ELF.  -EMLINK: hard-linked, and rewriting one
-		 * name would split the link the package ships.  -ENOSYS: a
-		 * library built without the note carrier.  In each case the
-		 * bytes stay as they are and the manifest's xattr value alone
-		 * covers the file, so none of them is a failure.
+		 * -ENOEXEC: not ELF.  -ENOSYS: a library built without the
+		 * note carrier.  In both cases the bytes stay as they are and
+		 * the manifest's xattr value alone covers the file, so neither
+		 * is a failure.
 		 */
 		if (ret == -ENOSYS)
 			__atomic_store_n(&r->note_missing, 1, __ATOMIC_RELAXED);
-		if (ret == -EMLINK && r->verbose)
-			fprintf(stderr, PROG ": %s: hard-linked: no ELF note, manifest signature only\n",
-				path);
-		if (ret && ret != -ENOEXEC && ret != -ENOSYS && ret != -EMLINK) {
+		/*
+		 * -EMLINK: hard-linked.  Rewriting one name would split the
+		 * link the package ships; relink_one() embeds the note and
+		 * links the other names to the result, one file at a time.
+		 */
+		if (ret == -EMLINK) {
+			sl->relink = 1;
+			goto out_step;
+		}
+		if (ret && ret != -ENOEXEC && ret != -ENOSYS) {
 			sl->err = ret;
 			goto out_step;
 		}
 		sl->msg[0] = '\0';
 	}
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		sl->err = -errno;
-		snprintf(sl->msg, sizeof(sl->msg), "open: %s", strerror(errno));
-		goto out_step;
-	}
-	ret = cm_digest_fd(fd, r->algo, 0, 0, sl->digest);
-	close(fd);
-	if (ret < 0) {
-		sl->err = ret;
-		snprintf(sl->msg, sizeof(sl->msg), "read: %s", strerror(-ret));
-		goto out_step;
-	}
-	sl->digest_len = ret;
-	ret = cm_signer_sign(r->signer, r->algo, sl->digest, sl->xattr,
-			     sizeof(sl->xattr), sl->msg, sizeof(sl->msg));
-	if (ret < 0) {
-		sl->err = ret;
-		goto out_step;
-	}
-	sl->xattr_len = ret;
+	digest_sign(r, sl, path);
 out_step:
 	cm_progress_step(r->progress, r->files.v[i].size);
 }
 
-/* Writes @buf to @path via a temp file in the same directory + rename. */
-static int write_atomic(const char *path, const uint8_t *buf, size_t len)
+/* Replaces @name by a hard link to @src (temp link + rename: atomic). */
+static int relink(const char *src, const char *name)
 {
-	char *tmp, *dircopy;
-	size_t off = 0;
-	int fd, dfd, ret = 0;
+	char *tmp;
+	int ret = 0;
 
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+	if (asprintf(&tmp, "%s.cm-link.%d", name, (int)getpid()) < 0)
 		return -ENOMEM;
-	fd = mkstemp(tmp);
-	if (fd < 0) {
+	if (link(src, tmp) || rename(tmp, name)) {
 		ret = -errno;
-		goto out_free_tmp;
+		unlink(tmp);
 	}
-	while (off < len) {
-		ssize_t n = write(fd, buf + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto out_unlink;
-		}
-		off += (size_t)n;
-	}
-	if (fchmod(fd, 0644) || fsync(fd)) {
-		ret = -errno;
-		goto out_unlink;
-	}
-	if (close(fd)) {
-		fd = -1;
-		ret = -errno;
-		goto out_unlink;
-	}
-	fd = -1;
-	if (rename(tmp, path)) {
-		ret = -errno;
-		goto out_unlink;
-	}
-	/* Make the rename itself durable. */
-	dircopy = strdup(path);
-	if (dircopy) {
-		dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			(void)fsync(dfd);
-			close(dfd);
-		}
-		free(dircopy);
-	}
-	goto out_free_tmp;
-out_unlink:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-out_free_tmp:
 	free(tmp);
 	return ret;
+}
+
+/*
+ * A hard-linked ELF file: embeds the note into one name (a new inode),
+ * then links each other name of the old inode to it, so the package keeps
+ * its hard links and every name carries the note.  A failure is an error
+ * of the file (stated), never a silent fallback.
+ */
+static void relink_one(struct mf_run *r, size_t i)
+{
+	struct mf_slot *sl = &r->slots[i];
+	const char *path = r->files.v[i].path;
+	struct stat st0, st;
+	int ret, n = 0;
+
+	if (lstat(path, &st0)) {
+		sl->err = -errno;
+		snprintf(sl->msg, sizeof(sl->msg), "lstat: %s", strerror(errno));
+		return;
+	}
+	ret = cm_note_sign_path_flags(r->signer, r->algo, path,
+				      CM_REWRITE_SPLIT_LINKS, sl->msg,
+				      sizeof(sl->msg));
+	if (ret) {
+		sl->err = ret;
+		return;
+	}
+	for (size_t k = 0; k < r->n_links; k++) {
+		if (lstat(r->links[k], &st) || st.st_dev != st0.st_dev ||
+		    st.st_ino != st0.st_ino)
+			continue;
+		ret = relink(path, r->links[k]);
+		if (ret) {
+			sl->err = ret;
+			snprintf(sl->msg, sizeof(sl->msg),
+				 "hard-linked: note embedded, but relinking %s failed: %s (its links are split)",
+				 r->links[k], strerror(-ret));
+			return;
+		}
+		n++;
+	}
+	if (r->verbose)
+		fprintf(stderr, PROG ": %s: hard-linked: note embedded, %d other name(s) linked to it\n",
+			path, n);
+	sl->msg[0] = '\0';
+	digest_sign(r, sl, path);
 }
 
 /* Path relative to @root ("ROOT/a/b" -> "a/b"). */
@@ -392,6 +424,9 @@ int cmd_manifest(int argc, char **argv)
 				     !quiet);
 	cm_parallel(r.files.n, jobs, sign_one, &r);
 	cm_progress_free(r.progress);
+	for (size_t i = 0; i < r.files.n; i++)
+		if (r.slots[i].relink)
+			relink_one(&r, i);
 
 	if (r.note_missing && !quiet)
 		fprintf(stderr, PROG ": warning: this build has no ELF note carrier; ELF files carry their signature in the manifest only\n");
@@ -418,14 +453,15 @@ int cmd_manifest(int argc, char **argv)
 		ret = 1;
 		goto out_free;
 	}
-	ret = cm_manifest_build(items, n_items, r.algo, r.signer, &buf, &buflen,
-				err, sizeof(err));
+	ret = cm_manifest_build_ex(items, n_items, r.algo, r.signer,
+				   CM_MANIFEST_EMBED_CERT, &buf, &buflen, err,
+				   sizeof(err));
 	if (ret) {
 		fprintf(stderr, PROG ": %s\n", err);
 		ret = 1;
 		goto out_free;
 	}
-	ret = write_atomic(output, buf, buflen);
+	ret = st_write_atomic(output, buf, buflen, 0644);
 	if (ret) {
 		fprintf(stderr, PROG ": %s: %s\n", output, strerror(-ret));
 		ret = 1;
@@ -436,6 +472,9 @@ int cmd_manifest(int argc, char **argv)
 			output, n_items, (double)r.files.bytes / 1e6,
 			cm_signer_keyid(r.signer));
 out_free:
+	for (size_t k = 0; k < r.n_links; k++)
+		free(r.links[k]);
+	free(r.links);
 	free(ex);
 	free(buf);
 	free(items);

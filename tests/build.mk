@@ -65,6 +65,11 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(LDLIBS)
 
+# cmsign deb's own parsers live with cmsign (signtool/debfmt.c).
+build/fuzz/fuzz_debfmt: tests/fuzz/fuzz_debfmt.c signtool/debfmt.c signtool/debfmt.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -Isigntool -o $@ $< signtool/debfmt.c -llzma -lz -lzstd
+
 fuzz-build: $(FUZZERS)
 
 fuzz: fuzz-build

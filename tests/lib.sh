@@ -110,3 +110,61 @@ t_flip() {
 	v=$(od -An -tu1 -j "$off" -N1 "$f" | tr -d ' ')
 	printf "$(printf '\\%03o' $((v ^ 1)))" | dd of="$f" bs=1 seek="$off" conv=notrunc 2>/dev/null
 }
+
+# Real packages from the Debian archive, downloaded once into a cache that
+# survives `make clean` (like the kernel tree).
+T_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/cryptomark
+
+# t_fetch_deb NAME[:ARCH]: prints the path of the cached .deb of the
+# candidate version of NAME (ARCH default: the native one, or all), fetching
+# it with apt-get download; a foreign ARCH is fetched from the same pool
+# directory (apt here knows only the native architecture).
+t_fetch_deb() {
+	local name=${1%%:*} arch= dir=$T_CACHE/debs f uri fn
+	[ "$name" != "$1" ] && arch=${1#*:}
+	mkdir -p "$dir"
+	f=$(ls "$dir/${name}_"*_${arch:-$(dpkg --print-architecture)}.deb \
+		"$dir/${name}_"*_${arch:-all}.deb 2>/dev/null | head -n1)
+	if [ -z "$f" ]; then
+		read -r uri fn _ < <(cd / && apt-get download --print-uris "$name" 2>/dev/null | tr -d "'")
+		[ -n "${uri:-}" ] || return 1
+		if [ -n "$arch" ]; then
+			uri=$(sed -E "s/_[a-z0-9]+\.deb\$/_${arch}.deb/" <<<"$uri")
+			fn=$(sed -E "s/_[a-z0-9]+\.deb\$/_${arch}.deb/" <<<"$fn")
+		fi
+		f=$dir/$fn
+		curl -fsSL -o "$f.part" "$uri" && mv "$f.part" "$f" || { rm -f "$f.part"; return 1; }
+	fi
+	echo "$f"
+}
+
+# t_chroot DIR: a Debian 12 minbase system (debootstrap, plus libssl3 for
+# cmsign) unpacked into DIR; the tarball is built once into the cache.
+t_chroot() {
+	local dir=$1 tb=$T_CACHE/chroot-bookworm-minbase.tar b
+	if [ ! -s "$tb" ]; then
+		b=$(mktemp -d "${TMPDIR:-/tmp}/cmchroot.XXXXXX")
+		debootstrap --variant=minbase --include=libssl3 bookworm "$b" \
+			http://deb.debian.org/debian >"$b.log" 2>&1 || { cat "$b.log"; rm -rf "$b" "$b.log"; return 1; }
+		mkdir -p "$T_CACHE"
+		tar -C "$b" -cf "$tb.new" . && mv "$tb.new" "$tb"
+		rm -rf "$b" "$b.log"
+	fi
+	mkdir -p "$dir" && tar -C "$dir" -xf "$tb"
+}
+
+# t_fetch_source POOLDIR DSC DEST: unpacks a source package of the Debian
+# archive (pool/main/POOLDIR/DSC and the files it lists, cached) into DEST.
+# dpkg-source checks every file against the .dsc's checksums.
+t_fetch_source() {
+	local pool=$1 dsc=$2 dest=$3 dir=$T_CACHE/src f
+	mkdir -p "$dir"
+	if [ ! -s "$dir/$dsc" ]; then
+		curl -fsSL -o "$dir/$dsc.part" "http://deb.debian.org/debian/pool/main/$pool/$dsc" || return 1
+		for f in $(awk '/^Files:/{x=1;next} /^[^ ]/{x=0} x{print $3}' "$dir/$dsc.part"); do
+			[ -s "$dir/$f" ] || curl -fsSL -o "$dir/$f" "http://deb.debian.org/debian/pool/main/$pool/$f" || return 1
+		done
+		mv "$dir/$dsc.part" "$dir/$dsc"
+	fi
+	dpkg-source --no-copy -x "$dir/$dsc" "$dest" >/dev/null 2>&1
+}

@@ -4,6 +4,7 @@
  * way the kernel will (CI, audits, before switching to enforce).  CLI glue
  * only: the verification itself is libcryptomark's.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -13,6 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
 
 #include <cryptomark/cryptomark.h>
 #include "cmtool.h"
@@ -29,11 +33,18 @@ static const char usage_text[] =
 "  PATH: ok (keyid 1a2b3c4d, sha256)\n"
 "  PATH: FAIL <reason>\n"
 "where <reason> is unsigned, bad-signature, unknown-key, revoked,\n"
+"untrusted-chain, expired (with --ca),\n"
 "malformed: <what>, or io: <errno text>.\n"
 "\n"
 "Options:\n"
 "  --cert CERT        trust this signer certificate (PEM or DER); repeatable\n"
 "  --keyring DIR      trust every *.pem, *.der, *.crt, *.cer in DIR\n"
+"  --ca CA            trust signer certificates (from --cert and --keyring)\n"
+"                     only if they chain to CA (PEM or DER; repeatable): CA\n"
+"                     basicConstraints, validity, codeSigning usage and the\n"
+"                     bundle's key id revocations are checked; files signed by\n"
+"                     a refused one fail with untrusted-chain, expired or\n"
+"                     revoked\n"
 "  --bundle BUNDLE    trust the certificates of a keyring bundle (cmkeys\n"
 "                     bundle) and refuse what it revokes: key ids and file\n"
 "                     digests (reason revoked).  Its TPM seal is not checked\n"
@@ -54,11 +65,20 @@ static const char usage_text[] =
 "                     --revoke ALG:HEX); no certificate needed\n"
 "  --hash ALG         digest algorithm of --digests (default sha256)\n"
 "  -h, --help         this text\n"
+"  --version          print the version\n"
 "\n"
 "Exit status: 0 if every file verified, 1 if any did not, 2 on usage error.\n";
 
+/* A signer certificate --ca refused, so its files name the reason. */
+struct refused {
+	uint32_t keyid;
+	int err;
+};
+
 struct verify_run {
 	const struct cm_trust *trust;
+	struct refused *refused;
+	size_t n_refused;
 	int carrier;
 	int json, quiet;
 	struct cm_filelist files;
@@ -106,6 +126,9 @@ static void print_result(struct verify_run *r, const char *path,
 
 	if (v->err)
 		reason(v, why, sizeof(why));
+	for (size_t i = 0; v->err == -ENOKEY && i < r->n_refused; i++)
+		if (r->refused[i].keyid == v->keyid)
+			snprintf(why, sizeof(why), "%s", cm_strerror(r->refused[i].err));
 	if (r->json) {
 		printf("%s\n    {\"path\": ", r->json_first ? "" : ",");
 		r->json_first = 0;
@@ -163,6 +186,98 @@ static void verify_one(void *ctx, size_t i)
 		r->printed++;
 	}
 	pthread_mutex_unlock(&r->lock);
+}
+
+/*
+ * A signer certificate: trusted as it is, or with --ca only if it chains
+ * (a refusal is remembered for its files and said once here).  Non-zero
+ * only on a usage error (unreadable certificate).
+ */
+static int add_cert(struct verify_run *r, struct cm_trust *t, const char *path,
+		    int have_ca)
+{
+	unsigned char *der = NULL;
+	const char *why = NULL;
+	struct refused *nr;
+	uint32_t keyid;
+	X509 *cert;
+	int e, len;
+
+	if (!have_ca) {
+		e = cm_trust_add_cert_file(t, path);
+		if (e)
+			fprintf(stderr, PROG ": --cert %s: %s\n", path, cm_cert_strerror(e));
+		return e;
+	}
+	e = cm_cert_load(path, &cert);
+	if (e) {
+		fprintf(stderr, PROG ": %s: %s\n", path, cm_cert_strerror(e));
+		return e;
+	}
+	e = cm_cert_keyid(cert, &keyid);
+	if (e) {
+		fprintf(stderr, PROG ": %s: %s\n", path, cm_cert_strerror(e));
+		X509_free(cert);
+		return e;
+	}
+	len = i2d_X509(cert, &der);
+	X509_free(cert);
+	if (len <= 0)
+		return -ENOMEM;
+	e = cm_trust_add_chained(t, der, (size_t)len, &why);
+	OPENSSL_free(der);
+	if (!e)
+		return 0;
+	fprintf(stderr, PROG ": %s: not trusted: %s%s%s\n", path, cm_strerror(e),
+		why ? ": " : "", why ? why : "");
+	nr = realloc(r->refused, (r->n_refused + 1) * sizeof(*nr));
+	if (!nr)
+		return -ENOMEM;
+	r->refused = nr;
+	r->refused[r->n_refused++] = (struct refused){ keyid, e };
+	return 0;
+}
+
+static int is_cert_file(const struct dirent *d)
+{
+	const char *dot = strrchr(d->d_name, '.');
+
+	return d->d_name[0] != '.' && dot &&
+	       (!strcmp(dot, ".pem") || !strcmp(dot, ".der") ||
+		!strcmp(dot, ".crt") || !strcmp(dot, ".cer"));
+}
+
+static int add_keyring(struct verify_run *r, struct cm_trust *t,
+		       const char *dir, int have_ca)
+{
+	struct dirent **names;
+	int n, e = 0;
+
+	if (!have_ca) {
+		e = cm_trust_add_dir(t, dir);
+		if (e < 0)
+			fprintf(stderr, PROG ": --keyring %s: %s\n", dir,
+				e == -ENOKEY ? "a certificate there has no subjectKeyIdentifier" :
+				e == -EBADMSG ? "a file there is not a PEM or DER certificate" :
+				strerror(-e));
+		return e < 0 ? e : 0;
+	}
+	n = scandir(dir, &names, is_cert_file, alphasort);
+	if (n < 0) {
+		e = -errno;
+		fprintf(stderr, PROG ": --keyring %s: %s\n", dir, strerror(-e));
+		return e;
+	}
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		if (!e)
+			e = add_cert(r, t, path, 1);
+		free(names[i]);
+	}
+	free(names);
+	return e;
 }
 
 static void print_hex(const char *path, const char *carrier, int algo,
@@ -243,6 +358,7 @@ int main(int argc, char **argv)
 		{ "cert", required_argument, NULL, 'c' },
 		{ "keyring", required_argument, NULL, 'K' },
 		{ "bundle", required_argument, NULL, 'B' },
+		{ "ca", required_argument, NULL, 'A' },
 		{ "carrier", required_argument, NULL, 'C' },
 		{ "recursive", no_argument, NULL, 'r' },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -251,11 +367,15 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "digests", no_argument, NULL, 'D' },
 		{ "hash", required_argument, NULL, 'H' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct verify_run r = { .carrier = CM_CARRIER_ANY, .json_first = 1 };
 	struct cm_trust *trust = cm_trust_new();
-	int c, e, recursive = 0, jobs = 0, ret, digests = 0;
+	char **cand = NULL;	/* --cert / --keyring, checked after the options */
+	int *cand_dir = NULL;
+	size_t n_cand = 0;
+	int c, e, recursive = 0, jobs = 0, ret, have_ca = 0, digests = 0;
 	int algo = cm_hash_from_name("sha256");
 
 	if (!trust)
@@ -264,22 +384,28 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "rj:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
+		case 'K': {
+			char **nc = realloc(cand, (n_cand + 1) * sizeof(*cand));
+			int *nd = realloc(cand_dir, (n_cand + 1) * sizeof(*cand_dir));
+
+			if (nc)
+				cand = nc;
+			if (nd)
+				cand_dir = nd;
+			if (!nc || !nd)
+				goto out_free_trust;
+			cand[n_cand] = optarg;
+			cand_dir[n_cand++] = c == 'K';
+			break;
+		}
+		case 'A':
 			e = cm_trust_add_cert_file(trust, optarg);
 			if (e) {
-				fprintf(stderr, PROG ": --cert %s: %s\n", optarg,
+				fprintf(stderr, PROG ": --ca %s: %s\n", optarg,
 					cm_cert_strerror(e));
 				goto out_free_trust;
 			}
-			break;
-		case 'K':
-			e = cm_trust_add_dir(trust, optarg);
-			if (e < 0) {
-				fprintf(stderr, PROG ": --keyring %s: %s\n", optarg,
-					e == -ENOKEY ? "a certificate there has no subjectKeyIdentifier" :
-					e == -EBADMSG ? "a file there is not a PEM or DER certificate" :
-					strerror(-e));
-				goto out_free_trust;
-			}
+			have_ca = 1;
 			break;
 		case 'B': {
 			const char *why = "";
@@ -335,6 +461,10 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			ret = 0;
 			goto out_free_trust;
+		case 'V':
+			printf("cmverify (cryptomark) %s\n", CM_VERSION);
+			ret = 0;
+			goto out_free_trust;
 		default:
 			fprintf(stderr, "Try 'cmverify --help'.\n");
 			goto out_free_trust;
@@ -347,6 +477,12 @@ int main(int argc, char **argv)
 		}
 		ret = print_digests(argv + optind, recursive, algo);
 		goto out_free_trust;
+	}
+	for (size_t i = 0; i < n_cand; i++) {
+		e = cand_dir[i] ? add_keyring(&r, trust, cand[i], have_ca) :
+		    add_cert(&r, trust, cand[i], have_ca);
+		if (e)
+			goto out_free_trust;
 	}
 	if (!cm_trust_count(trust)) {
 		fprintf(stderr, PROG ": no trusted certificate: give --cert CERT, --keyring DIR or --bundle BUNDLE\nTry 'cmverify --help'.\n");
@@ -377,6 +513,9 @@ out_free_files:
 	free(r.res);
 	free(r.done);
 out_free_trust:
+	free(cand);
+	free(cand_dir);
+	free(r.refused);
 	cm_trust_free(trust);
 	return ret;
 }

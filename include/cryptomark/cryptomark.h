@@ -113,6 +113,7 @@ int cm_signer_load(const struct cm_signer_opts *opts, struct cm_signer **out,
 void cm_signer_free(struct cm_signer *s);
 uint32_t cm_signer_keyid(const struct cm_signer *s);
 EVP_PKEY *cm_signer_pkey(const struct cm_signer *s);
+X509 *cm_signer_cert(const struct cm_signer *s);	/* borrowed */
 /*
  * Signs @digest (of algorithm @algo) and writes the complete security.ima
  * value into @out (CM_XATTR_MAX_SIZE bytes).  Thread-safe for one signer
@@ -146,6 +147,21 @@ int cm_trust_revoke_keyid(struct cm_trust *t, uint32_t keyid);
 int cm_trust_revoke_digest(struct cm_trust *t, int algo, const uint8_t *d,
 			   size_t len);
 size_t cm_trust_count(const struct cm_trust *t);
+/*
+ * Trusts the DER certificate @der (a signer certificate a manifest carries,
+ * say) if it chains to a CA certificate already in @t: the CA has
+ * basicConstraints CA:TRUE, every certificate of the chain is valid now,
+ * the leaf has extendedKeyUsage codeSigning and, if it has keyUsage,
+ * digitalSignature, and neither the leaf's nor a CA's key id is revoked.
+ * 0 if added (or its key id already trusted), -EBADMSG (not a
+ * certificate), -ENOKEY (no subjectKeyIdentifier), -EBADE (does not chain
+ * or lacks the usage: "untrusted-chain"), -EKEYEXPIRED (outside its or its
+ * CA's validity), -EKEYREVOKED, -ENOMEM; *why names the check.
+ */
+int cm_trust_add_chained(struct cm_trust *t, const uint8_t *der, size_t len,
+			 const char **why);
+/* Is @keyid (a signer's key id) trusted directly? */
+int cm_trust_has_keyid(const struct cm_trust *t, uint32_t keyid);
 
 /*
  * Verifies a parsed signature over @digest: -ENOKEY (no cert with that

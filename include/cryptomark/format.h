@@ -218,6 +218,11 @@ struct cm_policy_hdr {
  *   trailer: a complete security.ima-style signature (struct cm_sig_hdr +
  *            sig) over the digest (hdr.hash_algo) of every preceding byte.
  *
+ * Format 2 also carries the signer's certificate (DER, cert_len bytes, held
+ * in reserved2) between the body and the trailer, covered by the trailer,
+ * so an installer trusting only a CA can check the chain.  In format 1
+ * reserved2 must be zero.
+ *
  * body_len counts the entry bytes only (not header, not trailer).  Paths are
  * relative to the root, '/'-separated, no NUL, no "." or ".." component, no
  * leading '/', strictly increasing in byte order (no duplicates).  xattr is
@@ -225,6 +230,8 @@ struct cm_policy_hdr {
  * ------------------------------------------------------------------- */
 #define CM_MANIFEST_MAGIC	"CMMANIF1"
 #define CM_MANIFEST_FORMAT	1
+#define CM_MANIFEST_FORMAT_CERT	2
+#define CM_MANIFEST_MAX_CERT	16384
 
 struct cm_manifest_hdr {
 	__u8	magic[8];
@@ -233,7 +240,7 @@ struct cm_manifest_hdr {
 	__u8	reserved;	/* must be zero */
 	__be32	n_entries;
 	__be32	body_len;
-	__be32	reserved2;	/* must be zero */
+	__be32	reserved2;	/* format 1: zero; format 2: cert_len */
 } __cm_packed;
 
 struct cm_manifest_entry {

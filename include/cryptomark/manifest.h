@@ -38,6 +38,8 @@ struct cm_manifest {
 	size_t n;
 	struct cm_manifest_item *items;	/* sorted by path, unique */
 	size_t signed_len;		/* bytes covered by the trailer */
+	const uint8_t *cert;		/* format 2: the signer's DER certificate */
+	size_t cert_len;		/* 0 in format 1 */
 	struct cm_sig trailer;
 	char *paths;			/* NUL-terminated copies (owned) */
 };
@@ -68,6 +70,16 @@ int cm_manifest_check_path(const char *path, size_t len, const char **why);
 int cm_manifest_build(const struct cm_manifest_item *items, size_t n,
 		      int hash_algo, struct cm_signer *s, uint8_t **out,
 		      size_t *outlen, char *err, size_t errlen);
+/*
+ * As cm_manifest_build(); with CM_MANIFEST_EMBED_CERT in @flags it writes
+ * format 2, carrying the signer's certificate, so that installers trusting
+ * a CA rather than this signer can check the chain (cm_trust_add_chained()).
+ */
+#define CM_MANIFEST_EMBED_CERT	(1u << 0)
+int cm_manifest_build_ex(const struct cm_manifest_item *items, size_t n,
+			 int hash_algo, struct cm_signer *s, unsigned int flags,
+			 uint8_t **out, size_t *outlen, char *err,
+			 size_t errlen);
 
 /*
  * Strict parse of @len bytes at @buf (which must outlive @m).  Errors, each
@@ -81,7 +93,8 @@ int cm_manifest_build(const struct cm_manifest_item *items, size_t n,
  *   -ENOPKG          unsupported hash algorithm (header or entry)
  *   -E2BIG           more than CM_MANIFEST_MAX_ENTRIES entries
  *   -EMSGSIZE        body_len beyond the file, or entries not filling it
- *                    exactly
+ *                    exactly, or (format 2) the certificate beyond the file
+ *   -EBADMSG         (format 2) cert_len 0 or over CM_MANIFEST_MAX_CERT
  *   -EINVAL          bad path; -ENAMETOOLONG path too long
  *   -EEXIST          duplicate path
  *   -ENODATA         no trailer signature (unsigned manifest)

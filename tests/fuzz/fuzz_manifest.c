@@ -51,6 +51,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (i && strcmp(m.items[i - 1].path, it->path) >= 0)
 				abort();
 		}
+		if (m.cert_len) {
+			/* Format 2: the certificate is signed, and confers nothing alone. */
+			struct cm_trust *t = cm_trust_new();
+			const char *w = NULL;
+
+			if (!inside(data, m.signed_len, m.cert, m.cert_len))
+				abort();
+			if (t && !cm_trust_add_chained(t, m.cert, m.cert_len, &w))
+				abort();
+			cm_trust_free(t);
+		}
 		if (cm_manifest_verify(empty, data, &m) != -ENOKEY)
 			abort();
 		cm_manifest_release(&m);

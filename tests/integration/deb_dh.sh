@@ -61,7 +61,7 @@ seq=$(grep -oE '^   dh_(strip|cryptomark|md5sums|builddeb)( |$)' "$D/build.log" 
 t_check "dh_cryptomark runs after dh_strip, before dh_md5sums (got: $seq)" \
 	test "$seq" = "dh_strip dh_cryptomark dh_md5sums dh_builddeb "
 DEB=$D/hello-dh_1.0_amd64.deb
-t_grep "the .deb carries the manifest" 'usr/share/cryptomark/manifests/hello-dh.cmm' dpkg-deb -c "$DEB"
+t_grep "the .deb carries the manifest" 'usr/share/cryptomark/manifests/hello-dh_amd64.cmm' dpkg-deb -c "$DEB"
 mkdir -p "$D/x" && dpkg-deb -x "$DEB" "$D/x"
 t_check "the packaged binary carries the ELF note carrier" \
 	"$CMVERIFY" --carrier note --cert "$D/k.pem" "$D/x/usr/bin/hello-dh"

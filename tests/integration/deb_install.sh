@@ -38,7 +38,7 @@ cp "$PK/dpkg-hook" "$D/hook"
 printf '#!/bin/sh\necho "$4" >> %s/calls\nexec %s "$@"\n' "$D" "$CMSIGN" > "$D/cmsign-wrap"
 chmod +x "$D/cmsign-wrap"
 export CRYPTOMARK_CMSIGN=$D/cmsign-wrap
-calls() { grep -c "/$1.cmm\$" "$D/calls" 2>/dev/null; }
+calls() { grep -c "/${1}_amd64.cmm\$" "$D/calls" 2>/dev/null; }
 DPKG=(dpkg --root="$R" --"$HOOK_LINE")
 
 # mkpkg NAME VERSION MESSAGE: a source tree with debian/NAME staged.
@@ -46,7 +46,7 @@ mkpkg() {
 	local name=$1 ver=$2 msg=$3 src=$D/src-$1-$2 st
 	st=$src/debian/$name
 	mkdir -p "$st/DEBIAN" "$st/usr/bin" "$st/usr/lib/$name" "$st/usr/share/doc/$name"
-	printf 'Source: %s\n\nPackage: %s\nArchitecture: amd64\n' "$name" "$name" > "$src/debian/control"
+	printf 'Source: %s\nBuild-Depends: debhelper-compat (= 13)\n\nPackage: %s\nArchitecture: amd64\n' "$name" "$name" > "$src/debian/control"
 	printf 'Package: %s\nVersion: %s\nArchitecture: amd64\nMaintainer: cryptomark tests <t@example.org>\nDescription: cryptomark test package\n' \
 		"$name" "$ver" > "$st/DEBIAN/control"
 	printf '#include <stdio.h>\nint main(void) { puts("%s"); return 0; }\n' "$msg" > "$src/hello.c"
@@ -83,11 +83,11 @@ unsigned() { ! getfattr -n security.ima "$1" >/dev/null 2>&1; }
 # --- build side ---------------------------------------------------------
 src=$(mkpkg hello-cm 1.0 "hello 1")
 t_check "dh_cryptomark signs the staged root" build "$src" hello-cm 1.0
-t_grep "the .deb carries the manifest" './usr/share/cryptomark/manifests/hello-cm.cmm' \
+t_grep "the .deb carries the manifest" './usr/share/cryptomark/manifests/hello-cm_amd64.cmm' \
 	dpkg-deb -c "$D/hello-cm_1.0_amd64.deb"
 t_check "re-running dh_cryptomark succeeds" build "$src" hello-cm 1.0
 t_check "the manifest lists the package's 3 regular files, not DEBIAN/, itself or the symlink" \
-	bash -c "'$CMSIGN' apply --manifest '$src/debian/hello-cm/usr/share/cryptomark/manifests/hello-cm.cmm' \
+	bash -c "'$CMSIGN' apply --manifest '$src/debian/hello-cm/usr/share/cryptomark/manifests/hello-cm_amd64.cmm' \
 		--root '$src/debian/hello-cm' --cert '$D/signer.pem' 2>&1 | grep -q ': 3 applied, 0 already, 0 missing, 0 mismatched, 0 failed'"
 mkdir -p "$D/with space"
 echo "s3cret" > "$D/with space/pass"
@@ -96,7 +96,7 @@ src2=$(mkpkg enc-cm 1.0 "enc")
 t_check "dh_cryptomark with an encrypted key and CRYPTOMARK_PASS_FILE (path with a space)" \
 	bash -c "cd '$src2' && CMSIGN='$CMSIGN' CRYPTOMARK_KEY='$D/enc.key' CRYPTOMARK_CERT='$D/signer.pem' \
 		CRYPTOMARK_PASS_FILE='$D/with space/pass' '$PK/dh_cryptomark' 2>/dev/null &&
-		test -s debian/enc-cm/usr/share/cryptomark/manifests/enc-cm.cmm"
+		test -s debian/enc-cm/usr/share/cryptomark/manifests/enc-cm_amd64.cmm"
 t_grep "dh_cryptomark without a key fails loudly" 'no signing key' \
 	bash -c "cd '$src' && env -u CRYPTOMARK_KEY '$PK/dh_cryptomark'"
 
@@ -106,7 +106,7 @@ t_check "dpkg -i with the hook succeeds" test $rc = 0
 t_check "installed files verify (cmverify + evmctl)" files_verify hello-cm
 t_check "the installed binary still runs" bash -c "[ \"\$('$R/usr/bin/hello-cm')\" = 'hello 1' ]"
 t_grep "hook re-run is idempotent" '0 applied, 3 already, 0 missing, 0 mismatched, 0 failed' \
-	"$CMSIGN" apply --manifest "$R/usr/share/cryptomark/manifests/hello-cm.cmm" --root "$R" \
+	"$CMSIGN" apply --manifest "$R/usr/share/cryptomark/manifests/hello-cm_amd64.cmm" --root "$R" \
 	--keyring "$R/etc/cryptomark/manifest-signers"
 
 t_check "the hook applied hello-cm once" test "$(calls hello-cm)" = 1
@@ -127,14 +127,14 @@ t_check "the upgraded binary runs" bash -c "[ \"\$('$R/usr/bin/hello-cm')\" = 'h
 # Tampered manifest: one digest byte flipped after signing.
 src=$(mkpkg evil-cm 1.0 "evil")
 build "$src" evil-cm 1.0
-m=$src/debian/evil-cm/usr/share/cryptomark/manifests/evil-cm.cmm
+m=$src/debian/evil-cm/usr/share/cryptomark/manifests/evil-cm_amd64.cmm
 # offset 60: inside the first entry's digest (24 header + 8 entry + 15 path)
 b=$(od -An -tu1 -j60 -N1 "$m" | tr -d ' ')
 printf "\\$(printf '%03o' $((b ^ 0xff)))" | dd of="$m" bs=1 seek=60 conv=notrunc status=none
 dpkg-deb --root-owner-group --build "$src/debian/evil-cm" "$D/evil-cm_1.0_amd64.deb" >/dev/null
 out=$("${DPKG[@]}" -i "$D/evil-cm_1.0_amd64.deb" 2>&1); rc=$?
 t_check "tampered manifest: dpkg still succeeds" test $rc = 0
-t_check "tampered manifest: reported as refused" grep -q 'evil-cm: manifest REFUSED' <<<"$out"
+t_check "tampered manifest: reported as refused" grep -q 'evil-cm:amd64: manifest REFUSED' <<<"$out"
 t_check "tampered manifest: cmsign names the signature failure" grep -q 'REFUSED: manifest signature: bad-signature' <<<"$out"
 t_check "tampered manifest: no file got a signature" \
 	bash -c "! getfattr -R -n security.ima '$R/usr/bin/evil-cm' '$R/usr/lib/evil-cm' 2>/dev/null | grep -q security.ima"
@@ -146,7 +146,7 @@ src=$(mkpkg rogue-cm 1.0 "rogue")
 dpkg-deb --root-owner-group --build "$src/debian/rogue-cm" "$D/rogue-cm_1.0_amd64.deb" >/dev/null
 out=$("${DPKG[@]}" -i "$D/rogue-cm_1.0_amd64.deb" 2>&1); rc=$?
 t_check "untrusted signer: dpkg still succeeds" test $rc = 0
-t_check "untrusted signer: refused as unknown-key" grep -q 'REFUSED: manifest signature: unknown-key' <<<"$out"
+t_check "untrusted signer: refused as unknown-key" grep -qE "REFUSED: manifest (signature|signer certificate): unknown-key" <<<"$out"
 t_check "untrusted signer: binary unsigned" unsigned "$R/usr/bin/rogue-cm"
 
 # A file changed after signing (a build step after dh_cryptomark).
@@ -161,6 +161,29 @@ t_check "changed file: named as not matching" \
 t_check "changed file: left unsigned" unsigned "$R/usr/share/doc/late-cm/README"
 t_check "changed file: the rest of the package is signed" \
 	"$CMVERIFY" --carrier xattr --cert "$D/signer.pem" "$R/usr/bin/late-cm"
+
+# Multi-Arch: same, built by dh_cryptomark for two architectures: each
+# manifest is named after its architecture, so dpkg co-installs them.
+dpkg --root="$R" --add-architecture i386
+for a in amd64 i386; do
+	src=$D/src-ma-$a st=$D/src-ma-$a/debian/libma-cm
+	mkdir -p "$st/DEBIAN" "$st/usr/lib/ma-$a" "$st/usr/share/doc/libma-cm"
+	printf 'Source: libma-cm\nBuild-Depends: debhelper-compat (= 13)\n\nPackage: libma-cm\nArchitecture: any\nMulti-Arch: same\n' > "$src/debian/control"
+	printf 'Package: libma-cm\nVersion: 1.0\nArchitecture: %s\nMulti-Arch: same\nMaintainer: cryptomark tests <t@example.org>\nDescription: cryptomark test library\n' "$a" > "$st/DEBIAN/control"
+	echo "library for $a" > "$st/usr/lib/ma-$a/libma.so.1"
+	echo "shared by both architectures" > "$st/usr/share/doc/libma-cm/README"
+	(cd "$src" && DEB_HOST_ARCH=$a CMSIGN=$CMSIGN CRYPTOMARK_KEY=$D/signer.key CRYPTOMARK_CERT=$D/signer.pem \
+		"$PK/dh_cryptomark") >/dev/null 2>&1
+	dpkg-deb --root-owner-group --build "$st" "$D/libma-cm_1.0_$a.deb" >/dev/null
+done
+t_check "Multi-Arch: same: dh_cryptomark names the manifests libma-cm_amd64.cmm and libma-cm_i386.cmm" bash -c \
+	"dpkg-deb -c '$D/libma-cm_1.0_amd64.deb' | grep -q 'manifests/libma-cm_amd64.cmm\$' &&
+	 dpkg-deb -c '$D/libma-cm_1.0_i386.deb' | grep -q 'manifests/libma-cm_i386.cmm\$'"
+t_check "Multi-Arch: same: both architectures co-install" \
+	"${DPKG[@]}" -i "$D/libma-cm_1.0_amd64.deb" "$D/libma-cm_1.0_i386.deb"
+t_check "Multi-Arch: same: every file of both verifies" bash -c \
+	"'$CMVERIFY' --carrier xattr --cert '$D/signer.pem' '$R/usr/lib/ma-amd64/libma.so.1' '$R/usr/lib/ma-i386/libma.so.1' \
+		'$R/usr/share/doc/libma-cm/README' >/dev/null"
 
 # dpkg keeps working when the hook is gone (package removed, conffile kept)
 # and when no signer is trusted.

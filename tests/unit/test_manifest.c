@@ -280,7 +280,11 @@ static uint32_t get32(const uint8_t *b, size_t off)
 /* Each mutator edits a copy of the good manifest (room for 16 more bytes). */
 static void m_trunc_hdr(uint8_t *b, size_t *len) { *len = 23; }
 static void m_magic(uint8_t *b, size_t *len) { b[7] = '2'; }
-static void m_format(uint8_t *b, size_t *len) { put16(b, 8, 2); }
+static void m_format(uint8_t *b, size_t *len) { put16(b, 8, 3); }
+/* Format 2 carries a certificate of reserved2 bytes after the body. */
+static void m_fmt2_nocert(uint8_t *b, size_t *len) { put16(b, 8, 2); }
+static void m_fmt2_cert_huge(uint8_t *b, size_t *len) { put16(b, 8, 2); put32(b, 20, CM_MANIFEST_MAX_CERT + 1); }
+static void m_fmt2_cert_beyond(uint8_t *b, size_t *len) { put16(b, 8, 2); put32(b, 20, (uint32_t)(*len - 24 - get32(b, 16) + 1)); }
 static void m_reserved(uint8_t *b, size_t *len) { b[11] = 1; }
 static void m_reserved2(uint8_t *b, size_t *len) { put32(b, 20, 1); }
 static void m_hdr_sha1(uint8_t *b, size_t *len) { b[10] = CM_HASH_SHA1; }
@@ -331,7 +335,10 @@ static const struct {
 } bad[] = {
 	{ "header cut short", m_trunc_hdr, -EBADMSG, "truncated header" },
 	{ "magic", m_magic, -EPROTO, "bad magic" },
-	{ "format 2", m_format, -EPROTONOSUPPORT, "unsupported manifest format" },
+	{ "format 3", m_format, -EPROTONOSUPPORT, "unsupported manifest format" },
+	{ "format 2, cert_len 0", m_fmt2_nocert, -EBADMSG, "certificate length out of range" },
+	{ "format 2, cert_len over the maximum", m_fmt2_cert_huge, -EBADMSG, "certificate length out of range" },
+	{ "format 2, certificate beyond the end", m_fmt2_cert_beyond, -EMSGSIZE, "certificate beyond the end of the manifest" },
 	{ "reserved", m_reserved, -EBADMSG, "reserved header field not zero" },
 	{ "reserved2", m_reserved2, -EBADMSG, "reserved header field not zero" },
 	{ "header sha1", m_hdr_sha1, -ENOPKG, "manifest hash algorithm not accepted" },
