@@ -63,7 +63,7 @@ expect 'cryptomark demo signer' "the signer's key is not in .cryptomark"
 show "cat $cm/lock"
 expect '^1$' "the keyring is not locked"
 note "PCR 14 moved on, so the bundle's secret cannot be unsealed again until reboot:"
-show "cmkeys unseal --tcti $T $B"
+show "cmkeys unseal --tcti $T --signed-by /etc/cryptomark/ca.pem $B"
 expect 'PCR policy mismatch' "the bundle unsealed again after provisioning"
 
 say "7. Mode raised to enforce (it can only go up)"

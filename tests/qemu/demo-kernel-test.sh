@@ -60,7 +60,7 @@ t_grep "the demo signer's key is in .cryptomark" 'asymmetri cryptomark demo sign
 	after "$out" "grep asymmetri /proc/keys"
 t_grep "keyring locked: lock reads 1" '^1$' after "$out" "cat /sys/kernel/security/cryptomark/lock"
 t_grep "the bundle does not unseal again this boot" 'PCR policy mismatch' \
-	after "$out" "cmkeys unseal --tcti device:/dev/tpmrm0 /etc/cryptomark/keyring.bundle"
+	after "$out" "cmkeys unseal --tcti device:/dev/tpmrm0 --signed-by /etc/cryptomark/ca.pem /etc/cryptomark/keyring.bundle"
 t_grep "mode raised to enforce" '^== 7\. Mode raised to enforce' plain "$out"
 t_grep "... and reads enforce" '^enforce$' \
 	after "$out" "cat /sys/kernel/security/cryptomark/mode" 2
