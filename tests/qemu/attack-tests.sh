@@ -75,17 +75,5 @@ t_grep "--revoke FILE: the bundle revokes the file's security.ima digest" \
 t_grep "--revoke FILE: ... and its ELF note digest" \
 	"^revoked digest sha256:$(sha256sum "$work/zeroed" | cut -d' ' -f1)\$" cat "$work/show.log"
 printf 'COMMENT_OFF=0x%s\n' "$off" >"$c/attack.env"
-cmq_rootfs_script "$r" "$here/guest/attack.sh" || fail "guest script"
-nsig=$(cmq_rootfs_save_sigs "$r") || fail "saving signatures"
-echo "# $nsig signatures staged"
-cmq_initramfs "$r" "$work/initrd.gz" || fail "initramfs"
-echo "# kernel: $kernel"
-cmq_boot -k "$kernel" -i "$work/initrd.gz" -l "$work/console.log" \
-	-a "cryptomark.mode=off" -t 240
-rc=$?
-# The guest's lines, then one closing line for host and guest together.
-cmq_report "$work/console.log" $rc 60 >"$work/report"
-sed '$d' "$work/report"
-read -r gp _ gf _ < <(tail -n 1 "$work/report")
-T_PASS=$((T_PASS + gp)) T_FAIL=$((T_FAIL + gf))
+st_run_guest "$r" "$work" "$kernel" "$here/guest/attack.sh" 60
 t_done

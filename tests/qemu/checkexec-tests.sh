@@ -58,17 +58,6 @@ chmod 0755 "$c"/*.sh "$c"/lib-* && chmod 0644 "$c/noexec.sh"
 st_sign signer "$r/opt/check/busybox" "$r/opt/plain/busybox" "$c/cmx" \
 	"$c/signed.sh" "$c/lib-signed" "$c/dot-signed.sh" "$c/dot-unsigned.sh" \
 	"$c/clear.sh" "$c/noexec.sh" "$c/empty.sh" || fail "cmsign"
-cmq_rootfs_script "$r" "$here/guest/checkexec.sh" || fail "guest script"
-nsig=$(cmq_rootfs_save_sigs "$r") || fail "saving signatures"
-echo "# $nsig signatures staged; shells from $bb"
-cmq_initramfs "$r" "$work/initrd.gz" || fail "initramfs"
-echo "# kernel: $kernel"
-cmq_boot -k "$kernel" -i "$work/initrd.gz" -l "$work/console.log" \
-	-a "cryptomark.mode=off" -t 240
-rc=$?
-# The guest's lines, then one closing line for host and guest together.
-cmq_report "$work/console.log" $rc 60 >"$work/report"
-sed '$d' "$work/report"
-read -r gp _ gf _ < <(tail -n 1 "$work/report")
-T_PASS=$((T_PASS + gp)) T_FAIL=$((T_FAIL + gf))
+echo "# shells from $bb"
+st_run_guest "$r" "$work" "$kernel" "$here/guest/checkexec.sh" 60
 t_done

@@ -49,16 +49,5 @@ t_check "the note-signed module verifies offline" \
 	"$CMVERIFY" -q --carrier note --cert "$work/signer.pem" "$c/cmtest-note.ko"
 printf '\0' >>"$c/cmtest-tampered.ko"	# after signing: the digest changed
 chmod 0755 "$c/cma"
-cmq_rootfs_script "$r" "$here/guest/load.sh" || fail "guest script"
-nsig=$(cmq_rootfs_save_sigs "$r") || fail "saving signatures"
-echo "# $nsig signatures staged"
-cmq_initramfs "$r" "$work/initrd.gz" || fail "initramfs"
-echo "# kernel: $kernel"
-cmq_boot -k "$kernel" -i "$work/initrd.gz" -l "$work/console.log" \
-	-a "cryptomark.mode=off" -t 240
-rc=$?
-cmq_report "$work/console.log" $rc 20 >"$work/report"
-sed '$d' "$work/report"
-read -r gp _ gf _ < <(tail -n 1 "$work/report")
-T_PASS=$((T_PASS + gp)) T_FAIL=$((T_FAIL + gf))
+st_run_guest "$r" "$work" "$kernel" "$here/guest/load.sh" 20
 t_done

@@ -12,6 +12,12 @@
 #                         programs + signer/p256/stranger DER certificates
 #                         (and p384) in /cmq; signs busybox, cmt, ld.so and libc
 #   st_sigblob FILE OUT   security.ima of FILE (host) into OUT, raw
+#   st_run_guest ROOT WORK KERNEL SCRIPT [TAIL]
+#                         SCRIPT as the guest's test, ROOT's signatures
+#                         saved, one boot (cryptomark.mode=off, 240 s); the
+#                         guest's lines printed and its counts added to
+#                         T_PASS/T_FAIL (TAIL: console lines shown on
+#                         failure, default 60).  The caller then t_done's.
 
 st_keys() {
 	local w=$1 n
@@ -50,4 +56,21 @@ st_base() {
 
 st_sigblob() {
 	getfattr --absolute-names --only-values -n security.ima "$1" >"$2"
+}
+
+st_run_guest() {
+	local r=$1 w=$2 kernel=$3 script=$4 tail=${5:-60} nsig rc gp gf
+	cmq_rootfs_script "$r" "$script" || { t_fail "guest script"; return 1; }
+	nsig=$(cmq_rootfs_save_sigs "$r") || { t_fail "saving signatures"; return 1; }
+	echo "# $nsig signatures staged"
+	cmq_initramfs "$r" "$w/initrd.gz" || { t_fail "initramfs"; return 1; }
+	echo "# kernel: $kernel"
+	cmq_boot -k "$kernel" -i "$w/initrd.gz" -l "$w/console.log" \
+		-a "cryptomark.mode=off" -t 240
+	rc=$?
+	# The guest's lines, then one closing line for host and guest together.
+	cmq_report "$w/console.log" $rc "$tail" >"$w/report"
+	sed '$d' "$w/report"
+	read -r gp _ gf _ < <(tail -n 1 "$w/report")
+	T_PASS=$((T_PASS + gp)) T_FAIL=$((T_FAIL + gf))
 }
