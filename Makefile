@@ -85,15 +85,17 @@ bench-keys: all
 
 # cryptomark's own Debian packages, built by dpkg-buildpackage from debian/
 # on a copy of the tree (its output goes to the parent directory, which
-# must be ours): build/deb/*.deb.
+# must be ours): build/deb/*.deb.  Never a sanitizer build, whatever this
+# make was given (SAN=1 reaches debian/rules' make through MAKEFLAGS).
 deb:
-	@rm -rf $(B)/deb && mkdir -p $(B)/deb/cryptomark-$(VERSION)
+	@rm -rf build/deb && mkdir -p build/deb/cryptomark-$(VERSION)
 	git ls-files -co --exclude-standard -z | grep -zv '^kernel/' | \
-		tar --null -T - -cf - | tar -C $(B)/deb/cryptomark-$(VERSION) -xf -
-	cd $(B)/deb/cryptomark-$(VERSION) && \
+		tar --null -T - -cf - | tar -C build/deb/cryptomark-$(VERSION) -xf -
+	cd build/deb/cryptomark-$(VERSION) && \
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SAN \
 		dpkg-buildpackage -b -us -uc -j$$(nproc) > ../build.log 2>&1 || \
 		{ tail -30 ../build.log; exit 1; }
-	@ls $(B)/deb/*.deb
+	@ls build/deb/*.deb
 
 # cmsign deb on real archive packages, remote (p11-kit RPC) vs local token.
 bench-deb: all

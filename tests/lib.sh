@@ -168,3 +168,15 @@ t_fetch_source() {
 	fi
 	dpkg-source --no-copy -x "$dir/$dsc" "$dest" >/dev/null 2>&1
 }
+
+# t_install_into ROOT BIN DEST: install BIN as ROOT/DEST, with every shared
+# library it needs that ROOT lacks (the sanitizer runtimes of a SAN=1 build,
+# say), so it runs under chroot ROOT.
+t_install_into() {
+	local root=$1 bin=$2 dest=$3 lib
+	install -m 0755 "$bin" "$root$dest" || return 1
+	for lib in $(ldd "$bin" | grep -oE '/[^ ]+\.so[^ ]*'); do
+		[ -e "$root$lib" ] && continue
+		install -D -m 0644 "$(readlink -f "$lib")" "$root$lib" || return 1
+	done
+}

@@ -42,7 +42,7 @@ t_check "apt-ftparchive publishes them" bash -c \
 
 # The target system: cryptomark's integration and trust, only our repository.
 "$T_ROOT/packaging/debian/install.sh" "$C" /usr
-install -m 0755 "$CMSIGN" "$C/usr/bin/cmsign"
+t_install_into "$C" "$CMSIGN" /usr/bin/cmsign
 cp "$D/rsa.pem" "$C/etc/cryptomark/manifest-signers/"
 rm -f "$C/etc/apt/sources.list" "$C"/etc/apt/sources.list.d/*
 echo 'deb [trusted=yes] file:/srv/repo ./' > "$C/etc/apt/sources.list"

@@ -67,7 +67,7 @@ t_check "apt-ftparchive publishes $(ls "$REPO"/*.deb | wc -l) packages" bash -c 
 	"cd '$REPO' && apt-ftparchive packages . > Packages && apt-ftparchive release . > Release"
 
 "$T_ROOT/packaging/debian/install.sh" "$C" /usr
-install -m 0755 "$CMSIGN" "$C/usr/bin/cmsign"
+t_install_into "$C" "$CMSIGN" /usr/bin/cmsign
 cp "$P/ca.pem" "$C/etc/cryptomark/manifest-signers/site-ca.crt"	# the CA only
 rm -f "$C/etc/apt/sources.list" "$C"/etc/apt/sources.list.d/*
 echo 'deb [trusted=yes] file:/srv/repo ./' > "$C/etc/apt/sources.list"
