@@ -28,12 +28,10 @@
 
 static const char usage_text[] =
 "Usage: cmattest ak [--ak HANDLE] [--tcti TCTI] --out AK.pub\n"
-"       cmattest quote --nonce HEX [--ak HANDLE] [--pcr N] [--tcti TCTI] [--out QUOTE]\n"
-"       cmattest verify --ak AK.pub --nonce HEX --quote QUOTE --log LOG\n"
-"                       (--cert CERT | --keyring DIR | --bundle BUNDLE)... [--pcr N]\n"
-"                       [--json] [-q] [-j N]\n"
-"       cmattest extend --log LOG [--pcr N] [--tcti TCTI]\n"
-"       cmattest mklog --key KEY --cert CERT -n N --out LOG [options]\n"
+"  or:  cmattest quote --nonce HEX [--ak HANDLE] [--pcr N] [--tcti TCTI] [--out QUOTE]\n"
+"  or:  cmattest verify --ak AK.pub --nonce HEX --quote QUOTE --log LOG (--cert CERT | --keyring DIR | --bundle BUNDLE)... [--pcr N] [--json] [-q] [-j N]\n"
+"  or:  cmattest extend --log LOG [--pcr N] [--tcti TCTI]\n"
+"  or:  cmattest mklog --key KEY --cert CERT -n N --out LOG [options]\n"
 "\n"
 "Remote attestation of the cryptomark measurement log (IMA's\n"
 "binary_runtime_measurements layout, ima-sig template, PCR 11 by default).\n"
