@@ -50,7 +50,7 @@ static const char usage_text[] =
 "           the quote is replayed up to the matching prefix), checks every\n"
 "           entry's signature against the trusted keys and the bundle's\n"
 "           revocations; one line per entry (ok, unsigned, unknown-key,\n"
-"           bad-signature, revoked, malformed) and a verdict.  Exit 0 only\n"
+"           bad-signature, revoked, malformed, log-full) and a verdict.  Exit 0 only\n"
 "           when the quote is genuine and every quoted entry is ok.\n"
 "  extend   extends every entry of LOG into the PCR, in every active bank\n"
 "           (what the LSM does; for tests on a TPM without it).\n"

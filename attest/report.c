@@ -133,6 +133,8 @@ static void print_entry_text(const struct cma_entry *e,
 		printf(" (keyid %08x, %s)", r->keyid, cm_hash_name(r->hash_algo));
 	else if (r->status == CMA_BOOT_AGGREGATE)
 		printf(" (boot_aggregate)");
+	else if (r->status == CMA_LOG_FULL)
+		printf(" (the list is full: nothing after it was measured)");
 	else if (r->status == CMA_UNKNOWN_KEY || r->status == CMA_REVOKED)
 		printf(" (keyid %08x)", r->keyid);
 	else if (r->why)

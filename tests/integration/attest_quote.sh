@@ -24,7 +24,8 @@ trap cleanup EXIT
 #   swap I J | drop I | digest I [fix] (flip a d-ng digest byte; fix: the
 #   SHA-1 template digest recomputed) | sigfrom I J (entry I gets J's sig,
 #   template digest fixed) | take N (the first N) | from FILE I (entry I
-#   replaced by FILE's entry I) | cat FILE (append FILE's entries)
+#   replaced by FILE's entry I) | cat FILE (append FILE's entries) |
+#   full (append the LSM's log_full entry) | digestof I (print d-ng's digest)
 logedit() {
 	python3 - "$@" <<'PY'
 import hashlib, struct, sys
@@ -62,6 +63,9 @@ elif op == 'from':
     L[int(args[1])] = parse(open(args[0], 'rb').read())[int(args[1])]
 elif op == 'cat':
     L += parse(open(args[0], 'rb').read())
+elif op == 'full':  # the LSM's last entry once its list is full
+    t = pack_t([b'sha256:\0' + bytes(32), b'log_full\0', b''])
+    L.append([11, hashlib.sha1(t).digest(), b'ima-sig', t])
 elif op == 'digestof':
     print(fields(L[int(args[0])][3])[0].split(b'\0', 1)[1].hex()); sys.exit(0)
 with open(out, 'wb') as w:
@@ -240,6 +244,15 @@ t_grep "... which verifies with that TPM's AK" '^verify: ok' \
 	"$CMATTEST" verify --ak "$D/ak-other.pub" --quote "$D/q" "${V[@]}" --log "$D/log"
 t_check "the six failure reasons are distinct" \
 	[ "$(printf '%s\n' "${R[@]}" | sort -u | grep -c .)" = 6 ]
+
+# ---- a full measurement list ---------------------------------------------------------
+logedit "$D/log" "$D/full" full
+t_check "quote over a list ending in log_full" attest "$D/tpm" "$D/full" "$NONCE"
+t_grep "log_full quoted: log-full, not entries-not-ok" \
+	'^verify: FAIL log-full: the measurement list is full \(entry 40 is log_full\)' \
+	verify "${V[@]}" --log "$D/full"
+t_grep "... the entry says so" '^entry 40: log_full: log-full \(the list is full' \
+	verify "${V[@]}" --log "$D/full"
 
 # ---- malformed inputs, usage, no TPM ----------------------------------------------
 cp "$D/q.good" "$D/q"
