@@ -47,6 +47,7 @@ static const char usage_text[] =
 	"  cmkeys pcrs [--tcti TCTI] --pcrs SPEC   (current values, --pcr-values format)\n"
 	"  cmkeys pcrs --replay EVENTLOG [--pcrs SPEC]  (the values a TCG event log leads to)\n"
 	"  cmkeys show BUNDLE        (layout only: no TPM, not authenticated)\n"
+	"  cmkeys rules check|sign|pack|show|load ...  (the LSM's rule set)\n"
 	"T: rsa3072 (default) rsa4096 ecdsa-p256 ecdsa-p384.  TCTI defaults to\n"
 	"$TPM2TOOLS_TCTI, then $TCTI, then the tpm2-tss default search.\n"
 	"--sign-key signs the bundle into BUNDLE.sig with an offline key (the\n"
@@ -654,6 +655,8 @@ int main(int argc, char **argv)
 		printf("cmkeys (cryptomark) %s\n", CM_VERSION);
 		return 0;
 	}
+	if (!strcmp(c.cmd, "rules"))	/* keys/rules.c parses its own */
+		return cmd_rules(argc - 1, argv + 1);
 	/* Subcommand options follow the subcommand. */
 	ret = parse_opts(argc - 1, argv + 1, &c);
 	if (ret)
