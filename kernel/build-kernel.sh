@@ -90,7 +90,7 @@ for f in "$SRC/security/cryptomark"/*; do
 	[ -e "$LSM/${f##*/}" ] || rm -f "$f"	# removed from the repo
 done
 
-# The KUnit suites' tables: tests/vectors/{sig,elf}/ (index.txt: file errno why).
+# The KUnit suites' tables: tests/vectors/{sig,elf,rules}/ (index.txt: file errno why).
 # gen_vectors DIR: { "file", -ERRNO, len, "bytes", "why" } per index.txt line.
 gen_vectors() {
 	vdir=$ROOT/tests/vectors/$1
@@ -104,7 +104,7 @@ gen_vectors() {
 		printf '\t{ "%s", %s, %s, "%s", "%s" },\n' "$file" "$err" "$len" "$hex" "$why"
 	done
 }
-for v in sig elf; do
+for v in sig elf rules; do
 	gen_vectors $v > "$CACHE/${v}_vectors.gen.h"
 	copy_if_changed "$CACHE/${v}_vectors.gen.h" "$SRC/security/cryptomark/${v}_vectors.gen.h"
 done
