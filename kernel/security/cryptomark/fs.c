@@ -185,19 +185,25 @@ static const char *const cm_stat_names[__CM_STAT_MAX] = {
 static ssize_t cm_stats_read(struct file *file, char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
-	char buf[1024];	/* 22 lines, at most 900 bytes */
+	const size_t size = 2048;	/* 22 lines, at most 44 bytes each */
+	ssize_t ret;
 	int len = 0, i;
+	char *buf;
 
+	buf = kmalloc(size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
 	for (i = 0; i < __CM_STAT_MAX; i++)
-		len += scnprintf(buf + len, sizeof(buf) - len, "%s %llu\n",
+		len += scnprintf(buf + len, size - len, "%s %llu\n",
 				 cm_stat_names[i], cm_stat_get(i));
 	for (i = 0; i < __CM_REASON_MAX; i++)
-		len += scnprintf(buf + len, sizeof(buf) - len,
-				 "denied_%s %llu\n", cm_reason_name(i),
-				 cm_stat_denied(i));
-	len += scnprintf(buf + len, sizeof(buf) - len, "revoked_digests %zu\n",
+		len += scnprintf(buf + len, size - len, "denied_%s %llu\n",
+				 cm_reason_name(i), cm_stat_denied(i));
+	len += scnprintf(buf + len, size - len, "revoked_digests %zu\n",
 			 cm_revoke_count());
-	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+	ret = simple_read_from_buffer(ubuf, count, ppos, buf, len);
+	kfree(buf);
+	return ret;
 }
 
 static const struct file_operations cm_mode_fops = {
