@@ -18,7 +18,7 @@
 #             device mounted read-only, runs its unsigned program; the same
 #             bytes elsewhere, the same UUID mounted read-write or on a
 #             writable device, another UUID, and an op the rule does not
-#             name (mmap) are refused.
+#             name (an unsigned module on it) are refused.
 # The guest side is tests/qemu/guest/rules.sh.
 #
 #   tests/qemu/rules-tests.sh [KERNEL]        prints "N passed, N failed"
@@ -67,6 +67,7 @@ sid=$(keyid "$work/signer.pem") pid=$(keyid "$work/p256.pem")
 ut=3c1d7b2e-5a4f-4e8b-9c0d-1e2f3a4b5c6d uo=7e6d5c4b-3a29-4817-9605-f4e3d2c1b0a9
 mkdir -p "$work/fs"
 cp "$q/hello" "$work/fs/hello"
+cp "$ko" "$work/fs/cmtest.ko"
 chmod 0755 "$work/fs/hello"
 for u in $ut $uo; do
 	mkfs.ext4 -q -F -O ^has_journal -U "$u" -d "$work/fs" "$c/$u.img" 4M ||
@@ -80,8 +81,8 @@ rules() { "$CMKEYS" rules "$@" >>"$work/rules.log" 2>&1 || fail "cmkeys rules $*
 sign() { rules sign --sign-key "$work/$2.key" --sign-cert "$work/$2.pem" -o "$p/$1.$2" "$work/$1.txt"; }
 printf 'version 1\n' >"$work/v1.txt"
 printf '# audit modules, enforce exec\nversion 2\nop exec enforce\nop module audit\n' >"$work/v2.txt"
-printf 'version 3\nop module audit\nfs %s exec,check\n' "$ut" >"$work/v3.txt"
-printf 'version 4\nop exec enforce key %s\nop module audit\nfs %s exec\n' "$sid" "$ut" >"$work/v4.txt"
+printf 'version 3\nfs %s exec,mmap,mprotect,check\n' "$ut" >"$work/v3.txt"
+printf 'version 4\nop exec enforce key %s\nfs %s exec,mmap\n' "$sid" "$ut" >"$work/v4.txt"
 rules pack -o "$p/v1.unsigned" "$work/v1.txt"
 rules pack -o "$p/v2.unsigned" "$work/v2.txt"
 sign v1 signer
