@@ -70,7 +70,7 @@ cp "$q/hello" "$work/fs/hello"
 cp "$ko" "$work/fs/cmtest.ko"
 chmod 0755 "$work/fs/hello"
 for u in $ut $uo; do
-	mkfs.ext4 -q -F -O ^has_journal -U "$u" -d "$work/fs" "$c/$u.img" 4M ||
+	mkfs.ext4 -q -F -O ^has_journal -U "$u" -d "$work/fs" "$c/$u.img" 4M >/dev/null ||
 		fail "mkfs.ext4 -U $u"
 done
 t_check "the trusted image has the UUID of its rule" \
