@@ -68,7 +68,8 @@ ut=3c1d7b2e-5a4f-4e8b-9c0d-1e2f3a4b5c6d uo=7e6d5c4b-3a29-4817-9605-f4e3d2c1b0a9
 mkdir -p "$work/fs"
 cp "$q/hello" "$work/fs/hello"
 cp "$ko" "$work/fs/cmtest.ko"
-chmod 0755 "$work/fs/hello"
+cp "$CMQ_BUSYBOX" "$work/fs/busybox"	# Debian's busybox-static, unsigned
+chmod 0755 "$work/fs/hello" "$work/fs/busybox"
 for u in $ut $uo; do
 	mkfs.ext4 -q -F -O ^has_journal -U "$u" -d "$work/fs" "$c/$u.img" 4M >/dev/null ||
 		fail "mkfs.ext4 -U $u"

@@ -62,6 +62,7 @@ g_expect "v3 (fs UUID rule for exec, mmap, mprotect, check): loaded" ok load v3.
 mkdir -p /mnt/fs
 g_check "trusted UUID, read-only loop device, read-only mount" mnt $UUID_TRUSTED -r ro
 g_expect "... its unsigned program runs" ok cmt exec /mnt/fs/hello
+g_expect "... Debian's busybox-static on it, unsigned, runs" ok cmt exec /mnt/fs/busybox true
 g_expect "... mmap(PROT_EXEC) of it" ok cmt mmapx /mnt/fs/hello
 g_expect "... an unsigned module on it (no rule for module): EACCES" \
 	EACCES cma finit-module /mnt/fs/cmtest.ko
@@ -74,6 +75,7 @@ g_check "trusted UUID, writable device, read-write mount" mnt $UUID_TRUSTED "" r
 g_expect "... its unsigned program: EACCES" EACCES cmt exec /mnt/fs/hello
 g_check "another UUID, read-only device and mount" mnt $UUID_OTHER -r ro
 g_expect "... its unsigned program: EACCES" EACCES cmt exec /mnt/fs/hello
+g_expect "... its unsigned busybox: EACCES" EACCES cmt exec /mnt/fs/busybox true
 g_check "trusted UUID again, read-only" mnt $UUID_TRUSTED -r ro
 g_expect "... runs again" ok cmt exec /mnt/fs/hello
 
