@@ -78,6 +78,17 @@ g_expect "... its unsigned program: EACCES" EACCES cmt exec /mnt/fs/hello
 g_expect "... its unsigned busybox: EACCES" EACCES cmt exec /mnt/fs/busybox true
 g_check "trusted UUID again, read-only" mnt $UUID_TRUSTED -r ro
 g_expect "... runs again" ok cmt exec /mnt/fs/hello
+# Who can mount a chosen UUID: not root of a user namespace (ext4 is not
+# mountable there; the superblock would not belong to the initial one).
+mkdir -p /mnt/u
+losetup -r /dev/loop1 /cmq/$UUID_TRUSTED.img
+g_check "a user namespace with its own mount namespace can be made (control)" \
+	unshare -r -m sh -c "mount -t tmpfs t /mnt/u"
+g_check "root of a new user namespace cannot mount the image" \
+	sh -c "! unshare -r -m mount -t ext4 -o ro /dev/loop1 /mnt/u 2>/dev/null"
+g_check "... (the same mount from the initial namespace works: control)" \
+	sh -c "mount -t ext4 -o ro /dev/loop1 /mnt/u && umount /mnt/u"
+losetup -d /dev/loop1
 
 # v4: exec only with the signer's key.
 g_expect "v4 (exec: key $SIGNER_ID only): loaded" ok load v4.signer
