@@ -9,6 +9,7 @@
 #             (ENOKEY), a malformed text (EBADMSG) are refused; rollback
 #             to a lower or the same version is refused (ESTALE); the
 #             active version, digest and signer are readable and logged;
+#             root of a user namespace cannot load one (EPERM);
 #   per op    a rule that audits modules but enforces exec: an unsigned
 #             module loads (logged mode=audit), an unsigned program does
 #             not run;

@@ -91,6 +91,9 @@ g_check "... (the same mount from the initial namespace works: control)" \
 losetup -d /dev/loop1
 
 # v4: exec only with the signer's key.
+g_expect "root of a user namespace (no CAP_SYS_ADMIN in the initial one): EPERM" \
+	EPERM unshare -r cmt writefile $cm/rules /cmq/rules/v4.signer
+g_check "... still version 3" active 3
 g_expect "v4 (exec: key $SIGNER_ID only): loaded" ok load v4.signer
 g_expect "v4: a program signed by the signer runs" ok cmt exec /cmq/hello
 g_expect "v4: a program signed by p256 (in the keyring): EACCES" EACCES cmt exec /cmq/hello-p256
