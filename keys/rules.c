@@ -233,8 +233,13 @@ int cmd_rules(int argc, char **argv)
 	struct cm_rules r;
 	uint8_t *text;
 	size_t len;
-	int ret = rules_opts(argc - 1, argv + 1, &c);
+	int ret;
 
+	if (!strcmp(act, "-h") || !strcmp(act, "--help")) {
+		fputs(rules_usage, stdout);
+		return 0;
+	}
+	ret = rules_opts(argc - 1, argv + 1, &c);
 	if (ret)
 		return ret < 0 ? 0 : ret;
 	if (optind + 2 != argc) {

@@ -50,6 +50,8 @@ t_check "... the sink holds the container" cmp -s "$D/sink" "$D/p.signed"
 t_refuse "load: no such securityfs file" "$K" rules load --securityfs "$D/none/x" "$D/p.signed"
 t_refuse "sign without -o" "$K" rules sign --sign-key "$D/signer.key" --sign-cert "$D/signer.pem" "$D/p.txt"
 t_refuse "unknown action" "$K" rules frobnicate "$D/p.txt"
+t_grep "rules --help: the usage" "cmkeys rules sign --sign-key" "$K" rules --help
+t_grep "rules sign --help: the usage" "cmkeys rules load" "$K" rules sign --help
 
 # The vector table through the CLI: accepted ones check, refused ones not.
 n=0 bad=0
