@@ -447,7 +447,7 @@ static int cmd_bundle(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "cmkeys bundle: refusing: %s\n", why);
 		goto out_fail;
 	}
-	ret = cmk_write_file(c->out, out, out_len, 0644);
+	ret = cmt_write_atomic(c->out, out, out_len, 0644);
 	if (ret) {
 		fprintf(stderr, "cmkeys bundle: %s: %s\n", c->out, strerror(-ret));
 		goto out_fail;

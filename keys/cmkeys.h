@@ -22,6 +22,8 @@
 
 #include <cryptomark/bundle.h>
 
+#include "cmtool.h"
+
 /* ---- pki.c ------------------------------------------------------------ */
 
 enum cmk_key_type {
@@ -50,7 +52,6 @@ int cmk_make_signer(const struct cmk_pki_opts *o, char *err, size_t errlen);
 /* ---- files (sealed.c) ---------------------------------------------------- */
 
 /* Writes @buf to @path atomically (temp file, fsync, rename), mode @mode. */
-int cmk_write_file(const char *path, const void *buf, size_t len, int mode);
 
 /* ---- tpm.c ------------------------------------------------------------ */
 

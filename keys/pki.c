@@ -248,7 +248,7 @@ static int write_pair(const char *dir, const char *stem, EVP_PKEY *key,
 		goto out_free_bio;
 	}
 	n = BIO_get_mem_data(mem, &data);
-	ret = cmk_write_file(kpath, data, (size_t)n, 0600);
+	ret = cmt_write_atomic(kpath, data, (size_t)n, 0600);
 	/* The BIO held the private key in clear: wipe before freeing. */
 	OPENSSL_cleanse(data, (size_t)n);
 	if (ret) {
@@ -264,13 +264,13 @@ static int write_pair(const char *dir, const char *stem, EVP_PKEY *key,
 		goto out_free_bio;
 	}
 	n = BIO_get_mem_data(mem, &data);
-	ret = cmk_write_file(cpath, data, (size_t)n, 0644);
+	ret = cmt_write_atomic(cpath, data, (size_t)n, 0644);
 	if (ret) {
 		snprintf(err, errlen, "%s: %s", cpath, strerror(-ret));
 		goto out_free_bio;
 	}
 	dlen = i2d_X509(cert, &der);
-	ret = dlen > 0 ? cmk_write_file(dpath, der, (size_t)dlen, 0644) : -ENOMEM;
+	ret = dlen > 0 ? cmt_write_atomic(dpath, der, (size_t)dlen, 0644) : -ENOMEM;
 	OPENSSL_free(der);
 	if (ret)
 		snprintf(err, errlen, "%s: %s", dpath, strerror(-ret));

@@ -454,7 +454,7 @@ int cmk_policy_sign(const struct cmk_policy_sign_opts *o, char *err,
 	}
 	memcpy(buf + off, p.key_pub, p.key_len);
 	memcpy(buf + off + p.key_len, p.sig, p.sig_len);
-	ret = cmk_write_file(o->out, buf, len, 0644);
+	ret = cmt_write_atomic(o->out, buf, len, 0644);
 	if (ret)
 		snprintf(err, errlen, "%s: %s", o->out, strerror(-ret));
 	free(buf);

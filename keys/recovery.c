@@ -110,7 +110,7 @@ int cmk_recovery_request(const char *tcti, const char *bundle, uint32_t mask,
 	ret = live_request(t, mask, d, req, err, errlen);
 	cmk_tpm_close(t);
 	if (!ret)
-		ret = cmk_write_file(out, req, req_len(mask), 0644);
+		ret = cmt_write_atomic(out, req, req_len(mask), 0644);
 	if (ret && !err[0])
 		snprintf(err, errlen, "%s: %s", out, strerror(-ret));
 	return ret;
@@ -182,7 +182,7 @@ int cmk_recovery_sign(const char *request, const struct cm_signer_opts *so,
 		goto out_free;
 	}
 	memcpy(tok, req, len);
-	ret = cmk_write_file(out, tok, len + (size_t)n, 0600);
+	ret = cmt_write_atomic(out, tok, len + (size_t)n, 0600);
 	if (ret)
 		snprintf(err, errlen, "%s: %s", out, strerror(-ret));
 out_free:

@@ -24,55 +24,6 @@
 
 #define SEAL_MAX_SIZE	(CM_SIZEOF_SEAL_HDR + CM_SIZEOF_SEAL_AUTH + 2 * CMK_TPM_BLOB_MAX)
 
-int cmk_write_file(const char *path, const void *buf, size_t len, int mode)
-{
-	char tmp[PATH_MAX];
-	size_t done = 0;
-	int fd, ret = 0;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	if (fchmod(fd, (mode_t)mode)) {
-		ret = -errno;
-		goto out_unlink;
-	}
-	while (done < len) {
-		ssize_t n = write(fd, (const uint8_t *)buf + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto out_unlink;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd)) {
-		ret = -errno;
-		goto out_unlink;
-	}
-	if (close(fd)) {
-		fd = -1;
-		ret = -errno;
-		goto out_unlink;
-	}
-	fd = -1;
-	if (rename(tmp, path)) {
-		ret = -errno;
-		goto out_unlink;
-	}
-	return 0;
-
-out_unlink:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return ret;
-}
-
 int cmk_parse_pcrs(const char *spec, uint32_t *mask)
 {
 	const char *p = spec;
@@ -326,7 +277,7 @@ int cmk_seal_bundle(const struct cmk_seal_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "seal: %s", strerror(-ret));
 		goto out_free_bytes;
 	}
-	ret = cmk_write_file(path, blob, blob_len, 0644);
+	ret = cmt_write_atomic(path, blob, blob_len, 0644);
 	if (ret)
 		snprintf(err, errlen, "%s.seal: %s", o->bundle, strerror(-ret));
 	free(blob);

@@ -33,6 +33,8 @@
 
 #include <cryptomark/cryptomark.h>
 #include <cryptomark/manifest.h>
+#include <cryptomark/bundle.h>
+
 #include "cmtool.h"
 #include "signtool.h"
 
@@ -354,7 +356,7 @@ int cmd_apply(int argc, char **argv)
 		goto out_free_trust;
 	}
 	if (!jobs)
-		jobs = cm_ncpus();
+		jobs = cmt_ncpus();
 
 	ret = cm_manifest_read(manifest, &buf, &len);
 	if (ret) {
@@ -400,7 +402,7 @@ int cmd_apply(int argc, char **argv)
 		ret = APPLY_USAGE;
 		goto out_release;
 	}
-	cm_parallel(m.n, jobs, check_entry, &r);
+	cmt_parallel(m.n, jobs, check_entry, &r);
 	if (r.bad_entries) {
 		for (size_t i = 0; i < m.n; i++)
 			if (r.slots[i].err)
@@ -424,7 +426,7 @@ int cmd_apply(int argc, char **argv)
 		ret = APPLY_USAGE;
 		goto out_free_slots;
 	}
-	cm_parallel(m.n, jobs, apply_one, &r);
+	cmt_parallel(m.n, jobs, apply_one, &r);
 	close(r.rootfd);
 	free(r.root_real);
 

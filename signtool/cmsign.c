@@ -79,9 +79,9 @@ struct file_result {
 struct sign_run {
 	const struct sign_opts *o;
 	struct cm_signer *signer;
-	struct cm_filelist files;
+	struct cmt_filelist files;
 	struct file_result *res;
-	struct cm_progress *progress;
+	struct cmt_progress *progress;
 	pthread_mutex_t out_lock;
 	size_t printed;		/* results printed in walk order so far */
 	char *done;
@@ -106,11 +106,11 @@ static void json_result(struct sign_run *r, const char *path, int err,
 {
 	printf("%s\n    {\"path\": ", r->json_first ? "" : ",");
 	r->json_first = 0;
-	cm_json_str(stdout, path);
+	cmt_json_str(stdout, path);
 	printf(", \"status\": \"%s\"", err ? "error" : msg && !strcmp(msg, "skipped") ? "skipped" : "signed");
 	if (err) {
 		printf(", \"error\": ");
-		cm_json_str(stdout, msg);
+		cmt_json_str(stdout, msg);
 	}
 	printf("}");
 }
@@ -143,15 +143,15 @@ static void flush_results(struct sign_run *r)
 		if (fr->skipped) {
 			r->skipped++;
 			if (!r->o->quiet) {
-				cm_progress_clear(r->progress);
+				cmt_progress_clear(r->progress);
 				fprintf(stderr, PROG ": %s: skipped: not an ELF file\n", path);
 			}
 		} else if (fr->err) {
 			r->failed++;
-			cm_progress_clear(r->progress);
+			cmt_progress_clear(r->progress);
 			fprintf(stderr, PROG ": %s: %s\n", path, fr->msg);
 		} else if (r->o->verbose) {
-			cm_progress_clear(r->progress);
+			cmt_progress_clear(r->progress);
 			fprintf(stderr, PROG ": %s: signed\n", path);
 		}
 		if (r->o->json)
@@ -185,7 +185,7 @@ static void sign_one(void *ctx, size_t i)
 	r->done[i] = 1;
 	flush_results(r);
 	pthread_mutex_unlock(&r->out_lock);
-	cm_progress_step(r->progress, r->files.v[i].size);
+	cmt_progress_step(r->progress, r->files.v[i].size);
 }
 
 static int parse_carrier(const char *s)
@@ -312,7 +312,7 @@ int cmd_sign(int argc, char **argv)
 		return 2;
 	}
 	if (!o.jobs)
-		o.jobs = cm_ncpus();
+		o.jobs = cmt_ncpus();
 
 	ret = cm_signer_load(&o.key, &r.signer, err, sizeof(err));
 	if (ret) {
@@ -322,7 +322,7 @@ int cmd_sign(int argc, char **argv)
 	if (o.json)
 		printf("{\n  \"results\": [");
 	t0 = now();
-	cm_walk(argv + optind, o.recursive, &r.files, report_skip, &r);
+	cmt_walk(argv + optind, o.recursive, &r.files, report_skip, &r);
 	r.res = calloc(r.files.n ? r.files.n : 1, sizeof(*r.res));
 	r.done = calloc(r.files.n ? r.files.n : 1, 1);
 	if (!r.res || !r.done) {
@@ -330,10 +330,10 @@ int cmd_sign(int argc, char **argv)
 		return 2;
 	}
 	pthread_mutex_init(&r.out_lock, NULL);
-	r.progress = cm_progress_new("signing", r.files.n, r.files.bytes,
+	r.progress = cmt_progress_new("signing", r.files.n, r.files.bytes,
 				     !o.quiet);
-	cm_parallel(r.files.n, o.jobs, sign_one, &r);
-	cm_progress_free(r.progress);
+	cmt_parallel(r.files.n, o.jobs, sign_one, &r);
+	cmt_progress_free(r.progress);
 	{
 		double el = now() - t0;
 		size_t nsigned = 0;
@@ -350,7 +350,7 @@ int cmd_sign(int argc, char **argv)
 				(double)r.files.bytes / 1e6, el);
 	}
 	ret = r.failed ? 1 : 0;
-	cm_filelist_free(&r.files);
+	cmt_filelist_free(&r.files);
 	free(r.res);
 	free(r.done);
 	cm_signer_free(r.signer);

@@ -163,7 +163,7 @@ static int resign(const struct deb_opts *o, struct cm_signer *signer,
 		fprintf(stderr, PROG ": %s: out of memory\n", file);
 		goto out;
 	}
-	cm_parallel(n, o->jobs, sign_one, &r);
+	cmt_parallel(n, o->jobs, sign_one, &r);
 	for (size_t i = 0; i < n; i++) {
 		if (r.slots[i].err) {
 			failed++;
@@ -232,7 +232,7 @@ static int resign(const struct deb_opts *o, struct cm_signer *signer,
 			goto out;
 		}
 	}
-	ret = st_write_atomic(dest ? dest : file, deb.p, deb.len, 0644);
+	ret = cmt_write_atomic(dest ? dest : file, deb.p, deb.len, 0644);
 	if (ret) {
 		fprintf(stderr, PROG ": %s: %s\n", dest ? dest : file, strerror(-ret));
 		goto out;
@@ -357,7 +357,7 @@ int cmd_deb(int argc, char **argv)
 		return 2;
 	}
 	if (!o.jobs)
-		o.jobs = cm_ncpus();
+		o.jobs = cmt_ncpus();
 	ret = cm_signer_load(&o.key, &signer, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, PROG ": %s\n", err);

@@ -66,9 +66,9 @@ struct mf_run {
 	int algo;
 	int carrier;
 	int verbose;
-	struct cm_filelist files;
+	struct cmt_filelist files;
 	struct mf_slot *slots;
-	struct cm_progress *progress;
+	struct cmt_progress *progress;
 	int walk_errors;
 	int note_missing;
 	char **links;		/* the other names of hard-linked files */
@@ -166,7 +166,7 @@ static void sign_one(void *ctx, size_t i)
 	}
 	digest_sign(r, sl, path);
 out_step:
-	cm_progress_step(r->progress, r->files.v[i].size);
+	cmt_progress_step(r->progress, r->files.v[i].size);
 }
 
 /* Replaces @name by a hard link to @src (temp link + rename: atomic). */
@@ -253,7 +253,7 @@ static int excluded(const char *rel, char **ex, int n_ex)
 }
 
 /* Drops entry @i of @l (order kept: the walk's order is deterministic). */
-static void drop_file(struct cm_filelist *l, size_t i)
+static void drop_file(struct cmt_filelist *l, size_t i)
 {
 	free(l->v[i].path);
 	l->bytes -= l->v[i].size;
@@ -386,7 +386,7 @@ int cmd_manifest(int argc, char **argv)
 	while (root_len > 1 && root[root_len - 1] == '/')
 		root[--root_len] = '\0';
 	if (!jobs)
-		jobs = cm_ncpus();
+		jobs = cmt_ncpus();
 
 	ret = cm_signer_load(&key, &r.signer, err, sizeof(err));
 	if (ret) {
@@ -396,7 +396,7 @@ int cmd_manifest(int argc, char **argv)
 	}
 	walk_argv[0] = root;
 	walk_argv[1] = NULL;
-	if (cm_walk(walk_argv, 1, &r.files, report_walk, &r) || r.walk_errors) {
+	if (cmt_walk(walk_argv, 1, &r.files, report_walk, &r) || r.walk_errors) {
 		fprintf(stderr, PROG ": %s: cannot walk the whole root; no manifest written\n", root);
 		ret = 1;
 		goto out_free;
@@ -420,10 +420,10 @@ int cmd_manifest(int argc, char **argv)
 		else
 			i++;
 	}
-	r.progress = cm_progress_new("signing", r.files.n, r.files.bytes,
+	r.progress = cmt_progress_new("signing", r.files.n, r.files.bytes,
 				     !quiet);
-	cm_parallel(r.files.n, jobs, sign_one, &r);
-	cm_progress_free(r.progress);
+	cmt_parallel(r.files.n, jobs, sign_one, &r);
+	cmt_progress_free(r.progress);
 	for (size_t i = 0; i < r.files.n; i++)
 		if (r.slots[i].relink)
 			relink_one(&r, i);
@@ -461,7 +461,7 @@ int cmd_manifest(int argc, char **argv)
 		ret = 1;
 		goto out_free;
 	}
-	ret = st_write_atomic(output, buf, buflen, 0644);
+	ret = cmt_write_atomic(output, buf, buflen, 0644);
 	if (ret) {
 		fprintf(stderr, PROG ": %s: %s\n", output, strerror(-ret));
 		ret = 1;
@@ -479,7 +479,7 @@ out_free:
 	free(buf);
 	free(items);
 	free(r.slots);
-	cm_filelist_free(&r.files);
+	cmt_filelist_free(&r.files);
 	cm_signer_free(r.signer);
 	return ret;
 }

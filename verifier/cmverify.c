@@ -19,6 +19,8 @@
 #include <openssl/x509.h>
 
 #include <cryptomark/cryptomark.h>
+#include <cryptomark/bundle.h>
+
 #include "cmtool.h"
 
 #define PROG "cmverify"
@@ -81,7 +83,7 @@ struct verify_run {
 	size_t n_refused;
 	int carrier;
 	int json, quiet;
-	struct cm_filelist files;
+	struct cmt_filelist files;
 	struct cm_verify_result *res;
 	char *done;
 	size_t printed;
@@ -132,10 +134,10 @@ static void print_result(struct verify_run *r, const char *path,
 	if (r->json) {
 		printf("%s\n    {\"path\": ", r->json_first ? "" : ",");
 		r->json_first = 0;
-		cm_json_str(stdout, path);
+		cmt_json_str(stdout, path);
 		if (v->err) {
 			printf(", \"status\": \"fail\", \"reason\": ");
-			cm_json_str(stdout, why);
+			cmt_json_str(stdout, why);
 		} else {
 			printf(", \"status\": \"ok\", \"keyid\": \"%08x\", \"hash\": \"%s\", \"carriers\": [%s%s%s]",
 			       v->keyid, cm_hash_name(v->hash_algo),
@@ -305,11 +307,11 @@ static void report_skip(void *ctx, const char *path, const char *what,
  */
 static int print_digests(char **paths, int recursive, int algo)
 {
-	struct cm_filelist files = { 0 };
+	struct cmt_filelist files = { 0 };
 	uint8_t d[CM_MAX_DIGEST_SIZE];
 	int failed = 0;
 
-	if (cm_walk(paths, recursive, &files, report_skip, NULL))
+	if (cmt_walk(paths, recursive, &files, report_skip, NULL))
 		failed = 1;
 	for (size_t i = 0; i < files.n; i++) {
 		const char *path = files.v[i].path, *why = "";
@@ -348,7 +350,7 @@ static int print_digests(char **paths, int recursive, int algo)
 		}
 		close(fd);
 	}
-	cm_filelist_free(&files);
+	cmt_filelist_free(&files);
 	return failed;
 }
 
@@ -496,20 +498,20 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&r.lock, NULL);
 	if (r.json)
 		printf("{\n  \"carrier\": \"%s\",\n  \"results\": [", carrier_name(r.carrier));
-	cm_walk(argv + optind, recursive, &r.files, report_walk, &r);
+	cmt_walk(argv + optind, recursive, &r.files, report_walk, &r);
 	r.res = calloc(r.files.n ? r.files.n : 1, sizeof(*r.res));
 	r.done = calloc(r.files.n ? r.files.n : 1, 1);
 	if (!r.res || !r.done) {
 		fprintf(stderr, PROG ": out of memory\n");
 		goto out_free_files;
 	}
-	cm_parallel(r.files.n, jobs ? jobs : cm_ncpus(), verify_one, &r);
+	cmt_parallel(r.files.n, jobs ? jobs : cmt_ncpus(), verify_one, &r);
 	if (r.json)
 		printf("\n  ],\n  \"summary\": {\"files\": %zu, \"ok\": %zu, \"failed\": %d}\n}\n",
 		       r.files.n, r.files.n - (size_t)0 - (size_t)(r.failed), r.failed);
 	ret = r.failed ? 1 : 0;
 out_free_files:
-	cm_filelist_free(&r.files);
+	cmt_filelist_free(&r.files);
 	free(r.res);
 	free(r.done);
 out_free_trust:
