@@ -125,9 +125,10 @@ static int load_pem_key(const struct cm_signer_opts *opts, EVP_PKEY **out,
 	if (!pkey) {
 		if (src.err[0])
 			cm_seterr(err, errlen, "%s: %s", opts->key, src.err);
-		else if (src.asked)
-			cm_seterr_ssl(err, errlen, "%s: wrong passphrase?",
-				      opts->key);
+		else if (src.asked)	/* OpenSSL's reason here is "unsupported" */
+			cm_seterr(err, errlen,
+				  "%s: cannot decrypt the key: wrong passphrase",
+				  opts->key);
 		else
 			cm_seterr_ssl(err, errlen, "%s: no private key found",
 				      opts->key);

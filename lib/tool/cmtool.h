@@ -9,7 +9,10 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <sys/types.h>
+
+#include <cryptomark/cryptomark.h>
 
 struct cmt_file {
 	char *path;
@@ -64,5 +67,79 @@ void cmt_json_str(FILE *f, const char *s);
  */
 int cmt_write_atomic(const char *path, const void *buf, size_t len,
 		     mode_t mode);
+
+/* ---- options (opts.c) ---------------------------------------------------- */
+
+/*
+ * A tool (or subcommand) as its messages name it: "cmsign: ...", and the
+ * "Try 'cmsign --help'." line that ends a usage error (none if NULL).
+ */
+struct cmt_cli {
+	const char *prog;
+	const char *help;
+};
+
+/* "PROG: <message>\n" then the --help hint, on stderr. */
+void cmt_usage(const struct cmt_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define CMT_MAX_JOBS	1024
+/* -j/--jobs N, 1..CMT_MAX_JOBS: 0, or -EINVAL after a usage message. */
+int cmt_opt_jobs(const struct cmt_cli *cli, const char *arg, int *jobs);
+/* The worker count for @jobs (0 = not given: online CPUs). */
+int cmt_jobs(int jobs);
+
+/* --carrier NAME among the CM_CARRIER_* @allowed (CMT_CARRIER_ALLOW bits). */
+#define CMT_CARRIER_ALLOW(c)	(1u << (c))
+int cmt_opt_carrier(const struct cmt_cli *cli, const char *arg,
+		    unsigned int allowed, int *carrier);
+/* "any", "xattr", "note", "both". */
+const char *cmt_carrier_name(int carrier);
+/* --hash of a signing command: sha256, sha384 or sha512. */
+int cmt_opt_sign_hash(const struct cmt_cli *cli, const char *arg, int *algo);
+
+/*
+ * The signing key options, the same in every signing command: getopt
+ * values for struct option tables (CMT_KEY_LONGOPTS) and their parser,
+ * which returns 1 if @opt was one of them.
+ */
+enum {
+	CMT_OPT_KEY = 'k',		/* --key, -k (as evmctl) */
+	CMT_OPT_CERT = 0x1000,		/* --cert */
+	CMT_OPT_PASS_ENV,		/* --pass-env */
+	CMT_OPT_PASS_FILE,		/* --pass-file */
+};
+#define CMT_KEY_LONGOPTS \
+	{ "key", required_argument, NULL, CMT_OPT_KEY }, \
+	{ "cert", required_argument, NULL, CMT_OPT_CERT }, \
+	{ "pass-env", required_argument, NULL, CMT_OPT_PASS_ENV }, \
+	{ "pass-file", required_argument, NULL, CMT_OPT_PASS_FILE }
+int cmt_opt_key(struct cm_signer_opts *key, int opt, const char *arg);
+/* cm_signer_load(), its error printed as "PROG: <cause>". */
+int cmt_signer_load(const struct cmt_cli *cli,
+		    const struct cm_signer_opts *key, struct cm_signer **out);
+
+/* --cert FILE, --keyring DIR, --bundle FILE into @t; errors printed. */
+int cmt_trust_cert(const struct cmt_cli *cli, struct cm_trust *t,
+		   const char *path);
+int cmt_trust_keyring(const struct cmt_cli *cli, struct cm_trust *t,
+		      const char *dir);
+int cmt_trust_bundle(const struct cmt_cli *cli, struct cm_trust *t,
+		     const char *path);
+
+/*
+ * Results printed in walk order although workers finish out of order:
+ * cmt_ordered_done() marks item @i finished and calls @emit for every
+ * finished item not yet printed that all earlier ones precede, under a lock.
+ */
+struct cmt_ordered {
+	size_t n, printed;
+	char *done;
+	pthread_mutex_t lock;
+};
+int cmt_ordered_init(struct cmt_ordered *o, size_t n);
+void cmt_ordered_done(struct cmt_ordered *o, size_t i,
+		      void (*emit)(void *ctx, size_t i), void *ctx);
+void cmt_ordered_free(struct cmt_ordered *o);
 
 #endif
