@@ -56,6 +56,9 @@ void cmt_progress_step(struct cmt_progress *p, uint64_t bytes);
 void cmt_progress_clear(struct cmt_progress *p);
 void cmt_progress_free(struct cmt_progress *p);
 
+/* CLOCK_MONOTONIC in seconds, for the tools' timings. */
+double cmt_now(void);
+
 /* Writes @s as a JSON string literal (quoted, escaped). */
 void cmt_json_str(FILE *f, const char *s);
 

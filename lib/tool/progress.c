@@ -20,7 +20,7 @@ struct cmt_progress {
 	pthread_mutex_t lock;
 };
 
-static double now(void)
+double cmt_now(void)
 {
 	struct timespec ts;
 
@@ -41,7 +41,7 @@ struct cmt_progress *cmt_progress_new(const char *verb, uint64_t files,
 	p->verb = verb;
 	p->files = files;
 	p->bytes = bytes;
-	p->start = p->last = now();
+	p->start = p->last = cmt_now();
 	pthread_mutex_init(&p->lock, NULL);
 	return p;
 }
@@ -76,7 +76,7 @@ void cmt_progress_step(struct cmt_progress *p, uint64_t bytes)
 	pthread_mutex_lock(&p->lock);
 	p->done_files++;
 	p->done_bytes += bytes;
-	t = now();
+	t = cmt_now();
 	if (t - p->last >= 0.1 || p->done_files == p->files) {
 		p->last = t;
 		draw(p, t);
