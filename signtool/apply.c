@@ -248,14 +248,15 @@ out_close:
 struct ap_opts {
 	const char *manifest, *root;
 	struct cm_trust *trust;
-	int jobs, quiet, verbose;
+	struct cmt_common run;	/* -j, -q, -v */
 };
 
-static const struct cmt_cli cli = { PROG, NULL };
+static const struct cmt_cli cli = { PROG, "cmsign apply" };
 
 /* One option: 0, 1 (stop, exit 0: --help) or negative. */
-static int ap_opt(struct ap_opts *o, int c, char *arg)
+static int ap_opt(void *ctx, int c, char *arg)
 {
+	struct ap_opts *o = ctx;
 	size_t l;
 
 	switch (c) {
@@ -275,20 +276,8 @@ static int ap_opt(struct ap_opts *o, int c, char *arg)
 		return cmt_trust_keyring(&cli, o->trust, arg);
 	case 'B':
 		return cmt_trust_bundle(&cli, o->trust, arg);
-	case 'j':
-		return cmt_opt_jobs(&cli, arg, &o->jobs);
-	case 'q':
-		o->quiet = 1;
-		return 0;
-	case 'v':
-		o->verbose = 1;
-		return 0;
-	case 'h':
-		fputs(usage_text, stdout);
-		return 1;
 	default:
-		fprintf(stderr, "Try 'cmsign apply --help'.\n");
-		return -EINVAL;
+		return cmt_opt_common(&cli, &o->run, c, arg, usage_text);
 	}
 }
 
@@ -307,14 +296,11 @@ static int ap_parse(int argc, char **argv, struct ap_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c, e;
+	int ret;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "j:qvh", longopts, NULL)) != -1) {
-		e = ap_opt(o, c, optarg);
-		if (e)
-			return e > 0 ? 1 : APPLY_USAGE;
-	}
+	ret = cmt_getopt(argc, argv, "j:qvh", longopts, ap_opt, o);
+	if (ret)
+		return ret == 1 ? 1 : APPLY_USAGE;
 	if (!o->manifest || optind != argc) {
 		fprintf(stderr, PROG ": --manifest is required, and nothing else\nTry 'cmsign apply --help'.\n");
 		return APPLY_USAGE;
@@ -323,7 +309,7 @@ static int ap_parse(int argc, char **argv, struct ap_opts *o)
 		fprintf(stderr, PROG ": no trusted certificate: give --cert or --keyring\n");
 		return APPLY_USAGE;
 	}
-	o->jobs = cmt_jobs(o->jobs);
+	o->run.jobs = cmt_jobs(o->run.jobs);
 	return APPLY_OK;
 }
 
@@ -374,7 +360,7 @@ static int ap_check(const struct ap_opts *o, struct ap_run *r)
 {
 	const struct cm_manifest *m = r->m;
 
-	cmt_parallel(m->n, o->jobs, check_entry, r);
+	cmt_parallel(m->n, o->run.jobs, check_entry, r);
 	if (!r->bad_entries)
 		return APPLY_OK;
 	for (size_t i = 0; i < m->n; i++)
@@ -398,7 +384,7 @@ static int ap_apply(const struct ap_opts *o, struct ap_run *r)
 		free(r->root_real);
 		return APPLY_USAGE;
 	}
-	cmt_parallel(r->m->n, o->jobs, apply_one, r);
+	cmt_parallel(r->m->n, o->run.jobs, apply_one, r);
 	close(r->rootfd);
 	free(r->root_real);
 	return APPLY_OK;
@@ -416,7 +402,7 @@ static int ap_report(const struct ap_opts *o, const struct ap_run *r)
 
 		count[sl->state]++;
 		if (sl->state == ST_APPLIED || sl->state == ST_ALREADY) {
-			if (o->verbose)
+			if (o->run.verbose)
 				fprintf(stderr, PROG ": %s%s%s: %s\n", o->root,
 					sep, path, sl->state == ST_APPLIED ?
 					"applied" : "already applied");
@@ -428,7 +414,7 @@ static int ap_report(const struct ap_opts *o, const struct ap_run *r)
 				o->root, sep, path, sl->what);
 		}
 	}
-	if (!o->quiet)
+	if (!o->run.quiet)
 		fprintf(stderr, PROG ": %s: %zu applied, %zu already, %zu missing, %zu mismatched, %zu failed\n",
 			o->manifest, count[ST_APPLIED], count[ST_ALREADY],
 			count[ST_MISSING], count[ST_MISMATCH], count[ST_FAILED]);

@@ -62,10 +62,8 @@ struct sign_opts {
 	int carrier;
 	enum non_elf non_elf;
 	int recursive;
-	int jobs;
 	int json;
-	int quiet;
-	int verbose;
+	struct cmt_common run;	/* -j, -q, -v */
 	char **paths;
 };
 
@@ -120,7 +118,7 @@ static void report_skip(void *ctx, const char *path, const char *what,
 		return;
 	}
 	r->skipped++;
-	if (!r->o->quiet)
+	if (!r->o->run.quiet)
 		fprintf(stderr, PROG ": %s: %s\n", path, what);
 }
 
@@ -133,7 +131,7 @@ static void emit_result(void *ctx, size_t i)
 
 	if (fr->skipped) {
 		r->skipped++;
-		if (!r->o->quiet) {
+		if (!r->o->run.quiet) {
 			cmt_progress_clear(r->progress);
 			fprintf(stderr, PROG ": %s: skipped: not an ELF file\n", path);
 		}
@@ -141,7 +139,7 @@ static void emit_result(void *ctx, size_t i)
 		r->failed++;
 		cmt_progress_clear(r->progress);
 		fprintf(stderr, PROG ": %s: %s\n", path, fr->msg);
-	} else if (r->o->verbose) {
+	} else if (r->o->run.verbose) {
 		cmt_progress_clear(r->progress);
 		fprintf(stderr, PROG ": %s: signed\n", path);
 	}
@@ -197,8 +195,10 @@ static int parse_non_elf(const char *arg, enum non_elf *out)
 }
 
 /* One option of cmd_sign: 0, 1 (stop, exit 0: --help), or -EINVAL. */
-static int sign_opt(struct sign_opts *o, int c, const char *arg)
+static int sign_opt(void *ctx, int c, char *arg)
 {
+	struct sign_opts *o = ctx;
+
 	if (cmt_opt_key(&o->key, c, arg))
 		return 0;
 	switch (c) {
@@ -211,26 +211,14 @@ static int sign_opt(struct sign_opts *o, int c, const char *arg)
 				       CMT_CARRIER_ALLOW(CM_CARRIER_BOTH), &o->carrier);
 	case 'N':
 		return parse_non_elf(arg, &o->non_elf);
-	case 'j':
-		return cmt_opt_jobs(&cli, arg, &o->jobs);
 	case 'r':
 		o->recursive = 1;
 		return 0;
 	case 'J':
 		o->json = 1;
 		return 0;
-	case 'q':
-		o->quiet = 1;
-		return 0;
-	case 'v':
-		o->verbose = 1;
-		return 0;
-	case 'h':
-		fputs(usage_text, stdout);
-		return 1;
 	default:
-		fprintf(stderr, "Try 'cmsign --help'.\n");
-		return -EINVAL;
+		return cmt_opt_common(&cli, &o->run, c, arg, usage_text);
 	}
 }
 
@@ -250,15 +238,13 @@ static int sign_parse(int argc, char **argv, struct sign_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c, e;
+	int ret;
 
 	*o = (struct sign_opts){ .algo = CM_HASH_SHA256,
 				 .carrier = CM_CARRIER_XATTR };
-	while ((c = getopt_long(argc, argv, "k:a:rj:qvh", longopts, NULL)) != -1) {
-		e = sign_opt(o, c, optarg);
-		if (e)
-			return e > 0 ? 1 : 2;
-	}
+	ret = cmt_getopt(argc, argv, "k:a:rj:qvh", longopts, sign_opt, o);
+	if (ret)
+		return ret;
 	if (!o->key.key || !o->key.cert) {
 		cmt_usage(&cli, "%s", "--key and --cert are required");
 		return 2;
@@ -268,7 +254,7 @@ static int sign_parse(int argc, char **argv, struct sign_opts *o)
 		return 2;
 	}
 	o->paths = argv + optind;
-	o->jobs = cmt_jobs(o->jobs);
+	o->run.jobs = cmt_jobs(o->run.jobs);
 	return 0;
 }
 
@@ -282,7 +268,7 @@ static void sign_summary(const struct sign_run *r, double el)
 		printf("\n  ],\n  \"summary\": {\"signed\": %zu, \"failed\": %d, \"skipped\": %d, \"bytes\": %llu, \"seconds\": %.3f}\n}\n",
 		       nsigned, r->failed, r->skipped,
 		       (unsigned long long)r->files.bytes, el);
-	if (!r->o->quiet)
+	if (!r->o->run.quiet)
 		fprintf(stderr, PROG ": %zu signed, %d failed, %d skipped (%.1f MB in %.2f s)\n",
 			nsigned, r->failed, r->skipped,
 			(double)r->files.bytes / 1e6, el);
@@ -303,8 +289,8 @@ static int sign_run(struct sign_run *r)
 		return 2;
 	}
 	r->progress = cmt_progress_new("signing", r->files.n, r->files.bytes,
-				       !o->quiet);
-	cmt_parallel(r->files.n, o->jobs, sign_one, r);
+				       !o->run.quiet);
+	cmt_parallel(r->files.n, o->run.jobs, sign_one, r);
 	cmt_progress_free(r->progress);
 	sign_summary(r, now() - t0);
 	return r->failed ? 1 : 0;

@@ -67,9 +67,7 @@ struct deb_opts {
 	struct cm_signer_opts key;
 	int algo;
 	const char *outdir;
-	int jobs;
-	int quiet;
-	int verbose;
+	struct cmt_common run;	/* -j, -q, -v */
 	int notes;		/* --elf-notes: embed the note into ELF files */
 };
 
@@ -91,7 +89,7 @@ struct df_run {
 	char *dest;
 };
 
-static const struct cmt_cli cli = { PROG, NULL };
+static const struct cmt_cli cli = { PROG, "cmsign deb" };
 
 static void sign_one(void *ctx, size_t i)
 {
@@ -122,12 +120,12 @@ static int sign_files(struct df_run *r)
 		fprintf(stderr, PROG ": %s: out of memory\n", r->file);
 		return -ENOMEM;
 	}
-	cmt_parallel(r->n, r->o->jobs, sign_one, r);
+	cmt_parallel(r->n, r->o->run.jobs, sign_one, r);
 	for (size_t i = 0; i < r->n; i++)
 		if (r->slots[i].err)
 			fprintf(stderr, PROG ": %s: %s: %s\n", r->file,
 				r->files[i].path, st_entry_error(&r->slots[i]));
-		else if (r->o->verbose)
+		else if (r->o->run.verbose)
 			fprintf(stderr, PROG ": %s: %s: signed\n", r->file,
 				r->files[i].path);
 	st_entries_to_items(r->slots, r->n, item_path, r, r->o->algo, items,
@@ -152,7 +150,7 @@ static int rebuild(struct df_run *r)
 	ret = deb_build_data(d, r->nw, r->mf_path, r->mf, r->mf_len, &r->dat);
 	if (!ret)
 		ret = deb_compress(d->dat_comp, r->dat.p, r->dat.len, &r->datz,
-				   r->o->jobs, &why);
+				   r->o->run.jobs, &why);
 	if (ret) {
 		fprintf(stderr, PROG ": %s: new %s: %s\n", r->file, d->m[d->dat].name,
 			why ? why : ret == -ENOTDIR ? "a path to the manifest directory is not a directory" :
@@ -207,7 +205,7 @@ static void report(const struct df_run *r)
 	const struct deb_opts *o = r->o;
 	char notes[120] = "";
 
-	if (!o->quiet) {
+	if (!o->run.quiet) {
 		if (o->notes && r->n_notes)
 			snprintf(notes, sizeof(notes),
 				 " (%zu ELF files got the note: their bytes and md5sums lines changed)",
@@ -219,7 +217,7 @@ static void report(const struct df_run *r)
 			r->mf_len, cm_signer_keyid(r->signer),
 			(long long)r->deb.len - (long long)r->d.raw_len);
 	}
-	if (o->notes && o->verbose)
+	if (o->notes && o->run.verbose)
 		for (size_t i = 0; i < r->n; i++)
 			if (!r->files[i].is_link && r->nw[r->files[i].entry].data)
 				fprintf(stderr, PROG ": %s: %s: ELF note embedded\n",
@@ -258,7 +256,7 @@ static int resign(const struct deb_opts *o, struct cm_signer *signer,
 		 r.d.package, r.d.arch);
 	ret = deb_list_files(&r.d, r.mf_path, &r.files, &r.n);
 	if (!ret && o->notes)
-		ret = deb_embed_notes(signer, o->algo, o->jobs, &r.d, r.files,
+		ret = deb_embed_notes(signer, o->algo, o->run.jobs, &r.d, r.files,
 				      r.n, &r.nw, &r.n_notes);
 	if (!ret)
 		ret = sign_files(&r);
@@ -277,8 +275,10 @@ out:
 }
 
 /* One option: 0, 1 (stop, exit 0: --help) or negative. */
-static int deb_opt(struct deb_opts *o, int c, const char *arg)
+static int deb_opt(void *ctx, int c, char *arg)
 {
+	struct deb_opts *o = ctx;
+
 	if (cmt_opt_key(&o->key, c, arg))
 		return 0;
 	switch (c) {
@@ -288,23 +288,11 @@ static int deb_opt(struct deb_opts *o, int c, const char *arg)
 	case 'a':
 	case 'H':
 		return cmt_opt_sign_hash(&cli, arg, &o->algo);
-	case 'j':
-		return cmt_opt_jobs(&cli, arg, &o->jobs);
-	case 'q':
-		o->quiet = 1;
-		return 0;
-	case 'v':
-		o->verbose = 1;
-		return 0;
 	case 'N':
 		o->notes = 1;
 		return 0;
-	case 'h':
-		fputs(usage_text, stdout);
-		return 1;
 	default:
-		fprintf(stderr, "Try 'cmsign deb --help'.\n");
-		return -EINVAL;
+		return cmt_opt_common(&cli, &o->run, c, arg, usage_text);
 	}
 }
 
@@ -322,19 +310,16 @@ static int deb_parse(int argc, char **argv, struct deb_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c, e;
+	int ret;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "k:a:o:j:qvh", longopts, NULL)) != -1) {
-		e = deb_opt(o, c, optarg);
-		if (e)
-			return e > 0 ? 1 : 2;
-	}
+	ret = cmt_getopt(argc, argv, "k:a:o:j:qvh", longopts, deb_opt, o);
+	if (ret)
+		return ret;
 	if (!o->key.key || !o->key.cert || optind >= argc) {
 		fprintf(stderr, PROG ": --key, --cert and at least one PKG.deb are required\nTry 'cmsign deb --help'.\n");
 		return 2;
 	}
-	o->jobs = cmt_jobs(o->jobs);
+	o->run.jobs = cmt_jobs(o->run.jobs);
 	return 0;
 }
 
@@ -356,7 +341,7 @@ int cmd_deb(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		if (resign(&o, signer, argv[i], &bytes_in, &bytes_out))
 			failed++;
-	if (!o.quiet)
+	if (!o.run.quiet)
 		fprintf(stderr, PROG ": %d signed, %d failed (%.1f MB in, %.1f MB out, %.2f s)\n",
 			npkg - failed, failed, (double)bytes_in / 1e6,
 			(double)bytes_out / 1e6, cmt_now() - t0);

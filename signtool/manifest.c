@@ -227,12 +227,12 @@ struct mf_opts {
 	char *root;
 	size_t root_len;
 	const char *output;
-	int jobs, quiet;
+	struct cmt_common run;	/* -j, -q, -v */
 	char **ex;		/* --exclude, relative to the root */
 	int n_ex;
 };
 
-static const struct cmt_cli cli = { PROG, NULL };
+static const struct cmt_cli cli = { PROG, "cmsign manifest" };
 
 static int add_exclude(struct mf_opts *o, char *arg)
 {
@@ -253,9 +253,17 @@ static int add_exclude(struct mf_opts *o, char *arg)
 	return 0;
 }
 
+struct mf_parse {
+	struct mf_opts *o;
+	struct mf_run *r;
+};
+
 /* One option: 0, 1 (stop, exit 0: --help) or negative. */
-static int mf_opt(struct mf_opts *o, struct mf_run *r, int c, char *arg)
+static int mf_opt(void *ctx, int c, char *arg)
 {
+	struct mf_opts *o = ((struct mf_parse *)ctx)->o;
+	struct mf_run *r = ((struct mf_parse *)ctx)->r;
+
 	if (cmt_opt_key(&o->key, c, arg))
 		return 0;
 	switch (c) {
@@ -271,22 +279,10 @@ static int mf_opt(struct mf_opts *o, struct mf_run *r, int c, char *arg)
 	case 'C':
 		return cmt_opt_carrier(&cli, arg, CMT_CARRIER_ALLOW(CM_CARRIER_BOTH) |
 				       CMT_CARRIER_ALLOW(CM_CARRIER_XATTR), &r->carrier);
-	case 'j':
-		return cmt_opt_jobs(&cli, arg, &o->jobs);
-	case 'q':
-		o->quiet = 1;
-		return 0;
-	case 'v':
-		r->verbose = 1;
-		return 0;
 	case 'X':
 		return add_exclude(o, arg);
-	case 'h':
-		fputs(usage_text, stdout);
-		return 1;
 	default:
-		fprintf(stderr, "Try 'cmsign manifest --help'.\n");
-		return -EINVAL;
+		return cmt_opt_common(&cli, &o->run, c, arg, usage_text);
 	}
 }
 
@@ -306,14 +302,13 @@ static int mf_parse(int argc, char **argv, struct mf_opts *o, struct mf_run *r)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c, e;
+	struct mf_parse ctx = { o, r };
+	int ret;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "k:a:o:j:qvh", longopts, NULL)) != -1) {
-		e = mf_opt(o, r, c, optarg);
-		if (e)
-			return e > 0 ? 1 : 2;
-	}
+	ret = cmt_getopt(argc, argv, "k:a:o:j:qvh", longopts, mf_opt, &ctx);
+	if (ret)
+		return ret;
+	r->verbose = o->run.verbose;
 	if (!o->key.key || !o->key.cert || !o->root || !o->output || optind != argc) {
 		fprintf(stderr, PROG ": --key, --cert, --root and -o are required, and nothing else\nTry 'cmsign manifest --help'.\n");
 		return 2;
@@ -321,7 +316,7 @@ static int mf_parse(int argc, char **argv, struct mf_opts *o, struct mf_run *r)
 	o->root_len = strlen(o->root);
 	while (o->root_len > 1 && o->root[o->root_len - 1] == '/')
 		o->root[--o->root_len] = '\0';
-	o->jobs = cmt_jobs(o->jobs);
+	o->run.jobs = cmt_jobs(o->run.jobs);
 	return 0;
 }
 
@@ -365,13 +360,13 @@ static int mf_collect(const struct mf_opts *o, struct mf_run *r)
 static void mf_sign(const struct mf_opts *o, struct mf_run *r)
 {
 	r->progress = cmt_progress_new("signing", r->files.n, r->files.bytes,
-				       !o->quiet);
-	cmt_parallel(r->files.n, o->jobs, sign_one, r);
+				       !o->run.quiet);
+	cmt_parallel(r->files.n, o->run.jobs, sign_one, r);
 	cmt_progress_free(r->progress);
 	for (size_t i = 0; i < r->files.n; i++)
 		if (r->relink[i])
 			relink_one(r, i);
-	if (r->note_missing && !o->quiet)
+	if (r->note_missing && !o->run.quiet)
 		fprintf(stderr, PROG ": warning: this build has no ELF note carrier; ELF files carry their signature in the manifest only\n");
 }
 
@@ -425,7 +420,7 @@ static int mf_write(const struct mf_opts *o, struct mf_run *r)
 		ret = 1;
 		goto out;
 	}
-	if (!o->quiet)
+	if (!o->run.quiet)
 		fprintf(stderr, PROG ": %s: %zu files, %.1f MB signed, keyid %08x\n",
 			o->output, n_items, (double)r->files.bytes / 1e6,
 			cm_signer_keyid(r->signer));

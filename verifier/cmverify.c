@@ -343,8 +343,10 @@ struct verify_opts {
 	char **cand;		/* --cert / --keyring, added after the options */
 	int *cand_dir;
 	size_t n_cand;
-	int have_ca, recursive, jobs, digests, algo;
+	int have_ca, recursive, digests, algo;
+	struct cmt_common run;	/* -j, -q */
 	char **paths;
+	struct verify_run *r;
 };
 
 static int add_candidate(struct verify_opts *o, const char *arg, int dir)
@@ -365,12 +367,14 @@ static int add_candidate(struct verify_opts *o, const char *arg, int dir)
 }
 
 /* One option: 0, 1 (stop, exit 0: --help, --version) or negative. */
-static int verify_opt(struct verify_opts *o, struct verify_run *r, int c,
-		      const char *arg)
+static int verify_opt(void *ctx, int c, char *arg)
 {
+	struct verify_opts *o = ctx;
+	struct verify_run *r = o->r;
 	int e;
 
 	switch (c) {
+	case 'k':
 	case 'c':
 	case 'K':
 		return add_candidate(o, arg, c == 'K');
@@ -385,8 +389,6 @@ static int verify_opt(struct verify_opts *o, struct verify_run *r, int c,
 		return cmt_trust_bundle(&cli, o->trust, arg);
 	case 'C':
 		return cmt_opt_carrier(&cli, arg, ~0u, &r->carrier);
-	case 'j':
-		return cmt_opt_jobs(&cli, arg, &o->jobs);
 	case 'a':
 	case 'H':
 		o->algo = cm_hash_from_name(arg);
@@ -403,24 +405,16 @@ static int verify_opt(struct verify_opts *o, struct verify_run *r, int c,
 	case 'D':
 		o->digests = 1;
 		return 0;
-	case 'q':
-		r->quiet = 1;
-		return 0;
-	case 'h':
-		fputs(usage_text, stdout);
-		return 1;
 	case 'V':
 		printf("cmverify (cryptomark) %s\n", CM_VERSION);
 		return 1;
 	default:
-		fprintf(stderr, "Try 'cmverify --help'.\n");
-		return -EINVAL;
+		return cmt_opt_common(&cli, &o->run, c, arg, usage_text);
 	}
 }
 
 /* The command line: 0 run, 1 done (exit 0), 2 usage error. */
-static int verify_parse(int argc, char **argv, struct verify_opts *o,
-			struct verify_run *r)
+static int verify_parse(int argc, char **argv, struct verify_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "cert", required_argument, NULL, 'c' },
@@ -438,15 +432,12 @@ static int verify_parse(int argc, char **argv, struct verify_opts *o,
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c, e;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, "k:a:rj:qh", longopts, NULL)) != -1) {
-		e = verify_opt(o, r, c == 'k' ? 'c' : c, optarg);
-		if (e)
-			return e > 0 ? 1 : 2;
-	}
+	ret = cmt_getopt(argc, argv, "k:a:rj:qh", longopts, verify_opt, o);
 	o->paths = argv + optind;
-	return 0;
+	o->r->quiet = o->run.quiet;
+	return ret;
 }
 
 /* --cert and --keyring, once --ca (given anywhere) is known; a PATH. */
@@ -484,7 +475,7 @@ static int verify_run(struct verify_opts *o, struct verify_run *r)
 		fprintf(stderr, PROG ": out of memory\n");
 		return 2;
 	}
-	cmt_parallel(r->files.n, cmt_jobs(o->jobs), verify_one, r);
+	cmt_parallel(r->files.n, cmt_jobs(o->run.jobs), verify_one, r);
 	if (r->json)
 		printf("\n  ],\n  \"summary\": {\"files\": %zu, \"ok\": %zu, \"failed\": %d}\n}\n",
 		       r->files.n + r->walk_failed, r->ok, r->failed);
@@ -494,13 +485,13 @@ static int verify_run(struct verify_opts *o, struct verify_run *r)
 int main(int argc, char **argv)
 {
 	struct verify_run r = { .carrier = CM_CARRIER_ANY, .json_first = 1 };
-	struct verify_opts o = { .algo = CM_HASH_SHA256 };
+	struct verify_opts o = { .algo = CM_HASH_SHA256, .r = &r };
 	int ret;
 
 	o.trust = cm_trust_new();
 	if (!o.trust)
 		return 2;
-	ret = verify_parse(argc, argv, &o, &r);
+	ret = verify_parse(argc, argv, &o);
 	if (ret == 1)
 		ret = 0;
 	else if (!ret && o.digests)

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <sys/types.h>
 
@@ -74,8 +75,9 @@ int cmt_write_atomic(const char *path, const void *buf, size_t len,
 /* ---- options (opts.c) ---------------------------------------------------- */
 
 /*
- * A tool (or subcommand) as its messages name it: "cmsign: ...", and the
- * "Try 'cmsign --help'." line that ends a usage error (none if NULL).
+ * A tool (or subcommand) as its messages name it: "cmsign manifest: ...",
+ * and the command in the "Try 'cmsign manifest --help'." line that ends a
+ * usage error.
  */
 struct cmt_cli {
 	const char *prog;
@@ -85,6 +87,30 @@ struct cmt_cli {
 /* "PROG: <message>\n" then the --help hint, on stderr. */
 void cmt_usage(const struct cmt_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * getopt_long over argv from its start, each option handed to @opt, which
+ * returns 0 (go on), 1 (stop: done, e.g. --help) or negative (usage error,
+ * said).  Returns 0 when all were taken, 1 to stop, 2 on a usage error;
+ * optind is then the first operand.
+ */
+int cmt_getopt(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts,
+	       int (*opt)(void *ctx, int c, char *arg), void *ctx);
+
+/* -j N, -q, -v, as every batch command takes them. */
+struct cmt_common {
+	int jobs;		/* 0 until cmt_jobs() */
+	int quiet;
+	int verbose;
+};
+/*
+ * -j/-q/-v, -h (prints @usage: returns 1) and any other option, the
+ * unknown one getopt already named (adds the --help hint: -EINVAL).  The
+ * tool's own options are matched before this.
+ */
+int cmt_opt_common(const struct cmt_cli *cli, struct cmt_common *common,
+		   int c, const char *arg, const char *usage);
 
 #define CMT_MAX_JOBS	1024
 /* -j/--jobs N, 1..CMT_MAX_JOBS: 0, or -EINVAL after a usage message. */

@@ -6,6 +6,7 @@
  * of results that worker threads finish out of order.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +25,43 @@ void cmt_usage(const struct cmt_cli *cli, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	if (cli->help)
+	fprintf(stderr, "Try '%s --help'.\n", cli->help);
+}
+
+int cmt_getopt(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts,
+	       int (*opt)(void *ctx, int c, char *arg), void *ctx)
+{
+	int c, e;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		e = opt(ctx, c, optarg);
+		if (e)
+			return e > 0 ? 1 : 2;
+	}
+	return 0;
+}
+
+int cmt_opt_common(const struct cmt_cli *cli, struct cmt_common *common,
+		   int c, const char *arg, const char *usage)
+{
+	switch (c) {
+	case 'j':
+		return cmt_opt_jobs(cli, arg, &common->jobs);
+	case 'q':
+		common->quiet = 1;
+		return 0;
+	case 'v':
+		common->verbose = 1;
+		return 0;
+	case 'h':
+		fputs(usage, stdout);
+		return 1;
+	default:
 		fprintf(stderr, "Try '%s --help'.\n", cli->help);
+		return -EINVAL;
+	}
 }
 
 int cmt_opt_jobs(const struct cmt_cli *cli, const char *arg, int *jobs)
