@@ -23,6 +23,7 @@
 #include <openssl/x509v3.h>
 
 #include "cmkeys.h"
+#include "internal.h"
 
 static const struct {
 	const char *name;
@@ -284,35 +285,13 @@ out_free_bio:
 static int get_pass(const struct cmk_pki_opts *o, char *buf, size_t size,
 		    char *err, size_t errlen)
 {
-	if (o->pass_file) {
-		FILE *f = fopen(o->pass_file, "re");
+	int n = cm_pass_get(o->pass_env, o->pass_file, buf, size, err, errlen);
 
-		if (!f || !fgets(buf, (int)size, f)) {
-			snprintf(err, errlen, "cannot read passphrase file %s",
-				 o->pass_file);
-			if (f)
-				fclose(f);
-			return -EINVAL;
-		}
-		fclose(f);
-		buf[strcspn(buf, "\r\n")] = '\0';
-	} else if (o->pass_env) {
-		const char *v = getenv(o->pass_env);
-
-		if (!v || strlen(v) >= size) {
-			snprintf(err, errlen, "passphrase variable %s is not set",
-				 o->pass_env);
-			return -EINVAL;
-		}
-		strcpy(buf, v);
-	} else {
-		return -ENOENT;
-	}
-	if (!buf[0]) {
+	if (n == 0) {
 		snprintf(err, errlen, "empty passphrase");
 		return -EINVAL;
 	}
-	return 0;
+	return n < 0 ? n : 0;
 }
 
 int cmk_make_ca(const struct cmk_pki_opts *o, char *err, size_t errlen)
