@@ -24,6 +24,7 @@
 #include <cryptomark/cryptomark.h>
 
 #include "cmkeys.h"
+#include "cmtool.h"
 
 static int sig_path(const char *bundle, char *buf, size_t len)
 {

@@ -22,8 +22,6 @@
 
 #include <cryptomark/bundle.h>
 
-#include "cmtool.h"
-
 /* ---- pki.c ------------------------------------------------------------ */
 
 enum cmk_key_type {

@@ -23,6 +23,7 @@
 #include <openssl/x509v3.h>
 
 #include "cmkeys.h"
+#include "cmtool.h"
 #include "internal.h"
 
 static const struct {

@@ -32,6 +32,7 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "cmkeys.h"
+#include "cmtool.h"
 #include "internal.h"
 
 static void put_be16(uint8_t *p, uint16_t v)

@@ -27,6 +27,7 @@
 #include <cryptomark/cryptomark.h>
 
 #include "cmkeys.h"
+#include "cmtool.h"
 
 #define REQ_MAGIC	"CMRQST01"
 #define REQ_FIXED	(8 + 4 + 4 + CM_TPM_NAME_SIZE + 2 + 32)

@@ -21,6 +21,7 @@
 #include <openssl/rand.h>
 
 #include "cmkeys.h"
+#include "cmtool.h"
 
 #define SEAL_MAX_SIZE	(CM_SIZEOF_SEAL_HDR + CM_SIZEOF_SEAL_AUTH + 2 * CMK_TPM_BLOB_MAX)
 
