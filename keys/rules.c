@@ -23,6 +23,7 @@
 #include <cryptomark/cryptomark.h>
 
 #include "cli.h"
+#include "cmtool.h"
 #include "rules.h"
 
 #define RULES_SECURITYFS "/sys/kernel/security/cryptomark/rules"
@@ -111,7 +112,7 @@ static int rules_write(const char *path, const char *out,
 	free(text);
 	if (ret < 0)
 		return rules_err(path, ret, "packing");
-	ret = cmk_write_file(out, buf, (size_t)ret, 0644);
+	ret = cmt_write_atomic(out, buf, (size_t)ret, 0644);
 	if (ret)
 		return rules_err(out, ret, "");
 	printf("%s: version %llu, %s\n", out, (unsigned long long)r.version,
