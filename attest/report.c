@@ -12,7 +12,6 @@
 
 #include <openssl/evp.h>
 
-#include <cryptomark/bundle.h>
 #include <cryptomark/cryptomark.h>
 
 #include "cmattest.h"

@@ -157,7 +157,7 @@ t_check "verify --keyring DIR" bash -c "mkdir -p '$D/kr' && cp '$D/s.pem' '$D/kr
 # evmctl reads our binary log: parses every record, replays PCR 11 to the
 # TPM's value, verifies the signatures with the signer's certificate.
 (for i in $(seq 0 23); do
-	if [ $i = 11 ]; then echo "PCR-11: $pcr"; else printf 'PCR-%02d: %064d\n' $i 0; fi
+	if [ "$i" = 11 ]; then echo "PCR-11: $pcr"; else printf 'PCR-%02d: %064d\n' "$i" 0; fi
 done) >"$D/pcrs"
 ev=$(evmctl ima_measurement -v --verify-sig --key "$D/s.der" --pcrs "sha256,$D/pcrs" "$D/log" 2>&1)
 t_check "evmctl ima_measurement: replays the log to the TPM's PCR 11" grep -q 'Matched per TPM bank' <<<"$ev"
