@@ -41,7 +41,7 @@ CHECK_ATTEST_TESTS += tests/integration/attest_quote.sh tests/qemu/attest-quote.
 CHECK_SLOW_TESTS += tests/qemu/attest-quote.sh
 
 .PHONY: check-attest bench-attest
-check-attest: all $(B)/tests/test_attest
+check-attest: all $(B)/tests/test_attest kernel
 	@tests/run.sh $(B)/tests/test_attest $(CHECK_ATTEST_TESTS)
 
 bench-attest: all
