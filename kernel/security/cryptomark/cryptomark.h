@@ -124,6 +124,7 @@ const char *cm_op_name(enum cm_op op);
 
 /* verify.c */
 int cm_verify_file(struct file *file);
+int cm_note_verify(struct file *file);
 int cm_sig_parse(const u8 *buf, size_t len, const struct cm_sig_hdr **hdr);
 int cm_digest_file(struct file *file, u8 hash_algo, loff_t hole_off,
 		   size_t hole_len, u8 *digest);
@@ -131,7 +132,7 @@ int cm_verify_digest(const struct cm_sig_hdr *hdr, const u8 *digest,
 		     u32 digest_len);
 
 /* elfnote.c */
-int cm_note_verify(struct file *file);
+int cm_note_read(struct file *file, u8 *desc, loff_t *desc_off);
 
 /* cache.c */
 void cm_cache_init(struct inode *inode);

@@ -26,6 +26,7 @@
 #include <linux/string.h>
 
 #include "cryptomark.h"
+#include "cm_parse.h"
 
 struct cm_revoked {
 	u8 hash_algo;
@@ -46,19 +47,17 @@ static int cm_revoked_cmp(const void *a, const void *b)
 	return memcmp(x->digest, y->digest, CM_MAX_DIGEST_SIZE);
 }
 
-/* Only what a signature may use: see cm_sig_parse(). */
+/* Only what a signature may use: cm_hash_accepted_size() (sigparse.c). */
 static int cm_revoke_algo(const char *name, size_t len)
 {
-	static const u8 algos[] = {
-		CM_HASH_SHA224, CM_HASH_SHA256, CM_HASH_SHA384, CM_HASH_SHA512,
-	};
-	size_t i;
+	unsigned int algo;
 
-	for (i = 0; i < ARRAY_SIZE(algos); i++) {
-		const char *n = hash_algo_name[algos[i]];
+	for (algo = 0; algo < __CM_HASH_MAX; algo++) {
+		const char *n = hash_algo_name[algo];
 
-		if (strlen(n) == len && !memcmp(n, name, len))
-			return algos[i];
+		if (cm_hash_accepted_size(algo) > 0 && strlen(n) == len &&
+		    !memcmp(n, name, len))
+			return algo;
 	}
 	return -ENOPKG;
 }
