@@ -42,6 +42,8 @@ lib/shared/cm_private.h
 lib/shared/cm_parse.h
 lib/shared/elfparse.c
 lib/shared/sigparse.c
+lib/rules_parse.c
+lib/rules_parse.h
 "
 
 [ -r "$TARBALL" ] || die "$TARBALL missing (apt-get install linux-source-6.1)"
@@ -100,7 +102,7 @@ for f in "$SRC/security/cryptomark"/*; do
 	[ -e "$LSM/${f##*/}" ] || rm -f "$f"	# removed from the repo
 done
 
-# The KUnit suites' tables: tests/vectors/{sig,elf}/ (index.txt: file errno why).
+# The KUnit suites' tables: tests/vectors/{sig,elf,rules}/ (index.txt: file errno why).
 # gen_vectors DIR: { "file", -ERRNO, len, "bytes", "why" } per index.txt line.
 gen_vectors() {
 	vdir=$ROOT/tests/vectors/$1
@@ -114,7 +116,7 @@ gen_vectors() {
 		printf '\t{ "%s", %s, %s, "%s", "%s" },\n' "$file" "$err" "$len" "$hex" "$why"
 	done
 }
-for v in sig elf; do
+for v in sig elf rules; do
 	gen_vectors $v > "$CACHE/${v}_vectors.gen.h"
 	copy_if_changed "$CACHE/${v}_vectors.gen.h" "$SRC/security/cryptomark/${v}_vectors.gen.h"
 done

@@ -48,6 +48,7 @@ static const char *const cm_reason_names[__CM_REASON_MAX] = {
 	[CM_REASON_WX_MAPPING] = "wx_mapping",
 	[CM_REASON_PTRACE] = "ptrace",
 	[CM_REASON_NO_FILE] = "no_file",
+	[CM_REASON_WRONG_KEY] = "wrong_key",
 };
 
 static const char *const cm_op_names[__CM_OP_MAX] = {
