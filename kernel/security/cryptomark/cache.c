@@ -19,6 +19,7 @@
 #include <linux/iversion.h>
 
 #include "cryptomark.h"
+#include "measure.h"
 
 void cm_cache_init(struct inode *inode)
 {
@@ -102,7 +103,7 @@ int cm_cache_verdict(struct file *file)
 
 	if (cm_pseudo_file(inode)) {
 		cm_stat_inc(CM_STAT_HASHED);
-		ret = cm_verify_file(file);
+		ret = cm_measure_verify(file);
 		if (!ret)
 			cm_stat_inc(CM_STAT_VERIFIED);
 		return ret;
@@ -120,7 +121,7 @@ int cm_cache_verdict(struct file *file)
 	}
 	ci->valid = false;
 	cm_stat_inc(CM_STAT_HASHED);
-	ret = cm_verify_file(file);
+	ret = cm_measure_verify(file);
 	if (!ret)
 		cm_stat_inc(CM_STAT_VERIFIED);
 	/* Read the generation after the stamp, check it after hashing. */

@@ -18,6 +18,7 @@
 #include <linux/uaccess.h>
 
 #include "cryptomark.h"
+#include "measure.h"
 
 /* Short writes only: a mode name or a digit, and a newline. */
 #define CM_WRITE_MAX	16
@@ -225,6 +226,9 @@ static int __init cm_fs_init(void)
 		if (IS_ERR(d))
 			goto out_remove_dir;
 	}
+	d = ERR_PTR(cm_measure_fs_init(dir));
+	if (IS_ERR(d))
+		goto out_remove_dir;
 	return 0;
 
 out_remove_dir:

@@ -15,6 +15,7 @@
 #include <linux/xattr.h>
 
 #include "cryptomark.h"
+#include "measure.h"
 
 /* Large enough to keep the per-call overhead of kernel_read() small. */
 #define CM_READ_CHUNK	(128 * 1024)
@@ -159,6 +160,7 @@ int cm_verify_digest(const struct cm_sig_hdr *hdr, const u8 *digest,
 {
 	int ret;
 
+	cm_measure_capture(hdr, digest, digest_len);
 	ret = cm_revoke_check(hdr->hash_algo, digest);
 	if (ret)
 		return ret;
