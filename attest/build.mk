@@ -1,0 +1,43 @@
+# cmattest: remote attestation of the measurement log (issue 12).  The log
+# and quote formats and the verdict are attest/*.c; the TPM session is
+# cmkeys' (keys/tpm.c and what it needs, linked from an archive of keys/
+# without its main).  Unit and fuzz targets link the format files only.
+CMATTEST_SRCS	:= $(sort $(wildcard attest/*.c))
+CMATTEST_OBJS	:= $(CMATTEST_SRCS:%.c=$(B)/obj/%.o)
+CMATTEST_FMT	:= attest/imalog.c attest/quote.c attest/verify.c
+CMATTEST_FMT_OBJS := $(CMATTEST_FMT:%.c=$(B)/obj/%.o)
+CMKEYS_LIB	:= $(B)/libcmkeys.a
+BINS		+= $(B)/cmattest
+
+$(CMATTEST_OBJS): CFLAGS += -Iattest -Ikeys
+
+$(CMKEYS_LIB): $(filter-out $(B)/obj/keys/cmkeys.o,$(CMKEYS_OBJS))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/cmattest: $(CMATTEST_OBJS) $(CMKEYS_LIB) $(LIBCM)
+	$(CC) $(LDFLAGS) -o $@ $(CMATTEST_OBJS) $(CMKEYS_LIB) $(LIBCM) $(LDLIBS)
+
+# Unit tests of the parsers and the verdict (tests/unit/test_attest.c).
+$(B)/tests/test_attest: tests/unit/test_attest.c $(CMATTEST_FMT_OBJS) $(LIBCM)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -Iattest -o $@ $< $(CMATTEST_FMT_OBJS) $(LIBCM) \
+		$(LDFLAGS) $(LDLIBS) -lcmocka
+
+# libFuzzer targets: the log parser and the quote parser.
+build/fuzz/fuzz_imalog build/fuzz/fuzz_quote: build/fuzz/%: tests/fuzz/%.c $(CMATTEST_FMT) $(FUZZ_LIB_SRCS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -Iattest -o $@ $< $(CMATTEST_FMT) $(FUZZ_LIB_SRCS) $(LDLIBS)
+
+MAN_DESC_cmattest := remote attestation: TPM quote and measurement log verification
+
+# The host suites of cmattest; helper E's QEMU suite adds itself here.
+CHECK_ATTEST_TESTS += tests/integration/attest_quote.sh
+
+.PHONY: check-attest bench-attest
+check-attest: all $(B)/tests/test_attest
+	@tests/run.sh $(B)/tests/test_attest $(CHECK_ATTEST_TESTS)
+
+bench-attest: all
+	@bench/attest.sh
