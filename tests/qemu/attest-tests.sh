@@ -17,6 +17,11 @@
 #                    replays it to the guest's PCR 11 and verifies its
 #                    signatures with the signer's certificate.
 #
+# A second boot, without a TPM and with cryptomark.log_max=64K
+# (tests/qemu/guest/attest-full.sh): entries logged, nothing extended,
+# boot_aggregate zeros; the list fills, ends with "log_full", and the LSM
+# goes on deciding.
+#
 #   tests/qemu/attest-tests.sh [KERNEL]      prints "N passed, N failed"
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -131,4 +136,30 @@ if command -v evmctl >/dev/null; then
 else
 	t_fail "evmctl missing (apt-get install ima-evm-utils)"
 fi
+
+# Boot 2: no TPM (cmq_boot always attaches one), a 64 KiB list.
+boot_no_tpm() {
+	local initrd=$1 log=$2 rc
+	timeout -k 5 "$CMQ_TIMEOUT" qemu-system-x86_64 \
+		-machine "$CMQ_MACHINE,accel=$CMQ_ACCEL" -cpu max -m "$CMQ_MEM" \
+		-smp 1 -nographic -monitor none -no-reboot -serial "file:$log" \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init cryptomark.mode=off cryptomark.log_max=64K" \
+		</dev/null >"$work/qemu2.out" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || cmq_err "qemu (no TPM) exited $rc: $(tail -n 3 "$work/qemu2.out")"
+	grep -q '^cmq: guest done' "$log" || { cmq_err "guest 2 did not finish (log: $log)"; rc=1; }
+	return $rc
+}
+echo "# boot 2: no TPM, cryptomark.log_max=64K"
+cmq_rootfs_script "$r" "$here/guest/attest-full.sh" || fail "guest script 2"
+cmq_rootfs_save_sigs "$r" >/dev/null || fail "saving signatures"
+cmq_initramfs "$r" "$work/initrd2.gz" || fail "initramfs 2"
+boot_no_tpm "$work/initrd2.gz" "$work/console2.log"
+rc=$?
+cmq_report "$work/console2.log" $rc 40 >"$work/report2"
+tr -d '\r' <"$work/console2.log" | grep '^# '
+sed '$d' "$work/report2"
+read -r gp _ gf _ < <(tail -n 1 "$work/report2")
+T_PASS=$((T_PASS + gp)) T_FAIL=$((T_FAIL + gf))
 t_done

@@ -48,6 +48,8 @@
 /* The smallest entry's allocation: a bound on the number of entries. */
 #define CM_ENTRY_MIN		96
 #define CM_HT_BITS		13
+/* Kept free for the log_full entry (its allocation and index slot). */
+#define CM_FULL_RESERVE		256
 
 static unsigned int cm_pcr __ro_after_init = CM_PCR_DEFAULT;
 static unsigned long cm_log_max __ro_after_init = CM_LOG_MAX_DEFAULT;
@@ -98,13 +100,20 @@ unsigned long cm_measure_max(void)
 	return cm_log_max;
 }
 
+/* The number of entries readers may index. */
+size_t cm_mlist_count(void)
+{
+	/* Pairs with cm_append()'s release: slots before the count. */
+	return smp_load_acquire(&cm_mlist.count);
+}
+
 /**
  * cm_mlist_entry - entry @idx of the list, or NULL past its end
  * @idx: the index, 0 being boot_aggregate
  */
 struct cm_mentry *cm_mlist_entry(size_t idx)
 {
-	size_t n = smp_load_acquire(&cm_mlist.count);
+	size_t n = cm_mlist_count();
 
 	if (idx >= n)
 		return NULL;
@@ -154,6 +163,7 @@ static void cm_append(struct cm_mentry *e)
 	hash_add(cm_mhash, &e->hnode, *(u32 *)e->tdigest);
 	chunk[n % CM_CHUNK] = e;
 	cm_mlist.bytes += ksize(e) + sizeof(e);
+	/* Publish the slot before the count (cm_mlist_entry()'s acquire). */
 	smp_store_release(&cm_mlist.count, n + 1);
 }
 
@@ -366,7 +376,8 @@ int cm_measure_add(struct cm_mentry *e)
 	ret = crypto_shash_tfm_digest(cm_sha1, e->data, e->len, e->tdigest);
 	if (ret || cm_known(e->tdigest))
 		goto out_free;
-	if (cm_mlist.bytes + ksize(e) + sizeof(e) > cm_log_max ||
+	if (cm_mlist.bytes + ksize(e) + sizeof(e) + CM_FULL_RESERVE >
+	    cm_log_max ||
 	    cm_mlist.count + 2 > cm_max_entries) {
 		cm_mlist.not_logged++;
 		cm_log_full();

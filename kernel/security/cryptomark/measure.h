@@ -56,6 +56,7 @@ struct cm_task {
 /* measure.c */
 unsigned int cm_measure_pcr(void);
 unsigned long cm_measure_max(void);
+size_t cm_mlist_count(void);
 struct cm_mentry *cm_mlist_entry(size_t idx);
 struct cm_mentry *cm_mentry_new(u8 algo, const u8 *digest, const char *name,
 				const u8 *sig, u32 sig_len);

@@ -137,7 +137,7 @@ static const struct file_operations cm_ml_ascii_fops = {
 
 static int cm_ml_count_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "%zu\n", smp_load_acquire(&cm_mlist.count));
+	seq_printf(m, "%zu\n", cm_mlist_count());
 	return 0;
 }
 
@@ -145,7 +145,7 @@ static int cm_ml_state_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "pcr %u\ntpm %d\nentries %zu\nbytes %zu\nmax_bytes %lu\n",
 		   cm_measure_pcr(), READ_ONCE(cm_mlist.tpm),
-		   smp_load_acquire(&cm_mlist.count), READ_ONCE(cm_mlist.bytes),
+		   cm_mlist_count(), READ_ONCE(cm_mlist.bytes),
 		   cm_measure_max());
 	seq_printf(m, "full %d\nnot_logged %llu\ntpm_errors %llu\n",
 		   READ_ONCE(cm_mlist.full), READ_ONCE(cm_mlist.not_logged),
