@@ -51,6 +51,13 @@ cmq_rootfs_add "$r" "$CMATTEST" /sbin/cmattest 0755 &&
 	cmq_rootfs_add_libs "$r" "$CMATTEST" "$tcti_lib" &&
 	cmq_rootfs_add "$r" "$tcti_lib" "$tcti_lib" || fail "staging cmattest"
 for n in x note unsigned; do cp "$q/hello" "$c/hello-$n"; done
+# Code the kernel loads (measured after the dump): a module, a firmware file.
+ko=$(dirname "$kernel")/cmtest.ko
+[ -r "$ko" ] || fail "$ko missing: run 'make kernel' (it builds the test module)"
+cp "$q/cma" "$c/cma" && cp "$ko" "$c/cmtest.ko" && mkdir -p "$r/lib/firmware" &&
+	head -c 4096 /dev/urandom >"$r/lib/firmware/cmtest-signed.bin" || fail "staging"
+st_sign signer "$c/cma" "$c/cmtest.ko" "$r/lib/firmware/cmtest-signed.bin" || fail "cmsign (module, firmware)"
+chmod 0755 "$c/cma"
 chmod 0755 "$c"/hello-*
 st_sign signer "$c/hello-x" "$r/sbin/cmattest" "$r$tcti_lib" \
 	$({ ldd "$CMATTEST"; ldd "$tcti_lib"; } | grep -oE '/[^ ]+' | sort -u | sed "s|^|$r|") ||

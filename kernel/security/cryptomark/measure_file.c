@@ -107,18 +107,21 @@ static int cm_measure_record(struct file *file, int verdict,
  */
 int cm_measure_verify(struct file *file)
 {
-	struct cm_task *t = cm_task(current);
-	struct cm_mcapture *c, *saved;
+	struct cm_task *t = current->security ? cm_task(current) : NULL;
+	struct cm_mcapture *c, *saved = NULL;
 	int ret, m;
 
 	c = kmalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return -ENOMEM;
 	c->have = false;
-	saved = t->capture;
-	t->capture = c;
+	if (t) {	/* without a blob: measured with no signature */
+		saved = t->capture;
+		t->capture = c;
+	}
 	ret = cm_verify_file(file);
-	t->capture = saved;
+	if (t)
+		t->capture = saved;
 	if (ret == -EINTR) {
 		kfree(c);
 		return ret;

@@ -4,7 +4,8 @@
 # old quote is taken, signed programs (both carriers) and one unsigned
 # program run, then the AK, a fresh quote, the log and the PCRs go to the
 # host as base64 blocks ("cmq-b64 NAME" ... "cmq-b64-end", with their
-# sha256).  After the dump: re-measurement of a changed file, enforce mode.
+# sha256).  After the dump: re-measurement of a changed file, a module and
+# a firmware file measured, enforce mode.
 . /cmq/lib.sh
 cm=/sys/kernel/security/cryptomark
 T=device:/dev/tpmrm0
@@ -82,6 +83,12 @@ printf '\0' >>/tmp/u
 g_grep "the same file changed: one more entry, its new digest" \
 	"sha256:$(sha256sum /tmp/u | cut -d' ' -f1) /tmp/u \$" cat $ml
 g_grep "... count $((n + 2))" "^$((n + 2))\$" count
+g_expect "a signed module loads (audit mode)" ok cma finit-module /cmq/cmtest.ko
+g_grep "... measured: op module, its signature" '^1$' entry /cmq/cmtest.ko '030204[0-9a-f]+'
+cma delete-module cmtest >/dev/null
+g_check "a signed firmware file loads" sh -c \
+	"printf cmtest-signed.bin >/sys/devices/virtual/misc/test_firmware/trigger_request"
+g_grep "... measured: op firmware, its signature" '^1$' entry /lib/firmware/cmtest-signed.bin '030204[0-9a-f]+'
 g_expect "mode raised audit -> enforce" ok cmt write $cm/mode enforce
 printf '\0' >>/tmp/u
 g_expect "enforce: the changed unsigned file is refused" EACCES cmt exec /tmp/u
