@@ -359,13 +359,18 @@ static void cm_log_full(void)
  * cm_measure_add - append @e unless an equal entry is there; consumes @e
  * @e: from cm_mentry_new()
  *
- * Return: 0 (also when deduplicated or the log is full), -ENOMEM.
+ * Return: 0 (also when deduplicated or the log is full), -ENOMEM,
+ * -EINTR (fatal signal while waiting for the list).
  */
 int cm_measure_add(struct cm_mentry *e)
 {
 	int ret;
 
-	mutex_lock(&cm_mlock);
+	/* Killable: a stuck TPM must not leave unkillable waiters behind. */
+	if (mutex_lock_killable(&cm_mlock)) {
+		kfree(e);
+		return -EINTR;
+	}
 	ret = cm_setup();
 	if (ret)
 		goto out_free;
