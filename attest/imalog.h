@@ -35,6 +35,7 @@
 #define CMA_PATH_MAX		4096		/* n-ng, NUL included */
 #define CMA_PCR_DEFAULT		11
 #define CMA_BOOT_NAME		"boot_aggregate"
+#define CMA_FULL_NAME		"log_full"	/* the LSM's last entry when full */
 
 struct cma_entry {
 	uint32_t pcr;

@@ -23,6 +23,17 @@
 
 #include "quote.h"
 
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint16_t get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
 int cma_quote_parse(const uint8_t *buf, size_t len, struct cma_quote *q,
 		    const char **why)
 {
@@ -45,6 +56,17 @@ int cma_quote_parse(const uint8_t *buf, size_t len, struct cma_quote *q,
 		*why = "bytes after the signature";
 		return -EBADMSG;
 	}
+	/* Magic and type first, from the raw bytes: a certify or a
+	 * non-TPM structure is named as such, not as a layout error. */
+	if (q->attest.size < 6 ||
+	    get_be32(q->attest.attestationData) != TPM2_GENERATED_VALUE) {
+		*why = "TPMS_ATTEST magic is not TPM_GENERATED_VALUE";
+		return -EPROTO;
+	}
+	if (get_be16(q->attest.attestationData + 4) != TPM2_ST_ATTEST_QUOTE) {
+		*why = "attestation is not a quote";
+		return -EPROTO;
+	}
 	if (Tss2_MU_TPMS_ATTEST_Unmarshal(q->attest.attestationData,
 					  q->attest.size, &aoff, &q->info)) {
 		*why = "TPMS_ATTEST does not unmarshal";
@@ -53,14 +75,6 @@ int cma_quote_parse(const uint8_t *buf, size_t len, struct cma_quote *q,
 	if (aoff != q->attest.size) {
 		*why = "bytes after the TPMS_ATTEST body";
 		return -EBADMSG;
-	}
-	if (q->info.magic != TPM2_GENERATED_VALUE) {
-		*why = "TPMS_ATTEST magic is not TPM_GENERATED_VALUE";
-		return -EPROTO;
-	}
-	if (q->info.type != TPM2_ST_ATTEST_QUOTE) {
-		*why = "attestation is not a quote";
-		return -EPROTO;
 	}
 	switch (q->sig.sigAlg) {
 	case TPM2_ALG_ECDSA:

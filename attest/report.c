@@ -133,6 +133,8 @@ static void print_entry_text(const struct cma_entry *e,
 		printf(" (keyid %08x, %s)", r->keyid, cm_hash_name(r->hash_algo));
 	else if (r->status == CMA_BOOT_AGGREGATE)
 		printf(" (boot_aggregate)");
+	else if (r->status == CMA_LOG_FULL)
+		printf(" (the list is full: nothing after it was measured)");
 	else if (r->status == CMA_UNKNOWN_KEY || r->status == CMA_REVOKED)
 		printf(" (keyid %08x)", r->keyid);
 	else if (r->why)
@@ -284,6 +286,8 @@ int cma_cmd_verify(int argc, char **argv)
 	EVP_PKEY *ak = NULL;
 	int ret;
 
+	/* tpm2-tss would log each unmarshalling refusal: ours names it. */
+	setenv("TSS2_LOG", "all+NONE", 0);
 	a.trust = cm_trust_new();
 	q = calloc(1, sizeof(*q));
 	if (!a.trust || !q) {

@@ -26,7 +26,11 @@ static const TPM2B_PUBLIC ak_template = {
 				    TPMA_OBJECT_FIXEDTPM |
 				    TPMA_OBJECT_FIXEDPARENT |
 				    TPMA_OBJECT_SENSITIVEDATAORIGIN |
-				    TPMA_OBJECT_USERWITHAUTH,
+				    TPMA_OBJECT_USERWITHAUTH |
+				    /* Empty auth: dictionary-attack lockout
+				     * (after unclean resets) must not stop
+				     * quotes. */
+				    TPMA_OBJECT_NODA,
 		.parameters.eccDetail = {
 			.symmetric.algorithm = TPM2_ALG_NULL,
 			.scheme = {
@@ -167,19 +171,24 @@ static const EVP_MD *bank_md(TPMI_ALG_HASH alg)
 	}
 }
 
-/* The banks with PCR @pcr allocated, as digests of @data. */
+/* The banks with PCR @pcr allocated, as digests of @data.  The TPM is
+ * asked once per process: the allocation changes only at a reset. */
 static int bank_digests(struct cmk_tpm *t, uint32_t pcr, const uint8_t *data,
 			size_t len, TPML_DIGEST_VALUES *d, char *err,
 			size_t errlen)
 {
-	TPMS_CAPABILITY_DATA *cap = NULL;
+	static TPMS_CAPABILITY_DATA *cap;
 	TSS2_RC rc;
 
-	rc = Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE,
-				ESYS_TR_NONE, TPM2_CAP_PCRS, 0, 1, NULL, &cap);
-	if (rc != TSS2_RC_SUCCESS) {
-		cmk_tpm_err(err, errlen, "TPM2_GetCapability(PCRS)", rc);
-		return -EIO;
+	if (!cap) {
+		rc = Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE,
+					ESYS_TR_NONE, TPM2_CAP_PCRS, 0, 1, NULL,
+					&cap);
+		if (rc != TSS2_RC_SUCCESS) {
+			cmk_tpm_err(err, errlen, "TPM2_GetCapability(PCRS)", rc);
+			cap = NULL;
+			return -EIO;
+		}
 	}
 	memset(d, 0, sizeof(*d));
 	for (UINT32 i = 0; i < cap->data.assignedPCR.count; i++) {
@@ -196,7 +205,6 @@ static int bank_digests(struct cmk_tpm *t, uint32_t pcr, const uint8_t *data,
 			break;
 		d->count++;
 	}
-	Esys_Free(cap);
 	if (!d->count) {
 		snprintf(err, errlen, "no active PCR bank holds PCR %u", pcr);
 		return -ENOPKG;

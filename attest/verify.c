@@ -27,6 +27,7 @@ static const char *const status_names[__CMA_STATUS_MAX] = {
 	[CMA_BAD_SIGNATURE] = "bad-signature",
 	[CMA_REVOKED] = "revoked",
 	[CMA_MALFORMED] = "malformed",
+	[CMA_LOG_FULL] = "log-full",
 };
 
 const char *cma_status_name(enum cma_status s)
@@ -88,6 +89,8 @@ static void check_entry(void *ctx, size_t i)
 	SHA256(e->tdata, e->tdata_len, r->th);
 	if (i == 0 && !e->sig_len && !strcmp(e->path, CMA_BOOT_NAME))
 		r->status = CMA_BOOT_AGGREGATE;
+	else if (!e->sig_len && i + 1 == j->l->n && !strcmp(e->path, CMA_FULL_NAME))
+		r->status = CMA_LOG_FULL;
 	else if (!e->sig_len)
 		r->status = CMA_UNSIGNED;
 	else
@@ -221,6 +224,13 @@ static void summarize(const struct cma_log *l, struct cma_report *r)
 		set_reason(r, CMA_R_OK, "ok");
 		snprintf(r->detail, sizeof(r->detail),
 			 "%ld quoted entries, all ok", r->prefix);
+		return;
+	}
+	if (r->count[CMA_LOG_FULL]) {
+		set_reason(r, CMA_R_LOG_FULL, "log-full");
+		snprintf(r->detail, sizeof(r->detail),
+			 "the measurement list is full (entry %ld is log_full): what ran after it was not measured; %zu other quoted entries not ok",
+			 r->prefix - 1, bad - 1);
 		return;
 	}
 	set_reason(r, CMA_R_ENTRIES, "entries-not-ok");

@@ -24,6 +24,7 @@ enum cma_status {
 	CMA_BAD_SIGNATURE,
 	CMA_REVOKED,
 	CMA_MALFORMED,		/* the sig field does not parse */
+	CMA_LOG_FULL,		/* last entry "log_full": the list is full */
 	__CMA_STATUS_MAX
 };
 const char *cma_status_name(enum cma_status s);
@@ -58,6 +59,7 @@ enum cma_reason {
 	CMA_R_ORDER,		/* replays with two adjacent entries swapped */
 	CMA_R_REPLAY,		/* no prefix replays: entries missing/added */
 	CMA_R_ENTRIES,		/* replays, but quoted entries are not ok */
+	CMA_R_LOG_FULL,		/* replays, but the list is full: unmeasured */
 };
 
 struct cma_report {
