@@ -30,8 +30,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/stage.sh"
 work=$(mktemp -d /tmp/cmq-attest.XXXXXX)
 # CMQ_KEEP=1 keeps the work directory (the guest's log, quotes, console).
-[ "${CMQ_KEEP:-0}" = 1 ] && echo "# work directory kept: $work" ||
+if [ "${CMQ_KEEP:-0}" = 1 ]; then
+	echo "# work directory kept: $work"
+else
 	trap 'rm -rf "$work"' EXIT
+fi
 fail() { t_fail "$*"; t_done; exit 1; }
 log_tool() { python3 "$here/attest-log.py" "$@"; }
 
@@ -59,9 +62,8 @@ cp "$q/cma" "$c/cma" && cp "$ko" "$c/cmtest.ko" && mkdir -p "$r/lib/firmware" &&
 st_sign signer "$c/cma" "$c/cmtest.ko" "$r/lib/firmware/cmtest-signed.bin" || fail "cmsign (module, firmware)"
 chmod 0755 "$c/cma"
 chmod 0755 "$c"/hello-*
-st_sign signer "$c/hello-x" "$r/sbin/cmattest" "$r$tcti_lib" \
-	$({ ldd "$CMATTEST"; ldd "$tcti_lib"; } | grep -oE '/[^ ]+' | sort -u | sed "s|^|$r|") ||
-	fail "cmsign"
+mapfile -t libs < <({ ldd "$CMATTEST"; ldd "$tcti_lib"; } | grep -oE '/[^ ]+' | sort -u | sed "s|^|$r|")
+st_sign signer "$c/hello-x" "$r/sbin/cmattest" "$r$tcti_lib" "${libs[@]}" || fail "cmsign"
 st_sign signer --carrier note "$c/hello-note" || fail "cmsign --carrier note"
 od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$c/nonce"
 od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$c/nonce-old"

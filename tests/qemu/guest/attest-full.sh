@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # The second boot of tests/qemu/attest-tests.sh: no TPM, and
 # cryptomark.log_max=64K.  Without a TPM the list still fills (nothing is
 # extended, boot_aggregate all zeros, "tpm 0"); past its memory limit one

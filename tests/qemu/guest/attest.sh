@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # The guest half of tests/qemu/attest-tests.sh (busybox sh, helpers in
 # /cmq/lib.sh).  Booted with cryptomark.mode=off and a fresh swtpm: the
 # signer's key is added, the keyring locked, the mode raised to audit; an
