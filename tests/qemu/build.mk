@@ -41,7 +41,8 @@ qemu-guest: $(QEMU_GUEST)
 CHECK_SLOW_TESTS += tests/qemu/kernel-tests.sh tests/qemu/revoke-tests.sh \
 		    tests/qemu/attack-tests.sh tests/qemu/load-tests.sh \
 		    tests/qemu/checkexec-tests.sh tests/qemu/ima-interop.sh \
-		    tests/qemu/demo-kernel-test.sh tests/qemu/attest-tests.sh
+		    tests/qemu/demo-kernel-test.sh tests/qemu/rules-tests.sh \
+		    tests/qemu/attest-tests.sh
 CHECK_SLOW_DEPS	+= qemu-guest
 
 # `make check-attest` (attest/build.mk): the QEMU boot with swtpm as well.
@@ -53,13 +54,14 @@ check-kernel: deps
 	@$(MAKE) --no-print-directory all qemu-guest kernel
 	@tests/run.sh tests/qemu/kernel-tests.sh tests/qemu/revoke-tests.sh \
 		tests/qemu/attack-tests.sh tests/qemu/load-tests.sh \
-		tests/qemu/checkexec-tests.sh \
+		tests/qemu/checkexec-tests.sh tests/qemu/rules-tests.sh \
 		tests/qemu/ima-interop.sh
 
 bench-kernel: deps
 	@$(MAKE) --no-print-directory all qemu-guest kernel
 	@bash tests/qemu/kernel-bench.sh
 	@bash tests/qemu/checkexec-bench.sh
+	@bash tests/qemu/rules-bench.sh
 
 # The harness alone, on Debian's stock kernel (no LSM needed).
 check-qemu-harness: qemu-guest

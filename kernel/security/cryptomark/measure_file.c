@@ -101,11 +101,12 @@ static int cm_measure_record(struct file *file, int verdict,
 /**
  * cm_measure_verify - cm_verify_file(), and the file measured
  * @file: the file as the caller opened it
+ * @keyid: as for cm_verify_file(): the key id when the file verifies
  *
  * Return: the verdict of cm_verify_file(); -ENOMEM when the entry could
  * not be made (never cached, so the next evaluation measures again).
  */
-int cm_measure_verify(struct file *file)
+int cm_measure_verify(struct file *file, u32 *keyid)
 {
 	struct cm_task *t = current->security ? cm_task(current) : NULL;
 	struct cm_mcapture *c, *saved = NULL;
@@ -119,7 +120,7 @@ int cm_measure_verify(struct file *file)
 		saved = t->capture;
 		t->capture = c;
 	}
-	ret = cm_verify_file(file);
+	ret = cm_verify_file(file, keyid);
 	if (t)
 		t->capture = saved;
 	if (ret == -EINTR) {
