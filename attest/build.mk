@@ -16,19 +16,20 @@ $(CMKEYS_LIB): $(filter-out $(B)/obj/keys/cmkeys.o,$(CMKEYS_OBJS))
 	rm -f $@
 	ar rcs $@ $^
 
-$(B)/cmattest: $(CMATTEST_OBJS) $(CMKEYS_LIB) $(LIBCM)
-	$(CC) $(LDFLAGS) -o $@ $(CMATTEST_OBJS) $(CMKEYS_LIB) $(LIBCM) $(LDLIBS)
+$(B)/cmattest: $(CMATTEST_OBJS) $(CMKEYS_LIB) $(TOOL_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CMATTEST_OBJS) $(CMKEYS_LIB) $(TOOL_LIBS) $(LDLIBS)
 
 # Unit tests of the parsers and the verdict (tests/unit/test_attest.c).
-$(B)/tests/test_attest: tests/unit/test_attest.c $(CMATTEST_FMT_OBJS) $(LIBCM)
+$(B)/tests/test_attest: tests/unit/test_attest.c $(CMATTEST_FMT_OBJS) $(TOOL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -Iattest -o $@ $< $(CMATTEST_FMT_OBJS) $(LIBCM) \
+	$(CC) $(CFLAGS) -Itests -Iattest -o $@ $< $(CMATTEST_FMT_OBJS) $(TOOL_LIBS) \
 		$(LDFLAGS) $(LDLIBS) -lcmocka
 
 # libFuzzer targets: the log parser and the quote parser.
-build/fuzz/fuzz_imalog build/fuzz/fuzz_quote: build/fuzz/%: tests/fuzz/%.c $(CMATTEST_FMT) $(FUZZ_LIB_SRCS)
+CMATTEST_FUZZ	:= attest/imalog.c attest/quote.c
+build/fuzz/fuzz_imalog build/fuzz/fuzz_quote: build/fuzz/%: tests/fuzz/%.c $(CMATTEST_FUZZ) $(FUZZ_LIB_SRCS)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -Iattest -o $@ $< $(CMATTEST_FMT) $(FUZZ_LIB_SRCS) $(LDLIBS)
+	clang $(FUZZ_CFLAGS) -Iattest -o $@ $< $(CMATTEST_FUZZ) $(FUZZ_LIB_SRCS) $(LDLIBS)
 
 MAN_DESC_cmattest := remote attestation: TPM quote and measurement log verification
 
@@ -40,7 +41,7 @@ CHECK_ATTEST_TESTS += tests/integration/attest_quote.sh tests/qemu/attest-quote.
 CHECK_SLOW_TESTS += tests/qemu/attest-quote.sh
 
 .PHONY: check-attest bench-attest
-check-attest: all $(B)/tests/test_attest
+check-attest: all $(B)/tests/test_attest kernel
 	@tests/run.sh $(B)/tests/test_attest $(CHECK_ATTEST_TESTS)
 
 bench-attest: all

@@ -2,7 +2,7 @@
 /*
  * cmattest mklog: a measurement log for tests and benchmarks.  Entry 0 is
  * boot_aggregate; the others name the regular files under --root (real
- * paths, listed with cm_walk, reused in turn when there are fewer files
+ * paths, listed with cmt_walk, reused in turn when there are fewer files
  * than entries) with a digest (by default a synthetic one, SHA-256 of the
  * entry's index and path; --hash-files: the file's content) signed with
  * the given key through libcryptomark, exactly as cmsign writes
@@ -41,7 +41,7 @@ static const char mklog_usage[] =
 
 struct gen {
 	struct cm_signer *signer;
-	struct cm_filelist files;
+	struct cmt_filelist files;
 	size_t n, unsigned_every;
 	int algo, hash_files, failed;
 	uint8_t (*digest)[CM_MAX_DIGEST_SIZE];
@@ -213,7 +213,7 @@ static int list_paths(struct gen *g, const char *root)
 	char *paths[] = { (char *)root, NULL };
 	size_t k = 0;
 
-	cm_walk(paths, 1, &g->files, walk_report, NULL);
+	cmt_walk(paths, 1, &g->files, walk_report, NULL);
 	for (size_t i = 0; i < g->files.n; i++) {
 		if (strlen(g->files.v[i].path) < 1024)
 			g->files.v[k++] = g->files.v[i];
@@ -227,7 +227,7 @@ static int list_paths(struct gen *g, const char *root)
 int cma_cmd_mklog(int argc, char **argv)
 {
 	struct margs a = { .root = "/usr", .pcr = CMA_PCR_DEFAULT,
-			   .jobs = cm_ncpus() };
+			   .jobs = cmt_ncpus() };
 	struct gen g = { .algo = CM_HASH_SHA256 };
 	uint8_t boot[32] = { 0 };
 	char err[256] = "";
@@ -253,7 +253,7 @@ int cma_cmd_mklog(int argc, char **argv)
 		fprintf(stderr, PROG " mklog: out of memory\n");
 		goto out;
 	}
-	cm_parallel(g.n, a.jobs, make_entry, &g);
+	cmt_parallel(g.n, a.jobs, make_entry, &g);
 	if (g.failed) {
 		fprintf(stderr, PROG " mklog: %s\n", g.err);
 		goto out;
@@ -267,7 +267,7 @@ out:
 	free(g.digest);
 	free(g.sig);
 	free(g.sig_len);
-	cm_filelist_free(&g.files);
+	cmt_filelist_free(&g.files);
 	cm_signer_free(g.signer);
 	return ret;
 }

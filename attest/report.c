@@ -30,25 +30,21 @@ struct vargs {
 enum { OPT_AK = 256, OPT_NONCE, OPT_QUOTE, OPT_LOG, OPT_CERT, OPT_KEYRING,
        OPT_BUNDLE, OPT_PCR, OPT_JSON };
 
+/* --cert, --keyring, --bundle: the tools' shared loaders, which say why. */
 static int add_trust(struct vargs *a, int opt, const char *arg)
 {
-	const char *why = NULL;
+	static const struct cmt_cli cli = { .prog = PROG " verify",
+					    .help = PROG " --help" };
 	int e;
 
-	if (opt == OPT_CERT) {
-		e = cm_trust_add_cert_file(a->trust, arg);
-		why = e ? cm_cert_strerror(e) : NULL;
-	} else if (opt == OPT_KEYRING) {
-		e = cm_trust_add_dir(a->trust, arg);
-		why = e < 0 ? strerror(-e) : NULL;
-		e = e < 0 ? e : 0;
-	} else {
-		e = cm_trust_add_bundle_file(a->trust, arg, &why);
-	}
-	if (e) {
-		fprintf(stderr, PROG " verify: %s: %s\n", arg, why ? why : strerror(-e));
+	if (opt == OPT_CERT)
+		e = cmt_trust_cert(&cli, a->trust, arg);
+	else if (opt == OPT_KEYRING)
+		e = cmt_trust_keyring(&cli, a->trust, arg);
+	else
+		e = cmt_trust_bundle(&cli, a->trust, arg);
+	if (e < 0)
 		return -1;
-	}
 	a->n_trust++;
 	return 0;
 }
@@ -172,7 +168,7 @@ static void print_entry_json(const struct cma_entry *e,
 			     const struct cma_result *r, size_t i, int quoted)
 {
 	printf("%s\n    {\"index\": %zu, \"path\": ", i ? "," : "", i);
-	cm_json_str(stdout, e->path);
+	cmt_json_str(stdout, e->path);
 	printf(", \"status\": \"%s\"", cma_status_name(r->status));
 	if (r->status == CMA_BOOT_AGGREGATE)
 		printf(", \"boot_aggregate\": true");
@@ -183,7 +179,7 @@ static void print_entry_json(const struct cma_entry *e,
 		printf(", \"hash\": \"%s\"", cm_hash_name(r->hash_algo));
 	if (r->why) {
 		printf(", \"why\": ");
-		cm_json_str(stdout, r->why);
+		cmt_json_str(stdout, r->why);
 	}
 	printf(", \"digest\": \"%s:", cma_hash_name(e->hash_algo));
 	hex(stdout, e->digest, e->digest_len);
@@ -213,7 +209,7 @@ static void print_json(const struct cma_log *l, const struct cma_report *r,
 			       r->count[s] + (s == CMA_OK ? r->count[CMA_BOOT_AGGREGATE] : 0));
 	printf("},\n  \"verdict\": \"%s\", \"reason\": \"%s\", \"detail\": ",
 	       r->reason == CMA_R_OK ? "ok" : "fail", r->reason_word);
-	cm_json_str(stdout, r->detail);
+	cmt_json_str(stdout, r->detail);
 	printf("\n}\n");
 }
 
@@ -232,7 +228,7 @@ static void print_early_fail(const struct vargs *a, const char *word,
 		return;
 	}
 	printf("{\n  \"verdict\": \"fail\", \"reason\": \"%s\", \"detail\": ", word);
-	cm_json_str(stdout, detail);
+	cmt_json_str(stdout, detail);
 	printf("\n}\n");
 }
 
@@ -277,7 +273,7 @@ static int load_inputs(const struct vargs *a, EVP_PKEY **ak,
 
 int cma_cmd_verify(int argc, char **argv)
 {
-	struct vargs a = { .pcr = CMA_PCR_DEFAULT, .jobs = cm_ncpus() };
+	struct vargs a = { .pcr = CMA_PCR_DEFAULT, .jobs = cmt_ncpus() };
 	struct cma_verify_opts o = { 0 };
 	struct cma_report r = { 0 };
 	uint8_t nonce[CMA_NONCE_MAX], *logbuf = NULL;

@@ -260,7 +260,7 @@ int cma_verify(const struct cma_log *l, const struct cma_quote *q,
 		return -ENOMEM;
 	}
 	j.res = r->res;
-	cm_parallel(l->n, o->jobs, check_entry, &j);
+	cmt_parallel(l->n, o->jobs, check_entry, &j);
 	r->quote = cma_quote_check(q, o->ak, o->nonce, o->nonce_len, o->pcr);
 	if (r->quote != CMA_QUOTE_GENUINE) {
 		set_reason(r, CMA_R_QUOTE, cma_quote_reason(r->quote));

@@ -79,6 +79,6 @@ int cma_verify(const struct cma_log *l, const struct cma_quote *q,
 void cma_report_free(struct cma_report *r);
 
 /* Budget of the swapped-entries search (extends), bounding its time. */
-#define CMA_SWAP_SEARCH_MAX	(4u << 20)
+#define CMA_SWAP_SEARCH_MAX	(1u << 20)
 
 #endif

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # cmattest on a real software TPM (swtpm, started here on loopback and
-# stopped by its pid): AK export, the log of real /usr/bin binaries signed
+# stopped by its pid): AK export (the endorsement primary, and a persistent
+# RSA AK made by tpm2_createak), the log of real /usr/bin binaries signed
 # and extended into PCR 11 the way the LSM does, TPM2_Quote, verify; the
 # quote cross-checked with tpm2_checkquote; the log read by evmctl
 # ima_measurement (replay and signatures); a log longer than the quote;
@@ -105,6 +106,26 @@ t_check "ak: the same key on a second call (recreated from the template)" cmp -s
 t_grep "ak without --out: usage error" 'out AK.pub is required' "$CMATTEST" ak
 t_grep "ak --ak of a non-persistent handle: refused" 'not persistent' "$CMATTEST" ak --ak 0x80000001 --out "$D/x"
 
+# A persistent AK made by tpm2-tools (RSA-2048, RSASSA), under the EK.
+# Without a resource manager, each tool's leftovers are flushed.
+fl() { for k in -t -s -l; do tpm2_flushcontext $k >/dev/null 2>&1; done; }
+(cd "$D" && tpm2_createek -c ek.ctx -G rsa -u ek.pub >/dev/null && fl &&
+	tpm2_createak -C ek.ctx -c ak.ctx -G rsa -g sha256 -s rsassa -u akp.tpm.pem -f pem >/dev/null &&
+	fl && tpm2_evictcontrol -c ak.ctx 0x81010002 >/dev/null && fl) ||
+	t_fail "tpm2_createak + tpm2_evictcontrol 0x81010002"
+t_check "ak --ak 0x81010002: the persistent AK" "$CMATTEST" ak --ak 0x81010002 --out "$D/akp.pem"
+t_check "... the same public key tpm2_createak wrote" \
+	cmp -s <(openssl pkey -pubin -in "$D/akp.pem" -outform DER) \
+	<(openssl pkey -pubin -in "$D/akp.tpm.pem" -outform DER)
+: >"$D/empty"
+t_check "quote --ak 0x81010002 (RSASSA)" "$CMATTEST" quote --ak 0x81010002 --nonce 0a0b --out "$D/qp"
+t_grep "verify with its PEM: genuine (PCR 11 still zero: the empty log)" '^verify: ok: 0 quoted entries' \
+	"$CMATTEST" verify --ak "$D/akp.pem" --nonce 0a0b --quote "$D/qp" --log "$D/empty" --cert "$D/s.pem"
+t_grep "verify with the endorsement-primary AK: quote-signature" '^verify: FAIL quote-signature' \
+	"$CMATTEST" verify --ak "$D/ak.pub" --nonce 0a0b --quote "$D/qp" --log "$D/empty" --cert "$D/s.pem"
+t_grep "ak --ak of an empty persistent handle: refused, named" 'AK at handle 0x81010003: .*handle' \
+	"$CMATTEST" ak --ak 0x81010003 --out "$D/x"
+
 # ---- extend, quote, verify ----------------------------------------------------
 NONCE=$(openssl rand -hex 20)
 t_check "extend + quote on swtpm" attest "$D/tpm" "$D/log" "$NONCE"
@@ -136,7 +157,7 @@ t_check "verify --keyring DIR" bash -c "mkdir -p '$D/kr' && cp '$D/s.pem' '$D/kr
 # evmctl reads our binary log: parses every record, replays PCR 11 to the
 # TPM's value, verifies the signatures with the signer's certificate.
 (for i in $(seq 0 23); do
-	if [ $i = 11 ]; then echo "PCR-11: $pcr"; else printf 'PCR-%02d: %064d\n' $i 0; fi
+	if [ "$i" = 11 ]; then echo "PCR-11: $pcr"; else printf 'PCR-%02d: %064d\n' "$i" 0; fi
 done) >"$D/pcrs"
 ev=$(evmctl ima_measurement -v --verify-sig --key "$D/s.der" --pcrs "sha256,$D/pcrs" "$D/log" 2>&1)
 t_check "evmctl ima_measurement: replays the log to the TPM's PCR 11" grep -q 'Matched per TPM bank' <<<"$ev"

@@ -332,6 +332,97 @@ static void test_quote_vectors(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* A log of @n unsigned records (paths "/f<i>", 14 characters as
+ * "boot_aggregate", so records 0..n-1 have one size), the last "log_full"
+ * if @full; returns its size. */
+static size_t make_log(uint8_t *b, size_t n, int full)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), i == 0 ? "boot_aggregate" :
+			 full && i + 1 == n ? "log_full" : "/f%012zu", i);
+		len += rec(b + len, path, NULL, 0);
+	}
+	return len;
+}
+
+/* cma_verify() on @log against a quote of @quoted's full replay. */
+static enum cma_reason verdict(const uint8_t *quoted, size_t qlen,
+			       uint8_t *log, size_t len, char *detail)
+{
+	EVP_PKEY *k = keygen(0);
+	struct cma_log ql, l;
+	struct cma_report r;
+	struct cma_quote q;
+	struct cma_verify_opts o = { .ak = k, .nonce = (const uint8_t *)"n",
+				     .nonce_len = 1, .pcr = 11, .jobs = 2 };
+	uint8_t qf[2048], v[32], d[32];
+	const char *why;
+	size_t at;
+	enum cma_reason ret;
+
+	o.trust = cm_trust_new();
+	assert_int_equal(cma_log_parse(quoted, qlen, &ql, &at, &why), 0);
+	assert_int_equal(cma_replay(&ql, 11, NULL, v), (long)ql.n);
+	SHA256(v, 32, d);
+	assert_int_equal(cma_quote_parse(qf, make_quote(qf, k, "n", 11, d, TPM2_ALG_ECDSA),
+					 &q, &why), 0);
+	assert_int_equal(cma_log_parse(log, len, &l, &at, &why), 0);
+	assert_int_equal(cma_verify(&l, &q, &o, &r), 0);
+	ret = r.reason;
+	strcpy(detail, r.detail);
+	cma_report_free(&r);
+	cma_log_free(&l);
+	cma_log_free(&ql);
+	cm_trust_free((struct cm_trust *)o.trust);
+	EVP_PKEY_free(k);
+	return ret;
+}
+
+static void test_verdicts(void **state)
+{
+	enum { BIG = 1600 };
+	uint8_t *a = malloc(BIG * 128 + 4096), *b = malloc(BIG * 128 + 4096), tmp[128];
+	size_t la = make_log(a, 20, 0), lb, r1;
+	char detail[512];
+
+	/* All records replay, all unsigned: entries-not-ok with the count. */
+	assert_int_equal(verdict(a, la, a, la, detail), CMA_R_ENTRIES);
+	assert_non_null(strstr(detail, "19 of 20 quoted entries are not ok: 19 unsigned"));
+	/* Records 5 and 6 swapped (all records have the same size). */
+	r1 = la / 20;
+	memcpy(b, a, la);
+	memcpy(tmp, b + 5 * r1, r1);
+	memcpy(b + 5 * r1, b + 6 * r1, r1);
+	memcpy(b + 6 * r1, tmp, r1);
+	assert_int_equal(verdict(a, la, b, la, detail), CMA_R_ORDER);
+	assert_non_null(strstr(detail, "entries 5 (/f000000000006) and 6 (/f000000000005) are swapped"));
+	/* Record 3 removed: no prefix, no swap explains it. */
+	memcpy(b, a, 3 * r1);
+	memcpy(b + 3 * r1, a + 4 * r1, la - 4 * r1);
+	assert_int_equal(verdict(a, la, b, la - r1, detail), CMA_R_REPLAY);
+	assert_null(strstr(detail, "budget"));
+	/* Longer log, quote of a prefix: the quoted part decides. */
+	assert_int_equal(verdict(a, 10 * r1, a, la, detail), CMA_R_ENTRIES);
+	assert_non_null(strstr(detail, "9 of 10 quoted entries"));
+	/* A full list. */
+	lb = make_log(b, 20, 1);
+	assert_int_equal(verdict(b, lb, b, lb, detail), CMA_R_LOG_FULL);
+	assert_non_null(strstr(detail, "entry 19 is log_full"));
+	/* 1600 records, one removed early: the swap search (1 Mi extends) gives up. */
+	la = make_log(a, BIG, 0);
+	r1 = la / BIG;
+	memcpy(b, a, r1 * 2);
+	memcpy(b + 2 * r1, a + 3 * r1, la - 3 * r1);
+	assert_int_equal(verdict(a, la, b, la - r1, detail), CMA_R_REPLAY);
+	assert_non_null(strstr(detail, "ran out of budget"));
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_quote_check),
 		cmocka_unit_test(test_quote_vectors),
+		cmocka_unit_test(test_verdicts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
