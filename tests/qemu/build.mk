@@ -41,8 +41,13 @@ qemu-guest: $(QEMU_GUEST)
 CHECK_SLOW_TESTS += tests/qemu/kernel-tests.sh tests/qemu/revoke-tests.sh \
 		    tests/qemu/attack-tests.sh tests/qemu/load-tests.sh \
 		    tests/qemu/checkexec-tests.sh tests/qemu/ima-interop.sh \
-		    tests/qemu/demo-kernel-test.sh tests/qemu/rules-tests.sh
+		    tests/qemu/demo-kernel-test.sh tests/qemu/rules-tests.sh \
+		    tests/qemu/attest-tests.sh
 CHECK_SLOW_DEPS	+= qemu-guest
+
+# `make check-attest` (attest/build.mk): the QEMU boot with swtpm as well.
+CHECK_ATTEST_TESTS += tests/qemu/attest-tests.sh
+check-attest: qemu-guest kernel
 
 # The LSM suite and the interop boot against build/kernel/bzImage.
 check-kernel: deps

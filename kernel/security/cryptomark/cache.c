@@ -19,6 +19,7 @@
 #include <linux/iversion.h>
 
 #include "cryptomark.h"
+#include "measure.h"
 
 /**
  * cm_pseudo_file - is @inode on one of the kernel's internal mounts?
@@ -115,7 +116,7 @@ int cm_cache_verdict(struct file *file, u32 *keyid)
 
 	if (cm_pseudo_file(inode)) {
 		cm_stat_inc(CM_STAT_HASHED);
-		ret = cm_verify_file(file, keyid);
+		ret = cm_measure_verify(file, keyid);
 		if (!ret)
 			cm_stat_inc(CM_STAT_VERIFIED);
 		return ret;
@@ -134,7 +135,7 @@ int cm_cache_verdict(struct file *file, u32 *keyid)
 	}
 	ci->valid = false;
 	cm_stat_inc(CM_STAT_HASHED);
-	ret = cm_verify_file(file, keyid);
+	ret = cm_measure_verify(file, keyid);
 	if (!ret)
 		cm_stat_inc(CM_STAT_VERIFIED);
 	/* Read the generation after the stamp, check it after hashing. */

@@ -23,6 +23,7 @@
 
 #include "cryptomark.h"
 #include "rules_parse.h"
+#include "measure.h"
 
 /* Short writes only: a mode name or a digit, and a newline. */
 #define CM_WRITE_MAX	16
@@ -273,6 +274,9 @@ static int __init cm_fs_init(void)
 		if (IS_ERR(d))
 			goto out_remove_dir;
 	}
+	d = ERR_PTR(cm_measure_fs_init(dir));
+	if (IS_ERR(d))
+		goto out_remove_dir;
 	return 0;
 
 out_remove_dir:

@@ -11,9 +11,11 @@
 
 #include "cryptomark.h"
 #include "hooks.h"
+#include "measure.h"
 
 struct lsm_blob_sizes cm_blob_sizes __ro_after_init = {
 	.lbs_inode = sizeof(struct cm_inode),
+	.lbs_task = sizeof(struct cm_task),
 };
 
 static const char *const cm_mode_names[__CM_MODE_MAX] = {

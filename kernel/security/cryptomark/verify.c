@@ -16,6 +16,7 @@
 
 #include "cryptomark.h"
 #include "cm_parse.h"
+#include "measure.h"
 
 /* Large enough to keep the per-call overhead of kernel_read() small. */
 #define CM_READ_CHUNK	(128 * 1024)
@@ -131,6 +132,7 @@ int cm_verify_digest(const struct cm_sig_hdr *hdr, const u8 *digest,
 {
 	int ret;
 
+	cm_measure_capture(hdr, digest, digest_len);
 	ret = cm_revoke_check(hdr->hash_algo, digest);
 	if (ret)
 		return ret;
