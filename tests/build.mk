@@ -11,9 +11,10 @@ FUZZ_TIME	?= 20
 # Shell suites find the tools of this build (build/ or build/san/).
 export T_BUILD	:= $(abspath $(B))
 
-$(B)/tests/%: tests/unit/%.c $(LIBCM)
+# tests/unit/unit.c: the helpers every unit program shares (unit.h).
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.c tests/unit/unit.h $(LIBCM)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(LIBCM) $(LDFLAGS) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -Itests -o $@ $< tests/unit/unit.c $(LIBCM) $(LDFLAGS) $(LDLIBS) -lcmocka
 
 .PHONY: check-unit check-integration check-fast check fuzz check-valgrind
 
