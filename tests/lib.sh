@@ -75,34 +75,8 @@ t_mkcert() {
 		-keyout "$dir/$name.key" -out "$dir/$name.pem" 2>/dev/null
 }
 
-# t_swtpm_start DIR: a fresh swtpm process on the state in DIR (PCRs reset,
-# as at a reboot; seeds and NV kept), on free loopback ports; stops the one
-# this shell started before (SWPID).  Exports TPM2TOOLS_TCTI.
-SWPID=
-t_swtpm_start() {
-	local dir=$1 try port i
-	if [ -n "$SWPID" ]; then
-		# The next one needs the state's lock: wait for this one to exit.
-		kill "$SWPID" 2>/dev/null
-		for i in $(seq 50); do kill -0 "$SWPID" 2>/dev/null || break; sleep 0.05; done
-		SWPID=
-	fi
-	mkdir -p "$dir"
-	for try in 1 2 3 4 5; do
-		port=$((20000 + RANDOM % 20000))
-		rm -f "$dir/pid"
-		swtpm socket --tpm2 --tpmstate dir="$dir" \
-			--server type=tcp,port=$port,bindaddr=127.0.0.1 \
-			--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
-			--flags not-need-init,startup-clear --pid file="$dir/pid" \
-			--log file="$dir/log" --daemon 2>/dev/null || continue
-		SWPID=$(cat "$dir/pid")
-		export TPM2TOOLS_TCTI=swtpm:host=127.0.0.1,port=$port
-		tpm2_pcrread sha256:0 >/dev/null 2>&1 && return 0
-		kill "$SWPID"; SWPID=
-	done
-	return 1
-}
+# t_swtpm_start DIR [SOCK], t_swtpm_stop, SWPID: tests/swtpm.sh.
+. "$T_ROOT/tests/swtpm.sh"
 
 # t_flip FILE OFFSET: xor one byte with 0x01 (always a change).
 t_flip() {
