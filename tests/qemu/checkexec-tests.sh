@@ -20,20 +20,9 @@
 #     included), an unprivileged process may set them but no other bit.
 #
 #   tests/qemu/checkexec-tests.sh [KERNEL]       prints "N passed, N failed"
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib.sh"
-. "$here/../lib.sh"
-. "$here/stage.sh"
-work=$(mktemp -d /tmp/cmq-cx.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { t_fail "$*"; t_done; exit 1; }
-
-kernel=${1:-}
-[ -n "$kernel" ] || kernel=$(cmq_kernel_cryptomark) || fail "no kernel image"
-q=$T_BUILD/qemu
-r=$work/root
-[ -x "$q/cmx" ] || fail "$q/cmx missing: run 'make qemu-guest'"
+. "$(dirname "$0")/suite.sh"
+suite_begin checkexec cryptomark "$@"
+suite_need cmx
 bb=$("$here/build-busybox.sh") || fail "building the shells (tests/qemu/build-busybox.sh)"
 st_keys "$work" || fail "test keys"
 st_base "$r" "$work" || fail "base tree"
@@ -59,5 +48,5 @@ st_sign signer "$r/opt/check/busybox" "$r/opt/plain/busybox" "$c/cmx" \
 	"$c/signed.sh" "$c/lib-signed" "$c/dot-signed.sh" "$c/dot-unsigned.sh" \
 	"$c/clear.sh" "$c/noexec.sh" "$c/empty.sh" || fail "cmsign"
 echo "# shells from $bb"
-st_run_guest "$r" "$work" "$kernel" "$here/guest/checkexec.sh" 60
+suite_guest "$here/guest/checkexec.sh"
 t_done
