@@ -30,14 +30,12 @@ done
 for n in signer ecsigner; do
 	openssl x509 -in "$work/$n/signer.pem" -outform DER -out "$r/cmq/$n.der" || fail "DER"
 done
-sign() { "$CMSIGN" --key "$work/$1/signer.key" --cert "$work/$1/signer.pem" "${@:2}" \
-	>"$work/sign.log" 2>&1 || { cat "$work/sign.log"; false; }; }
 # Everything the guest executes once the policy is loaded must be signed:
 # busybox (the shell's children, poweroff), the probe, the test binaries.
-sign signer "$r/bin/busybox" "$r/cmq/cmt" "$r/cmq/hello" "$r/cmq/hello-tampered" ||
+suite_sign signer "$r/bin/busybox" "$r/cmq/cmt" "$r/cmq/hello" "$r/cmq/hello-tampered" ||
 	fail "cmsign failed"
-sign ecsigner "$r/cmq/hello-ec" || fail "cmsign (ECDSA) failed"
-sign stranger "$r/cmq/hello-stranger" || fail "cmsign (stranger) failed"
+suite_sign ecsigner "$r/cmq/hello-ec" || fail "cmsign (ECDSA) failed"
+suite_sign stranger "$r/cmq/hello-stranger" || fail "cmsign (stranger) failed"
 # One byte more after signing: the signature no longer matches the digest.
 printf 'X' >>"$r/cmq/hello-tampered"
 suite_guest -a "cryptomark.mode=off cmq.lsm=$lsm" -t 120 -S 6 -n 40 "$here/guest/ima.sh"

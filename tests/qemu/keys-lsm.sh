@@ -30,10 +30,8 @@ cmq_rootfs_add "$r" "$CMKEYS" /sbin/cmkeys 0755 &&
 	cmq_rootfs_add "$r" "$work/ca/ca.pem" /etc/cryptomark/ca.pem &&
 	cmq_rootfs_add "$r" "$work/stranger.der" /cmq/stranger.der || fail "staging cmkeys"
 cp "$q/hello" "$r/cmq/hello" && cp "$q/hello" "$r/cmq/hello-unsigned" && cp "$q/hello" "$r/cmq/hello-stranger"
-sign() { "$CMSIGN" --carrier xattr --key "$work/$1/signer.key" --cert "$work/$1/signer.pem" "${@:2}" \
-	>"$work/sign.log" 2>&1 || { cat "$work/sign.log"; false; }; }
 # What runs once enforce is on must be signed: busybox (and its applets), cmt.
-sign signer "$r/bin/busybox" "$r/cmq/cmt" "$r/cmq/hello" || fail "cmsign"
-sign stranger "$r/cmq/hello-stranger" || fail "cmsign (stranger)"
+suite_sign signer "$r/bin/busybox" "$r/cmq/cmt" "$r/cmq/hello" || fail "cmsign"
+suite_sign stranger "$r/cmq/hello-stranger" || fail "cmsign (stranger)"
 suite_guest -t 120 -S 4 -n 40 "$here/guest/keys-lsm.sh"
 t_done

@@ -33,6 +33,10 @@
 #                       each must be executable: a bare NAME is a guest
 #                       program in $q (else: run 'make qemu-guest'), a path
 #                       a host tool ($CMSIGN, $CMKEYS: run 'make all')
+#   suite_sign NAME FILE...
+#                       cmsign FILE... (security.ima) with the signer
+#                       `cmkeys signer -o $work/NAME` made; its output
+#                       shown only on a failure
 #   suite_tcti          echo the host's libtss2-tcti-device.so.0 (what
 #                       cmkeys needs to reach /dev/tpmrm0 in the guest)
 #   suite_guest [-r ROOT] [-a APPEND] [-t SECONDS] [-n LINES] [-s TPMSTATE]
@@ -100,6 +104,11 @@ suite_need() {
 			fail "$q/$b missing: run 'make qemu-guest'" ;;
 		esac
 	done
+}
+
+suite_sign() {
+	"$CMSIGN" --carrier xattr --key "$work/$1/signer.key" --cert "$work/$1/signer.pem" \
+		"${@:2}" >"$work/sign.log" 2>&1 || { cat "$work/sign.log"; false; }
 }
 
 suite_tcti() {
