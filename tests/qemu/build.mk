@@ -7,15 +7,15 @@ QEMU_GUEST_CFLAGS := -O2 -g0 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror
 QEMU_GUEST	:= $(QEMU_B)/cmt $(QEMU_B)/cma $(QEMU_B)/cmx $(QEMU_B)/hello \
 		   $(QEMU_B)/hello-dyn $(QEMU_B)/libcmt.so $(QEMU_B)/dlo
 
-$(QEMU_B)/cmt: tests/qemu/guest/cmt.c
+$(QEMU_B)/cmt: tests/qemu/guest/cmt.c tests/qemu/guest/probe.h
 	@mkdir -p $(dir $@)
 	gcc $(QEMU_GUEST_CFLAGS) -static -o $@ $<
 
-$(QEMU_B)/cma: tests/qemu/guest/cma.c
+$(QEMU_B)/cma: tests/qemu/guest/cma.c tests/qemu/guest/probe.h
 	@mkdir -p $(dir $@)
 	gcc $(QEMU_GUEST_CFLAGS) -static -o $@ $<
 
-$(QEMU_B)/cmx: tests/qemu/guest/cmx.c
+$(QEMU_B)/cmx: tests/qemu/guest/cmx.c tests/qemu/guest/probe.h
 	@mkdir -p $(dir $@)
 	gcc $(QEMU_GUEST_CFLAGS) -static -o $@ $<
 

@@ -2,8 +2,8 @@
 # enforce mode, rounds of `SHELL /cmq/empty.sh` alternating between the
 # patched and the plain shell, under both securebits, locked.  Prints
 # "bench: " lines; /cmq/bench.env holds ITER and ROUNDS.
+. /cmq/lib.sh
 . /cmq/bench.env
-cm=/sys/kernel/security/cryptomark
 # fig SHELL: ns per `SHELL /cmq/empty.sh`, under both securebits, locked.
 fig() {
 	_o=$(cmx setbits 0xf00 /cmq/cmx bench "$ITER" "$1" /cmq/empty.sh)

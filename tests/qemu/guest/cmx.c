@@ -36,27 +36,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 /* Linux 6.14's values (include/uapi/linux/fcntl.h, securebits.h). */
 #ifndef AT_EXECVE_CHECK
 #define AT_EXECVE_CHECK 0x10000
 #endif
-
-static int result_errno(int e)
-{
-	const char *n = strerrorname_np(e);
-
-	if (n)
-		printf("result=%s\n", n);
-	else
-		printf("result=errno:%d\n", e);
-	return 1;
-}
-
-static int result_ok(void)
-{
-	printf("result=ok\n");
-	return 0;
-}
 
 static int exec_check(int dirfd, const char *path, int flags)
 {

@@ -17,10 +17,7 @@ else
 fi
 g_expect "RSA signer certificate added to $ring" ok cmt addkey $ring /cmq/signer.der
 g_expect "ECDSA P-256 signer certificate added to $ring" ok cmt addkey $ring /cmq/ecsigner.der
-g_expect "unsigned binary runs before the IMA policy" ok cmt exec /cmq/hello-unsigned
-g_expect "IMA appraisal policy loaded (one write)" ok \
-	cmt write /sys/kernel/security/ima/policy "appraise func=BPRM_CHECK appraise_type=imasig
-"
+g_ima_appraise
 g_expect "cmsign-signed binary runs under IMA appraisal (RSA)" ok cmt exec /cmq/hello
 g_expect "cmsign-signed binary runs under IMA appraisal (ECDSA P-256)" ok cmt exec /cmq/hello-ec
 g_expect "unsigned binary refused by IMA" EACCES cmt exec /cmq/hello-unsigned

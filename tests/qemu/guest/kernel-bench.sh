@@ -2,8 +2,8 @@
 # in mode off, then in enforce (verdicts cached), then cold executions of
 # the big binary (its signature set again each round) against sha256sum.
 # Prints "bench: " lines; /cmq/bench.env holds ITER and ROUNDS.
+. /cmq/lib.sh
 . /cmq/bench.env
-cm=/sys/kernel/security/cryptomark
 # fig CMD...: the ns figure CMD prints, or a "bench: no figure" line.
 fig() {
 	_o=$("$@")

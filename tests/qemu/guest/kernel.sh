@@ -4,17 +4,8 @@
 # operation the LSM mediates.  cmq.note=0 on the command line: the host
 # could not sign the ELF-note cases.
 . /cmq/lib.sh
-cm=/sys/kernel/security/cryptomark
-# cmstat NAME: one counter of the stats file.
-cmstat() { sed -n "s/^$1 //p" $cm/stats; }
-# logged PATTERN: the kernel log has a line matching PATTERN.
-logged() { dmesg | grep -E "cryptomark: .*$1" >/dev/null; }
 
-g_expect "signatures restored on the tmpfs root" ok cmt applysigs /cmq/sigs.list
-if [ ! -r $cm/mode ]; then
-	g_fail "no $cm/mode: the kernel has no cryptomark LSM"
-	g_done; exit 1
-fi
+g_begin_lsm
 g_grep "booted in mode off (cryptomark.mode=off)" '^off$' cat $cm/mode
 ring=$(cat $cm/keyring)
 g_expect "a non-asymmetric key cannot be linked: EOPNOTSUPP" EOPNOTSUPP \

@@ -34,10 +34,7 @@ g_grep "the bundle's signature checks against the pinned CA (then the capped TPM
 	'PCR policy mismatch' cmkeys unseal --tcti $T --signed-by /etc/cryptomark/bundle-signer.pem $B
 g_grep "... and against no other certificate" 'not made by the --signed-by key' \
 	cmkeys unseal --tcti $T --signed-by /cmq/stranger.der $B
-g_expect "unsigned binary runs before the IMA policy" ok cmt exec /cmq/hello-unsigned
-g_expect "IMA appraisal policy loaded (one write)" ok \
-	cmt write /sys/kernel/security/ima/policy "appraise func=BPRM_CHECK appraise_type=imasig
-"
+g_ima_appraise
 g_expect "stock kernel runs the cmsign-signed binary (key from the provisioned _ima)" ok cmt exec /cmq/hello
 g_expect "stock kernel refuses the unsigned binary" EACCES cmt exec /cmq/hello-unsigned
 g_expect "stock kernel refuses a binary signed by a key not in the bundle" EACCES cmt exec /cmq/hello-stranger

@@ -5,11 +5,8 @@
 # holds the digests the host computed (D_HELLO, D_BOTH, D_NOTE, D_OTHER).
 . /cmq/lib.sh
 . /cmq/revoke.env
-cm=/sys/kernel/security/cryptomark
-cmstat() { sed -n "s/^$1 //p" $cm/stats; }
-logged() { dmesg | grep -E "cryptomark: .*$1" >/dev/null; }
 
-g_expect "signatures restored on the tmpfs root" ok cmt applysigs /cmq/sigs.list
+g_begin_lsm
 g_expect "signer certificate added to .cryptomark" ok cmt addkey "$(cat $cm/keyring)" /cmq/signer.der
 g_expect "mode raised to enforce, keyring still unlocked" ok cmt write $cm/mode enforce
 g_grep "no digest revoked yet" '^0$' cmstat revoked_digests
