@@ -1,5 +1,5 @@
-# QEMU tests: the harness (tests/qemu/lib.sh), the in-guest LSM suite, the
-# IMA interop boot and the kernel benchmarks.  Guest programs are built on
+# QEMU tests (included by tests/build.mk): the guest programs, the
+# registration of every slow suite, and their make targets.  Guest programs are built on
 # the host into $(B)/qemu/ (build/qemu, or build/san/qemu under SAN=1) (static where they must run without a signed
 # libc; dynamic where the test is about ld.so, dlopen or LD_PRELOAD).
 QEMU_B		:= $(B)/qemu
@@ -35,22 +35,35 @@ $(QEMU_B)/dlo: tests/qemu/guest/dlo.c
 	@mkdir -p $(dir $@)
 	gcc $(QEMU_GUEST_CFLAGS) -o $@ $<
 
-.PHONY: qemu-guest check-kernel bench-kernel check-qemu-harness check-demo-kernel
+.PHONY: qemu-guest check-kernel bench-kernel check-qemu-harness \
+	check-demo-kernel check-keys-qemu
 qemu-guest: $(QEMU_GUEST)
 
-CHECK_SLOW_TESTS += tests/qemu/kernel-tests.sh tests/qemu/revoke-tests.sh \
-		    tests/qemu/attack-tests.sh tests/qemu/load-tests.sh \
-		    tests/qemu/checkexec-tests.sh tests/qemu/ima-interop.sh \
+# The slow suites `make check` runs, registered here and nowhere else:
+# the kernel's KUnit run (kernel/kunit.sh: the LSM's parsers against
+# tests/vectors in the booted kernel), then the QEMU suites.
+#  keys-*: cmkeys on a TPM: keys-stock seals and provisions on Debian's
+#   stock kernel (the initramfs-tools hook and init-premount script),
+#   keys-lsm provisions into the LSM's ".cryptomark" keyring, keys-update
+#   is a kernel update without a reseal (signed PCR policies);
+#  kernel-tests ... ima-interop: the LSM (tests/qemu/README.md);
+#  demo-kernel-test: `make demo-kernel`, as a user runs it.
+QEMU_KEYS_SUITES := tests/qemu/keys-stock.sh tests/qemu/keys-lsm.sh \
+		    tests/qemu/keys-update.sh
+QEMU_LSM_SUITES	:= tests/qemu/kernel-tests.sh tests/qemu/revoke-tests.sh \
+		   tests/qemu/attack-tests.sh tests/qemu/load-tests.sh \
+		   tests/qemu/checkexec-tests.sh tests/qemu/ima-interop.sh
+CHECK_SLOW_TESTS += $(QEMU_KEYS_SUITES) kernel/kunit.sh $(QEMU_LSM_SUITES) \
 		    tests/qemu/demo-kernel-test.sh
-CHECK_SLOW_DEPS	+= qemu-guest
+CHECK_SLOW_DEPS	+= qemu-guest kernel
 
 # The LSM suite and the interop boot against build/kernel/bzImage.
 check-kernel: deps
 	@$(MAKE) --no-print-directory all qemu-guest kernel
-	@tests/run.sh tests/qemu/kernel-tests.sh tests/qemu/revoke-tests.sh \
-		tests/qemu/attack-tests.sh tests/qemu/load-tests.sh \
-		tests/qemu/checkexec-tests.sh \
-		tests/qemu/ima-interop.sh
+	@tests/run.sh $(QEMU_LSM_SUITES)
+
+check-keys-qemu: all qemu-guest
+	@tests/run.sh $(QEMU_KEYS_SUITES)
 
 bench-kernel: deps
 	@$(MAKE) --no-print-directory all qemu-guest kernel

@@ -16,14 +16,10 @@
 . "$here/bench.sh"
 suite_begin cxbench cryptomark "$@"
 suite_need cmx
-bb=$("$here/build-busybox.sh") || die "building the shells"
 st_keys "$work" || die "test keys"
 st_base "$r" "$work" || die "base tree"
 c=$r/cmq
-for v in check plain; do
-	mkdir -p "$r/opt/$v" && cp "$bb/busybox-$v" "$r/opt/$v/busybox" &&
-		ln -s busybox "$r/opt/$v/sh" || die "staging the $v shell"
-done
+st_shells "$r" >/dev/null || die "the shells"
 cp "$q/cmx" "$c/cmx"
 : >"$c/empty.sh"
 chmod 0755 "$c/empty.sh"

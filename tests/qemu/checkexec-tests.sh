@@ -23,15 +23,11 @@
 . "$(dirname "$0")/suite.sh"
 suite_begin checkexec cryptomark "$@"
 suite_need cmx
-bb=$("$here/build-busybox.sh") || fail "building the shells (tests/qemu/build-busybox.sh)"
 st_keys "$work" || fail "test keys"
 st_base "$r" "$work" || fail "base tree"
 c=$r/cmq
 # The shells: busybox dispatches on argv[0], so each gets its own "sh".
-for v in check plain; do
-	mkdir -p "$r/opt/$v" && cp "$bb/busybox-$v" "$r/opt/$v/busybox" &&
-		ln -s busybox "$r/opt/$v/sh" || fail "staging the $v shell"
-done
+bb=$(st_shells "$r") || fail "the shells"
 cp "$q/cmx" "$c/cmx"
 # Scripts: all executable (the check is an exec's: mode bits count).
 printf 'echo signed ran\n' >"$c/signed.sh"

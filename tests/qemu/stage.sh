@@ -13,6 +13,10 @@
 #                         programs + signer/p256/stranger DER certificates
 #                         (and p384) in /cmq; signs busybox, cmt, ld.so and libc
 #   st_sigblob FILE OUT   security.ima of FILE (host) into OUT, raw
+#   st_shells ROOT        busybox ash as built by build-busybox.sh, plain
+#                         and patched (execveat check), in ROOT/opt/plain
+#                         and ROOT/opt/check (busybox + its "sh" link);
+#                         echoes the directory they came from
 #   suite_guest [OPTION]... SCRIPT
 #                         one boot of $kernel on the tree $r, its results
 #                         added to T_PASS/T_FAIL: see suite.sh
@@ -53,6 +57,18 @@ st_base() {
 	# applets, the probe, the dynamic loader and libc.
 	st_sign signer "$r/bin/busybox" "$r/cmq/cmt" \
 		$(cd "$r" && ldd "$q/hello-dyn" | grep -oE '/[^ ]+' | sed "s|^|$r|")
+}
+
+st_shells() {
+	local r=$1 bb v
+	bb=$("$CMQ_DIR/build-busybox.sh") ||
+		{ cmq_err "building the shells (tests/qemu/build-busybox.sh)"; return 1; }
+	for v in check plain; do
+		mkdir -p "$r/opt/$v" && cp "$bb/busybox-$v" "$r/opt/$v/busybox" &&
+			ln -s busybox "$r/opt/$v/sh" ||
+			{ cmq_err "staging the $v shell"; return 1; }
+	done
+	echo "$bb"
 }
 
 st_sigblob() {
