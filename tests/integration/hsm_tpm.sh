@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Keys resident in a TPM (optional in issue 4): a software TPM (swtpm) holds
+# Keys resident in a TPM : a software TPM (swtpm) holds
 # an ECDSA P-256 and an RSA-2048 key made by the tpm2-openssl provider
 # (TSS2 PRIVATE KEY files, the private parts wrapped by the TPM).  cmsign
 # loads them through OSSL_STORE once OPENSSL_CONF activates the provider;

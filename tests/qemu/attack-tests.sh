@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The attacks of the LSM's security review (issue 15), each tried in a real
+# The attacks of the LSM's security review, each tried in a real
 # kernel under QEMU: one boot of build/kernel/bzImage.  In mode off every
 # attack must work (the control: the probe really detects injected code);
 # in enforce mode, keyring locked, each must fail with its exact errno and

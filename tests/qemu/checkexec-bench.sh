@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Shell start-up with the executability check (issue 13): `sh signed.sh` of
+# Shell start-up with the executability check: `sh signed.sh` of
 # an empty signed script, fork+exec+wait, verdicts cached, in enforce mode
 # with SECBIT_EXEC_RESTRICT_FILE and SECBIT_EXEC_DENY_INTERACTIVE set and
 # locked, for busybox ash with tests/qemu/patches/busybox-ash-execve-check.patch

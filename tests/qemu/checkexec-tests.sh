@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scripts read by an interpreter (issue 13, part 1), in a real kernel under
+# Scripts read by an interpreter (the execveat check), in a real kernel under
 # QEMU: one boot of build/kernel/bzImage.  The kernel carries the backport
 # of execveat(AT_EXECVE_CHECK) and the exec securebits
 # (kernel/patches/0001-execve-check-securebits.patch); the shell is busybox

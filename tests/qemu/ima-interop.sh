@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# IMA interop (issue 6): one signature, two enforcers.  Boots the cryptomark
+# IMA interop: one signature, two enforcers.  Boots the cryptomark
 # test kernel with cryptomark.mode=off and IMA appraisal on (policy
 # "appraise func=BPRM_CHECK appraise_type=imasig", one write), the test
 # CA's signer certificates (cmkeys, RSA and ECDSA) in the IMA keyring

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# In-guest benchmarks of the cryptomark LSM (issue 6).
+# In-guest benchmarks of the cryptomark LSM.
 #
 # 1. Warm exec overhead: fork+exec+wait loop of a signed static binary,
 #    first with cryptomark.mode=off (as booted), then, after loading the key

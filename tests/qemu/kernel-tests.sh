@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The cryptomark LSM, tested in a real kernel under QEMU (issue 6).
+# The cryptomark LSM, tested in a real kernel under QEMU.
 #
 # One boot of build/kernel/bzImage with cryptomark.mode=off and a fresh
 # swtpm.  The host signs the test files with cmsign; the guest restores the

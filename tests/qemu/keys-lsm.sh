@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Keys on the cryptomark kernel (issue 5): in one boot with a fresh swtpm,
+# Keys on the cryptomark kernel: in one boot with a fresh swtpm,
 # cmkeys seals the CA-signed bundle to the guest TPM (PCRs 7,14) and
 # provisions it with --signed-by the CA into the LSM's own ".cryptomark"
 # keyring (the default); the keyring is

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Keys on Debian's stock kernel (issue 5), two boots on one software TPM:
+# Keys on Debian's stock kernel, two boots on one software TPM:
 #
 #  1. "install": in the guest, cmkeys seals the bundle to the guest TPM's
 #     PCRs 0 (firmware), 7 and 14; unseal works; a tampered bundle is

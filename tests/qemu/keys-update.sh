@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A kernel update under QEMU with swtpm, without a reseal (issue 11): four
+# A kernel update under QEMU with swtpm, without a reseal: four
 # boots of Debian's stock kernel on one TPM state.
 #
 #  install (host, on that TPM state): NV counters, the bundle sealed under

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # tests/qemu/lib.sh: boot a kernel under QEMU (TCG) with a fresh software
 # TPM and a busybox initramfs, run a test script in the guest and collect
-# its results.  Shared by the LSM suite (issue 6) and the keys suite (issue
-# 5).  Source it from bash; every function returns non-zero with a message
+# its results.  Suites reach it through suite.sh; scripts/demo-kernel.sh
+# sources it alone.  Source it from bash; every function returns non-zero with a message
 # on stderr ("cmq: ...") instead of exiting, so a suite can count the
 # failure and go on.
 #
@@ -79,8 +79,8 @@
 #                               on any failure.
 #
 # Guest side (/cmq/lib.sh, sourced by the test script): g_ok DESC, g_fail
-# DESC, g_check DESC CMD..., g_refuse_errno DESC ERRNO CMD... (the C test
-# programs print "errno=N" on failure; see guest-lib.sh), g_done.
+# DESC, g_check DESC CMD..., g_expect DESC ERRNO CMD... (the probes print
+# "result=ok" or "result=ERRNO"), g_begin_lsm, g_done: see guest-lib.sh.
 #
 # Environment: CMQ_ACCEL (default tcg; "kvm" if you want it, never needed),
 # CMQ_MACHINE (q35), CMQ_MEM (512), CMQ_TIMEOUT (120), CMQ_CACHE,
