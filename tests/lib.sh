@@ -52,6 +52,38 @@ t_require_root() {
 	fi
 }
 
+# t_need TOOL...: each TOOL on PATH (a path: executable), else one failure
+# naming it and what provides it (make deps; make all for build/), and exit.
+t_need() {
+	local t
+	for t in "$@"; do
+		case $t in
+		*/*) [ -x "$t" ] || { t_fail "$t missing (make all)"; t_done; exit 1; } ;;
+		*) command -v "$t" >/dev/null ||
+			{ t_fail "$t missing (make deps)"; t_done; exit 1; } ;;
+		esac
+	done
+}
+
+# t_keys_scratch: for the suites of cmkeys on a swtpm.  D, a scratch
+# directory; CMKEYS and K, a private copy of cmkeys in it (a concurrent
+# rebuild of build/ must not change the binary under a running suite);
+# RINGS, the kernel keyrings the suite made (it appends their ids).  At
+# exit the swtpm is stopped, the keyrings unlinked, D removed.
+t_keys_scratch() {
+	D=$(t_scratch)
+	cp "$CMKEYS" "$D/cmkeys" || { t_fail "copying $CMKEYS"; t_done; exit 1; }
+	CMKEYS=$D/cmkeys K=$D/cmkeys
+	RINGS=()
+	trap t_keys_cleanup EXIT
+}
+t_keys_cleanup() {
+	local r
+	t_swtpm_stop
+	for r in "${RINGS[@]}"; do keyctl unlink "$r" @u >/dev/null 2>&1; done
+	rm -rf "$D"
+}
+
 # A scratch directory on a filesystem with user-writable security.* xattrs
 # (tmpfs supports security.ima for root).
 t_scratch() {

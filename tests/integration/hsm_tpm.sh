@@ -9,9 +9,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 t_require_root
 
-for tool in swtpm tpm2_pcrread evmctl; do
-	command -v $tool >/dev/null || { t_fail "$tool missing (make deps)"; t_done; exit 1; }
-done
+t_need swtpm tpm2_pcrread evmctl
 [ -f /usr/lib/x86_64-linux-gnu/ossl-modules/tpm2.so ] ||
 	{ t_fail "tpm2-openssl provider missing (make deps)"; t_done; exit 1; }
 
