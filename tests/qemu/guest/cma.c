@@ -637,26 +637,18 @@ static int cmd_kexec_load(void)
 	       result_errno(errno) : result_ok();
 }
 
-static int drop_to(const char *uid_s)
-{
-	uid_t uid = (uid_t)strtoul(uid_s, NULL, 10);
-
-	if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
-		return errno;
-	/* As a process the user started itself: dumpable, /proc/self its own. */
-	return prctl(PR_SET_DUMPABLE, 1) < 0 ? errno : 0;
-}
-
 int main(int argc, char **argv)
 {
 	int i = 1, e;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (i + 1 < argc && !strcmp(argv[i], "-u")) {
-		e = drop_to(argv[i + 1]);
+		e = probe_opt_user(argc, argv, &i);
+		/* As a process the user started itself: dumpable, /proc/self its own. */
+		if (!e && prctl(PR_SET_DUMPABLE, 1) < 0)
+			e = errno;
 		if (e)
 			return result_errno(e);
-		i += 2;
 	}
 	if (i < argc && !strcmp(argv[i], "-n")) {
 		if (unshare(CLONE_NEWUSER) < 0)

@@ -115,27 +115,15 @@ static int cmd_bench(int iter, char **cmd)
 	return result_ok();
 }
 
-static int drop_to(const char *uid_s)
-{
-	uid_t uid = (uid_t)strtoul(uid_s, NULL, 10);
-
-	if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
-		return errno;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	int i = 1, e;
 	int bits;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (i + 1 < argc && !strcmp(argv[i], "-u")) {
-		e = drop_to(argv[i + 1]);
-		if (e)
-			return result_errno(e);
-		i += 2;
-	}
+	e = probe_opt_user(argc, argv, &i);
+	if (e)
+		return result_errno(e);
 	argc -= i;
 	argv += i;
 	if (argc == 2 && !strcmp(argv[0], "check"))

@@ -2,12 +2,20 @@
 /*
  * What the guest probes (cmt.c, cma.c, cmx.c) share: the one result line
  * each call prints for the guest scripts' g_expect (tests/qemu/guest-lib.sh)
- * and a fork + exec that tells a refused exec from a program that failed.
- * Needs <errno.h>, <fcntl.h>, <stdio.h>, <string.h>, <sys/wait.h> and
- * <unistd.h> (with _GNU_SOURCE) first.
+ * a fork + exec that tells a refused exec from a program that failed, and
+ * the "-u UID" option.
  */
 #ifndef CMQ_PROBE_H
 #define CMQ_PROBE_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* "result=EACCES" (errno's name, or "result=errno:N"); returns 1. */
 static inline int result_errno(int e)
@@ -70,6 +78,23 @@ static inline int spawn_fd(int execfd, char *const argv[],
 	if (waitpid(pid, &st, 0) < 0)
 		return -errno;
 	return e ? -e : st;
+}
+
+/*
+ * "-u UID" at argv[*i]: become UID, supplementary groups dropped, and
+ * step *i past it.  Returns 0 (also when there is no -u) or an errno.
+ */
+static inline int probe_opt_user(int argc, char **argv, int *i)
+{
+	uid_t uid;
+
+	if (*i + 1 >= argc || strcmp(argv[*i], "-u"))
+		return 0;
+	uid = (uid_t)strtoul(argv[*i + 1], NULL, 10);
+	*i += 2;
+	if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
+		return errno;
+	return 0;
 }
 
 #endif
