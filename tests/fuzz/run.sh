@@ -7,7 +7,7 @@
 # vectors, checked in under tests/fuzz/corpus/<target>/ (real files: system
 # binaries, certificates, bundles, packages).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 t=${FUZZ_TIME:-60}
 # target -> directory of tests/vectors/ whose files seed it
 declare -A VECTORS=([fuzz_elfnote]=elf [fuzz_sig]=sig)

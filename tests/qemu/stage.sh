@@ -76,7 +76,7 @@ st_sigblob() {
 }
 
 suite_guest() {
-	local root=$r append= tmo=240 lines=60 state=() name=boot want= o OPTIND=1
+	local root=$r append='' tmo=240 lines=60 state=() name=boot want='' o OPTIND=1
 	local script nsig rc start gp gf
 	[ "${SUITE_KIND:-}" = debian ] || append=cryptomark.mode=off
 	while getopts r:a:t:n:s:o:S: o; do
