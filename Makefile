@@ -22,7 +22,7 @@ WARN	:= -Wall -Wextra -Werror -Werror=deprecated-declarations -Wshadow \
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 $(WARN) -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -fPIC \
 	   -DCM_VERSION='"$(VERSION)"' \
-	   -Iinclude -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	   -Iinclude -Ilib -Ilib/tool $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
 ifeq ($(SAN),1)

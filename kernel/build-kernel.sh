@@ -60,7 +60,7 @@ fi
 
 if [ "${1:-}" = checkpatch ]; then
 	rc=0
-	for f in "$LSM"/*.c "$LSM"/*.h; do
+	for f in "$LSM"/*.c "$LSM"/*.h "$ROOT"/lib/rules_parse.[ch]; do
 		"$SRC/scripts/checkpatch.pl" --no-tree --terse -f "$f" || rc=1
 	done
 	exit $rc
@@ -81,12 +81,16 @@ copy_if_changed "$ROOT/include/cryptomark/format.h" \
 for f in "$LSM"/*; do
 	copy_if_changed "$f" "$SRC/security/cryptomark/${f##*/}"
 done
+# The rule-set parser is shared with libcryptomark (lib/rules_parse.[ch]).
+for f in rules_parse.c rules_parse.h; do
+	copy_if_changed "$ROOT/lib/$f" "$SRC/security/cryptomark/$f"
+done
 for f in "$SRC/security/cryptomark"/*; do
-	case ${f##*/} in *.gen.h) continue ;; esac
+	case ${f##*/} in *.gen.h|rules_parse.[ch]) continue ;; esac
 	[ -e "$LSM/${f##*/}" ] || rm -f "$f"	# removed from the repo
 done
 
-# The KUnit suites' tables: tests/vectors/{sig,elf}/ (index.txt: file errno why).
+# The KUnit suites' tables: tests/vectors/{sig,elf,rules}/ (index.txt: file errno why).
 # gen_vectors DIR: { "file", -ERRNO, len, "bytes", "why" } per index.txt line.
 gen_vectors() {
 	vdir=$ROOT/tests/vectors/$1
@@ -100,7 +104,7 @@ gen_vectors() {
 		printf '\t{ "%s", %s, %s, "%s", "%s" },\n' "$file" "$err" "$len" "$hex" "$why"
 	done
 }
-for v in sig elf; do
+for v in sig elf rules; do
 	gen_vectors $v > "$CACHE/${v}_vectors.gen.h"
 	copy_if_changed "$CACHE/${v}_vectors.gen.h" "$SRC/security/cryptomark/${v}_vectors.gen.h"
 done

@@ -5,8 +5,8 @@ CMKEYS_SRCS	:= $(sort $(wildcard keys/*.c))
 CMKEYS_OBJS	:= $(CMKEYS_SRCS:%.c=$(B)/obj/%.o)
 BINS		+= $(B)/cmkeys
 
-$(B)/cmkeys: $(CMKEYS_OBJS) $(LIBCM)
-	$(CC) $(LDFLAGS) -o $@ $(CMKEYS_OBJS) $(LIBCM) $(LDLIBS)
+$(B)/cmkeys: $(CMKEYS_OBJS) $(TOOL_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CMKEYS_OBJS) $(TOOL_LIBS) $(LDLIBS)
 
 INITRAMFS_DIR	?= /usr/share/initramfs-tools
 INSTALL_EXTRA	+= install-cmkeys-initramfs

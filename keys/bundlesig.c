@@ -24,6 +24,7 @@
 #include <cryptomark/cryptomark.h>
 
 #include "cmkeys.h"
+#include "cmtool.h"
 
 static int sig_path(const char *bundle, char *buf, size_t len)
 {
@@ -58,7 +59,7 @@ int cmk_bundle_sign(const char *bundle, const uint8_t *bytes, size_t len,
 		snprintf(err, errlen, "signing the bundle: %s", why);
 		return n;
 	}
-	ret = cmk_write_file(path, value, (size_t)n, 0644);
+	ret = cmt_write_atomic(path, value, (size_t)n, 0644);
 	if (ret)
 		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
 	return ret;

@@ -33,5 +33,7 @@ int cmd_policy(struct cli *c, int argc, char **argv);
 int cmd_counter(struct cli *c, int argc, char **argv);
 int cmd_recovery(struct cli *c, int argc, char **argv);
 int cmd_pcrs(struct cli *c, int argc, char **argv);
+/* keys/rules.c: argv[0] "rules", its own options */
+int cmd_rules(int argc, char **argv);
 
 #endif

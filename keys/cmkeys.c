@@ -4,6 +4,7 @@
  * in pki.c, sealed.c, tpm.c, provision.c and libcryptomark.
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "cli.h"
+#include "cmtool.h"
 
 
 static const char usage_text[] =
@@ -47,6 +49,7 @@ static const char usage_text[] =
 	"  cmkeys pcrs [--tcti TCTI] --pcrs SPEC   (current values, --pcr-values format)\n"
 	"  cmkeys pcrs --replay EVENTLOG [--pcrs SPEC]  (the values a TCG event log leads to)\n"
 	"  cmkeys show BUNDLE        (layout only: no TPM, not authenticated)\n"
+	"  cmkeys rules check|sign|pack|show|load ...  (the LSM's rule set)\n"
 	"T: rsa3072 (default) rsa4096 ecdsa-p256 ecdsa-p384.  TCTI defaults to\n"
 	"$TPM2TOOLS_TCTI, then $TCTI, then the tpm2-tss default search.\n"
 	"--sign-key signs the bundle into BUNDLE.sig with an offline key (the\n"
@@ -159,103 +162,137 @@ static int push(const char ***v, size_t *n, const char *arg)
 	return 0;
 }
 
+/* The option's string field, or NULL if @opt is not a plain string. */
+static const char **str_field(struct cli *c, int opt)
+{
+	switch (opt) {
+	case 'o': return &c->out;
+	case O_SUBJECT: return &c->subject;
+	case O_CA: return &c->ca;
+	case O_TCTI: return &c->tcti;
+	case O_PCRS: return &c->pcrs;
+	case O_PCR_VALUES: return &c->pcr_values;
+	case O_KEYRING: return &c->keyring;
+	case O_PREVIOUS: return &c->previous;
+	case O_SIGN_KEY: return &c->sign.key;
+	case O_SIGN_CERT: return &c->sign.cert;
+	case O_PASS_ENV: return &c->sign.pass_env;
+	case O_PASS_FILE: return &c->sign.pass_file;
+	case O_AUTHORIZE: return &c->authorize;
+	case O_POLICIES: return &c->policies;
+	case O_KEY: return &c->key;
+	case O_REPLAY: return &c->replay;
+	case O_RECOVERY: return &c->recovery;
+	default: return NULL;
+	}
+}
+
+/* The option's flag, or NULL if @opt is not a flag. */
+static int *flag_field(struct cli *c, int opt)
+{
+	switch (opt) {
+	case O_ALLOW_UNSIGNED: return &c->allow_unsigned;
+	case O_FORCE: return &c->force;
+	case O_ENCRYPT: return &c->encrypt;
+	default: return NULL;
+	}
+}
+
+/* Numeric options: 0, a usage error's status, or -ENOENT (not one). */
+static int num_opt(struct cli *c, int opt, const char *arg)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case O_COUNTER:
+		c->have_counter = 1;
+		return parse_u64(arg, &c->counter) ? die_usage(c->cmd, "bad --counter") : 0;
+	case O_TO:
+		c->have_to = 1;
+		return parse_u64(arg, &c->to) ? die_usage(c->cmd, "bad --to") : 0;
+	case O_VERSION:
+		c->have_version = 1;
+		return parse_u64(arg, &c->version) ? die_usage(c->cmd, "bad --version") : 0;
+	case O_MIN_VERSION:
+		return parse_u64(arg, &c->min_version) ? die_usage(c->cmd, "bad --min-version") : 0;
+	case O_DAYS:
+		if (parse_u64(arg, &v) || !v || v > INT_MAX)
+			return die_usage(c->cmd, "--days must be positive");
+		c->days = (int)v;
+		return 0;
+	case O_CAP_PCR:
+		if (parse_u64(arg, &v) || v >= CM_PCR_MAX)
+			return die_usage(c->cmd, "--cap-pcr must be 0..23");
+		c->cap_pcr = (int)v;
+		return 0;
+	default:
+		return -ENOENT;
+	}
+}
+
+static int signed_by_opt(struct cli *c, const char *arg)
+{
+	int e;
+
+	if (!c->signed_by)
+		c->signed_by = cm_trust_new();
+	if (!c->signed_by)
+		return 1;
+	e = cm_trust_add_cert_file(c->signed_by, arg);
+	if (e) {
+		fprintf(stderr, "cmkeys %s: --signed-by %s: %s\n", c->cmd, arg,
+			cm_cert_strerror(e));
+		return 2;
+	}
+	return 0;
+}
+
+/* The options that are neither strings, flags nor numbers. */
+static int other_opt(struct cli *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case O_SIGNED_BY:
+		return signed_by_opt(c, arg);
+	case O_TYPE:
+		c->type = cmk_key_type_from_name(arg);
+		return c->type < 0 ? die_usage(c->cmd, "unknown --type") : 0;
+	case O_REVOKE:
+		return push(&c->revoke, &c->n_revoke, arg) ? 1 : 0;
+	case O_UNREVOKE:
+		return push(&c->unrevoke, &c->n_unrevoke, arg) ? 1 : 0;
+	case 'h':
+		usage_for(stdout, c->cmd);
+		exit(0);
+	default:
+		usage(stderr);
+		return 2;
+	}
+}
+
 static int parse_opts(int argc, char **argv, struct cli *c)
 {
-	int opt;
+	const char **str;
+	int opt, *flag, ret;
 
 	c->type = CMK_RSA3072;
 	c->cap_pcr = -1;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "o:h", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'o': c->out = optarg; break;
-		case O_SUBJECT: c->subject = optarg; break;
-		case O_CA: c->ca = optarg; break;
-		case O_TCTI: c->tcti = optarg; break;
-		case O_PCRS: c->pcrs = optarg; break;
-		case O_PCR_VALUES: c->pcr_values = optarg; break;
-		case O_KEYRING: c->keyring = optarg; break;
-		case O_PREVIOUS: c->previous = optarg; break;
-		case O_SIGN_KEY: c->sign.key = optarg; break;
-		case O_SIGN_CERT: c->sign.cert = optarg; break;
-		case O_PASS_ENV: c->sign.pass_env = optarg; break;
-		case O_PASS_FILE: c->sign.pass_file = optarg; break;
-		case O_ALLOW_UNSIGNED: c->allow_unsigned = 1; break;
-		case O_FORCE: c->force = 1; break;
-		case O_AUTHORIZE: c->authorize = optarg; break;
-		case O_POLICIES: c->policies = optarg; break;
-		case O_KEY: c->key = optarg; break;
-		case O_REPLAY: c->replay = optarg; break;
-		case O_RECOVERY: c->recovery = optarg; break;
-		case O_ENCRYPT: c->encrypt = 1; break;
-		case O_COUNTER:
-			if (parse_u64(optarg, &c->counter))
-				return die_usage(c->cmd, "bad --counter");
-			c->have_counter = 1;
-			break;
-		case O_TO:
-			if (parse_u64(optarg, &c->to))
-				return die_usage(c->cmd, "bad --to");
-			c->have_to = 1;
-			break;
-		case O_SIGNED_BY: {
-			int e;
-
-			if (!c->signed_by)
-				c->signed_by = cm_trust_new();
-			if (!c->signed_by)
-				return 1;
-			e = cm_trust_add_cert_file(c->signed_by, optarg);
-			if (e) {
-				fprintf(stderr, "cmkeys %s: --signed-by %s: %s\n",
-					c->cmd, optarg, cm_cert_strerror(e));
-				return 2;
-			}
-			break;
+		str = str_field(c, opt);
+		flag = flag_field(c, opt);
+		if (str) {
+			*str = optarg;
+			continue;
 		}
-		case O_TYPE:
-			c->type = cmk_key_type_from_name(optarg);
-			if (c->type < 0)
-				return die_usage(c->cmd, "unknown --type");
-			break;
-		case O_DAYS:
-			c->days = atoi(optarg);
-			if (c->days <= 0)
-				return die_usage(c->cmd, "--days must be positive");
-			break;
-		case O_CAP_PCR: {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-
-			if (*end || end == optarg || n < 0 || n >= CM_PCR_MAX)
-				return die_usage(c->cmd, "--cap-pcr must be 0..23");
-			c->cap_pcr = (int)n;
-			break;
+		if (flag) {
+			*flag = 1;
+			continue;
 		}
-		case O_VERSION:
-			if (parse_u64(optarg, &c->version))
-				return die_usage(c->cmd, "bad --version");
-			c->have_version = 1;
-			break;
-		case O_MIN_VERSION:
-			if (parse_u64(optarg, &c->min_version))
-				return die_usage(c->cmd, "bad --min-version");
-			break;
-		case O_REVOKE:
-			if (push(&c->revoke, &c->n_revoke, optarg))
-				return 1;
-			break;
-		case O_UNREVOKE:
-			if (push(&c->unrevoke, &c->n_unrevoke, optarg))
-				return 1;
-			break;
-		case 'h':
-			usage_for(stdout, c->cmd);
-			exit(0);
-		default:
-			usage(stderr);
-			return 2;
-		}
+		ret = num_opt(c, opt, optarg);
+		if (ret == -ENOENT)
+			ret = other_opt(c, opt, optarg);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -343,15 +380,135 @@ static int collect_lifts(struct cli *c, const struct cm_bundle *prev,
 	return 0;
 }
 
+/*
+ * --previous: the new version must exceed its version, its revocations are
+ * carried forward less --unrevoke's lifts.  0, or non-zero (said).
+ */
+static int bundle_previous(struct cli *c, struct cm_bundle *b,
+			   struct cm_bundle *prev, uint8_t **prev_bytes,
+			   struct cm_bundle *lift, struct cmk_dstore *ds)
+{
+	if (load_previous(c->previous, prev, prev_bytes))
+		return 1;
+	/* The version only grows: by default one past the previous,
+	 * an explicit one must exceed it. */
+	if (!c->have_version && b->version <= prev->version)
+		b->version = prev->version + 1;
+	if (b->version <= prev->version) {
+		fprintf(stderr, "cmkeys bundle: version %" PRIu64 " does not exceed %s's %" PRIu64 " (rollback)\n",
+			b->version, c->previous, prev->version);
+		return 1;
+	}
+	return collect_lifts(c, prev, lift, ds) ? 1 : 0;
+}
+
+/* The signer certificates, DER in @ders (the bundle points into them). */
+static int bundle_certs(char **paths, size_t n, struct cm_bundle *b,
+			uint8_t **ders)
+{
+	for (size_t i = 0; i < n; i++) {
+		X509 *cert;
+		int len, ret;
+
+		ret = cm_cert_load(paths[i], &cert);
+		if (ret) {
+			fprintf(stderr, "cmkeys bundle: %s: %s\n", paths[i],
+				cm_cert_strerror(ret));
+			return 1;
+		}
+		ders[i] = NULL;
+		len = i2d_X509(cert, &ders[i]);
+		X509_free(cert);
+		if (len <= 0 || cm_bundle_add_cert(b, ders[i], (size_t)len)) {
+			fprintf(stderr, "cmkeys bundle: %s: cannot encode\n", paths[i]);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* --revoke, then what --previous revoked. */
+static int bundle_revocations(struct cli *c, struct cm_bundle *b,
+			      const struct cm_bundle *prev,
+			      const struct cm_bundle *lift,
+			      struct cmk_dstore *ds)
+{
+	char err[ERRLEN] = "";
+	size_t carried = 0;
+	int ret;
+
+	for (size_t i = 0; i < c->n_revoke; i++) {
+		size_t before = b->n_digests;
+
+		ret = cmk_revoke_arg(b, c->revoke[i], ds, err, sizeof(err));
+		if (ret < 0) {
+			if (!err[0])
+				snprintf(err, sizeof(err), "--revoke %s: %s",
+					 c->revoke[i], strerror(-ret));
+			fprintf(stderr, "cmkeys bundle: %s\n", err);
+			return 1;
+		}
+		if (b->n_digests - before > 1)
+			printf("--revoke %s: %zu digests (each carrier, each hash)\n",
+			       c->revoke[i], b->n_digests - before);
+	}
+	if (!c->previous)
+		return 0;
+	ret = cmk_revoke_carry(b, prev, lift, stdout, &carried, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "cmkeys bundle: %s\n", err);
+		return 1;
+	}
+	printf("carried %zu revocations forward from %s\n", carried, c->previous);
+	return 0;
+}
+
+/* Serialized, parsed back, written, signed with --sign-key if given. */
+static int bundle_write(struct cli *c, const struct cm_bundle *b)
+{
+	struct cm_bundle check;
+	const char *why = "";
+	char err[ERRLEN] = "";
+	uint8_t *out = NULL;
+	size_t out_len;
+	int ret;
+
+	ret = cm_bundle_serialize(b, &out, &out_len);
+	if (ret) {
+		fprintf(stderr, "cmkeys bundle: %s\n", strerror(-ret));
+		return 1;
+	}
+	/* Parse what we wrote: duplicates and certificates without SKID are
+	 * refused here rather than at boot. */
+	ret = cm_bundle_parse(out, out_len, &check, &why);
+	cm_bundle_release(&check);
+	if (ret)
+		fprintf(stderr, "cmkeys bundle: refusing: %s\n", why);
+	else if ((ret = cmt_write_atomic(c->out, out, out_len, 0644)))
+		fprintf(stderr, "cmkeys bundle: %s: %s\n", c->out, strerror(-ret));
+	if (!ret)
+		printf("%s: version %" PRIu64 ", %zu certificates, %zu revoked key ids, %zu revoked digests\n",
+		       c->out, b->version, b->n_certs, b->n_keyids, b->n_digests);
+	if (!ret && c->sign.key) {
+		ret = cmk_bundle_sign(c->out, out, out_len, &c->sign, err,
+				      sizeof(err));
+		if (ret)	/* The new bundle must not pair with an old .sig. */
+			fprintf(stderr, "cmkeys bundle: %s (%s written, not signed)\n",
+				err, c->out);
+		else
+			printf("%s.sig\n", c->out);
+	}
+	free(out);
+	return ret ? 1 : 0;
+}
+
 static int cmd_bundle(struct cli *c, int argc, char **argv)
 {
-	struct cm_bundle b = { 0 }, check, prev = { 0 }, lift = { 0 };
+	struct cm_bundle b = { 0 }, prev = { 0 }, lift = { 0 };
 	struct cmk_dstore ds = { 0 };
-	const char *why = "";
-	uint8_t **ders, *out = NULL, *prev_bytes = NULL;
-	char err[ERRLEN] = "";
-	size_t out_len, carried = 0, n = (size_t)(argc - optind);
-	int ret = 1;
+	uint8_t **ders, *prev_bytes = NULL;
+	size_t n = (size_t)(argc - optind);
+	int ret;
 
 	if (!c->out)
 		return die_usage(c->cmd, "-o BUNDLE is required");
@@ -363,115 +520,19 @@ static int cmd_bundle(struct cli *c, int argc, char **argv)
 		return die_usage(c->cmd, "--unrevoke lifts a revocation of --previous OLD: give it");
 	ders = calloc(n, sizeof(*ders));
 	if (!ders)
-		goto out_free;
+		return 1;
 	/* Default: seconds since the epoch, which only grows between builds. */
 	b.version = c->have_version ? c->version : (uint64_t)time(NULL);
-	if (c->previous) {
-		if (load_previous(c->previous, &prev, &prev_bytes)) {
-			ret = 1;
-			goto out_free;
-		}
-		/* The version only grows: by default one past the previous,
-		 * an explicit one must exceed it. */
-		if (!c->have_version && b.version <= prev.version)
-			b.version = prev.version + 1;
-		if (b.version <= prev.version) {
-			fprintf(stderr, "cmkeys bundle: version %" PRIu64 " does not exceed %s's %" PRIu64 " (rollback)\n",
-				b.version, c->previous, prev.version);
-			ret = 1;
-			goto out_free;
-		}
-		if (collect_lifts(c, &prev, &lift, &ds)) {
-			ret = 1;
-			goto out_free;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		const char *path = argv[optind + i];
-		X509 *cert;
-		int len;
-
-		ret = cm_cert_load(path, &cert);
-		if (ret) {
-			fprintf(stderr, "cmkeys bundle: %s: %s\n", path,
-				cm_cert_strerror(ret));
-			ret = 1;
-			goto out_free;
-		}
-		ders[i] = NULL;
-		len = i2d_X509(cert, &ders[i]);
-		X509_free(cert);
-		if (len <= 0 || cm_bundle_add_cert(&b, ders[i], (size_t)len)) {
-			fprintf(stderr, "cmkeys bundle: %s: cannot encode\n", path);
-			ret = 1;
-			goto out_free;
-		}
-	}
-	for (size_t i = 0; i < c->n_revoke; i++) {
-		size_t before = b.n_digests;
-
-		ret = cmk_revoke_arg(&b, c->revoke[i], &ds, err, sizeof(err));
-		if (ret < 0) {
-			if (!err[0])
-				snprintf(err, sizeof(err), "--revoke %s: %s",
-					 c->revoke[i], strerror(-ret));
-			fprintf(stderr, "cmkeys bundle: %s\n", err);
-			ret = 1;
-			goto out_free;
-		}
-		if (b.n_digests - before > 1)
-			printf("--revoke %s: %zu digests (each carrier, each hash)\n",
-			       c->revoke[i], b.n_digests - before);
-	}
-	if (c->previous) {
-		ret = cmk_revoke_carry(&b, &prev, &lift, stdout, &carried, err,
-				       sizeof(err));
-		if (ret) {
-			fprintf(stderr, "cmkeys bundle: %s\n", err);
-			ret = 1;
-			goto out_free;
-		}
-		printf("carried %zu revocations forward from %s\n", carried,
-		       c->previous);
-	}
-	ret = cm_bundle_serialize(&b, &out, &out_len);
-	if (ret) {
-		fprintf(stderr, "cmkeys bundle: %s\n", strerror(-ret));
-		goto out_fail;
-	}
-	/* Parse what we wrote: duplicates and certificates without SKID are
-	 * refused here rather than at boot. */
-	ret = cm_bundle_parse(out, out_len, &check, &why);
-	cm_bundle_release(&check);
-	if (ret) {
-		fprintf(stderr, "cmkeys bundle: refusing: %s\n", why);
-		goto out_fail;
-	}
-	ret = cmk_write_file(c->out, out, out_len, 0644);
-	if (ret) {
-		fprintf(stderr, "cmkeys bundle: %s: %s\n", c->out, strerror(-ret));
-		goto out_fail;
-	}
-	printf("%s: version %" PRIu64 ", %zu certificates, %zu revoked key ids, %zu revoked digests\n",
-	       c->out, b.version, b.n_certs, b.n_keyids, b.n_digests);
-	if (c->sign.key) {
-		ret = cmk_bundle_sign(c->out, out, out_len, &c->sign, err,
-				      sizeof(err));
-		if (ret) {
-			/* The new bundle must not pair with an old .sig. */
-			fprintf(stderr, "cmkeys bundle: %s (%s written, not signed)\n",
-				err, c->out);
-			goto out_fail;
-		}
-		printf("%s.sig\n", c->out);
-	}
-out_fail:
-	ret = ret ? 1 : 0;
-out_free:
-	for (size_t i = 0; ders && i < n; i++)
+	ret = c->previous ? bundle_previous(c, &b, &prev, &prev_bytes, &lift, &ds) : 0;
+	if (!ret)
+		ret = bundle_certs(argv + optind, n, &b, ders);
+	if (!ret)
+		ret = bundle_revocations(c, &b, &prev, &lift, &ds);
+	if (!ret)
+		ret = bundle_write(c, &b);
+	for (size_t i = 0; i < n; i++)
 		OPENSSL_free(ders[i]);
 	free(ders);
-	free(out);
 	cm_bundle_release(&b);
 	cm_bundle_release(&lift);
 	cm_bundle_release(&prev);
@@ -654,6 +715,8 @@ int main(int argc, char **argv)
 		printf("cmkeys (cryptomark) %s\n", CM_VERSION);
 		return 0;
 	}
+	if (!strcmp(c.cmd, "rules"))	/* keys/rules.c parses its own */
+		return cmd_rules(argc - 1, argv + 1);
 	/* Subcommand options follow the subcommand. */
 	ret = parse_opts(argc - 1, argv + 1, &c);
 	if (ret)

@@ -50,7 +50,6 @@ int cmk_make_signer(const struct cmk_pki_opts *o, char *err, size_t errlen);
 /* ---- files (sealed.c) ---------------------------------------------------- */
 
 /* Writes @buf to @path atomically (temp file, fsync, rename), mode @mode. */
-int cmk_write_file(const char *path, const void *buf, size_t len, int mode);
 
 /* ---- tpm.c ------------------------------------------------------------ */
 

@@ -90,108 +90,140 @@ int cmk_eventlog_replay(const char *path, cmk_pcr_values v, uint32_t *seen,
 	return ret;
 }
 
+struct alg_table {
+	struct { uint16_t alg, size; } v[MAX_ALGS];
+	uint32_t n;
+};
+
+/* The header event, SHA-1 format, carrying the Spec ID event's algorithms. */
+static int spec_header(struct reader *r, struct alg_table *algs,
+		       const char **what)
+{
+	uint32_t pcr, type, size;
+	struct reader h;
+
+	if (u32(r, &pcr) || u32(r, &type) || take(r, NULL, 20) ||
+	    u32(r, &size) || size > r->left || size < 24 + 4 ||
+	    type != EV_NO_ACTION || memcmp(r->p, "Spec ID Event03", 16)) {
+		*what = "no 'Spec ID Event03' header (not a crypto-agile TCG log)";
+		return -EBADMSG;
+	}
+	h = (struct reader){ r->p + 24, size - 24 };
+	if (u32(&h, &algs->n) || algs->n == 0 || algs->n > MAX_ALGS) {
+		*what = "bad algorithm count";
+		return -EBADMSG;
+	}
+	for (uint32_t i = 0; i < algs->n; i++)
+		if (u16(&h, &algs->v[i].alg) || u16(&h, &algs->v[i].size) ||
+		    algs->v[i].size > 64) {
+			*what = "bad algorithm table";
+			return -EBADMSG;
+		}
+	take(r, NULL, size);
+	return 0;
+}
+
+/* An event's @count digests; the sha256 one into @d (*have set). */
+static int event_digests(struct reader *r, const struct alg_table *algs,
+			 uint32_t count, uint8_t d[32], int *have,
+			 const char **what)
+{
+	*have = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		uint16_t alg, dsize = 0;
+
+		if (u16(r, &alg)) {
+			*what = "truncated digest";
+			return -EBADMSG;
+		}
+		for (uint32_t j = 0; j < algs->n; j++)
+			if (algs->v[j].alg == alg)
+				dsize = algs->v[j].size;
+		if (!dsize) {
+			*what = "digest of an algorithm the header does not list";
+			return -EBADMSG;
+		}
+		if (alg == TPM_ALG_SHA256 && dsize == 32) {
+			take(r, d, 32);
+			*have = 1;
+		} else if (take(r, NULL, dsize)) {
+			*what = "truncated digest";
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+/* PCR extend in software: v = sha256(v || d). */
+static int extend(uint8_t v[32], const uint8_t d[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
+		 EVP_DigestUpdate(md, v, 32) && EVP_DigestUpdate(md, d, 32) &&
+		 EVP_DigestFinal_ex(md, v, NULL);
+
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : -EIO;
+}
+
+/* One event at the reader: its digest replayed into @v. */
+static int replay_event(struct reader *r, const struct alg_table *algs,
+			cmk_pcr_values v, uint32_t *seen, const char **what)
+{
+	uint32_t pcr, type, count, size;
+	uint8_t d[32];
+	int have, ret;
+
+	if (u32(r, &pcr) || u32(r, &type) || u32(r, &count) || count > algs->n) {
+		*what = "truncated event header";
+		return -EBADMSG;
+	}
+	if (pcr >= CM_PCR_MAX) {
+		*what = "PCR index above 23";
+		return -EBADMSG;
+	}
+	ret = event_digests(r, algs, count, d, &have, what);
+	if (ret)
+		return ret;
+	if (u32(r, &size) || size > r->left) {
+		*what = "event data runs past the end";
+		return -EBADMSG;
+	}
+	if (type == EV_NO_ACTION) {
+		/* "StartupLocality\0" + locality: PCR 0 starts there. */
+		if (pcr == 0 && size == 17 && !memcmp(r->p, "StartupLocality", 16))
+			v[0][31] = r->p[16];
+	} else if (!have) {
+		*what = "event without a sha256 digest";
+		return -EBADMSG;
+	} else {
+		ret = extend(v[pcr], d);
+		if (ret)
+			return ret;
+		*seen |= 1u << pcr;
+	}
+	take(r, NULL, size);
+	return 0;
+}
+
 int cmk_eventlog_replay_buf(const char *path, const uint8_t *buf, size_t len,
 			    cmk_pcr_values v, uint32_t *seen, char *err,
 			    size_t errlen)
 {
-	struct { uint16_t alg, size; } algs[MAX_ALGS];
-	uint32_t pcr, type, size, n_algs, count;
-	struct reader r;
-	uint8_t d[32];
+	struct reader r = { buf, len };
+	struct alg_table algs;
+	const char *what = NULL;
+	size_t at = 0;
 	int ret;
 
 	memset(v, 0, sizeof(cmk_pcr_values));
 	*seen = 0;
-	r = (struct reader){ buf, len };
-	/* The header event, SHA-1 format, carrying the Spec ID event. */
-	if (u32(&r, &pcr) || u32(&r, &type) || take(&r, NULL, 20) ||
-	    u32(&r, &size) || size > r.left || size < 24 + 4 ||
-	    type != EV_NO_ACTION || memcmp(r.p, "Spec ID Event03", 16)) {
-		ret = fail(err, errlen, path, 0,
-			   "no 'Spec ID Event03' header (not a crypto-agile TCG log)");
-		goto out;
+	ret = spec_header(&r, &algs, &what);
+	while (!ret && r.left) {
+		at = len - r.left;
+		ret = replay_event(&r, &algs, v, seen, &what);
 	}
-	{
-		struct reader h = { r.p + 24, size - 24 };
-
-		if (u32(&h, &n_algs) || n_algs == 0 || n_algs > MAX_ALGS) {
-			ret = fail(err, errlen, path, 0, "bad algorithm count");
-			goto out;
-		}
-		for (uint32_t i = 0; i < n_algs; i++)
-			if (u16(&h, &algs[i].alg) || u16(&h, &algs[i].size) ||
-			    algs[i].size > 64) {
-				ret = fail(err, errlen, path, 0,
-					   "bad algorithm table");
-				goto out;
-			}
-	}
-	take(&r, NULL, size);
-	while (r.left) {
-		size_t at = len - r.left;
-		int have = 0;
-
-		if (u32(&r, &pcr) || u32(&r, &type) || u32(&r, &count) ||
-		    count > n_algs) {
-			ret = fail(err, errlen, path, at, "truncated event header");
-			goto out;
-		}
-		if (pcr >= CM_PCR_MAX) {
-			ret = fail(err, errlen, path, at, "PCR index above 23");
-			goto out;
-		}
-		for (uint32_t i = 0; i < count; i++) {
-			uint16_t alg, dsize = 0;
-
-			if (u16(&r, &alg)) {
-				ret = fail(err, errlen, path, at, "truncated digest");
-				goto out;
-			}
-			for (uint32_t j = 0; j < n_algs; j++)
-				if (algs[j].alg == alg)
-					dsize = algs[j].size;
-			if (!dsize) {
-				ret = fail(err, errlen, path, at,
-					   "digest of an algorithm the header does not list");
-				goto out;
-			}
-			if (alg == TPM_ALG_SHA256 && dsize == 32) {
-				take(&r, d, 32);
-				have = 1;
-			} else if (take(&r, NULL, dsize)) {
-				ret = fail(err, errlen, path, at, "truncated digest");
-				goto out;
-			}
-		}
-		if (u32(&r, &size) || size > r.left) {
-			ret = fail(err, errlen, path, at, "event data runs past the end");
-			goto out;
-		}
-		if (type == EV_NO_ACTION) {
-			/* "StartupLocality\0" + locality: PCR 0 starts there. */
-			if (pcr == 0 && size == 17 &&
-			    !memcmp(r.p, "StartupLocality", 16))
-				v[0][31] = r.p[16];
-		} else if (!have) {
-			ret = fail(err, errlen, path, at, "event without a sha256 digest");
-			goto out;
-		} else {
-			EVP_MD_CTX *md = EVP_MD_CTX_new();
-			int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
-				 EVP_DigestUpdate(md, v[pcr], 32) &&
-				 EVP_DigestUpdate(md, d, 32) &&
-				 EVP_DigestFinal_ex(md, v[pcr], NULL);
-
-			EVP_MD_CTX_free(md);
-			if (!ok) {
-				ret = -EIO;
-				goto out;
-			}
-			*seen |= 1u << pcr;
-		}
-		take(&r, NULL, size);
-	}
-	ret = 0;
-out:
+	if (ret == -EBADMSG)
+		return fail(err, errlen, path, at, what);
 	return ret;
 }

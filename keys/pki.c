@@ -23,6 +23,8 @@
 #include <openssl/x509v3.h>
 
 #include "cmkeys.h"
+#include "cmtool.h"
+#include "internal.h"
 
 static const struct {
 	const char *name;
@@ -248,7 +250,7 @@ static int write_pair(const char *dir, const char *stem, EVP_PKEY *key,
 		goto out_free_bio;
 	}
 	n = BIO_get_mem_data(mem, &data);
-	ret = cmk_write_file(kpath, data, (size_t)n, 0600);
+	ret = cmt_write_atomic(kpath, data, (size_t)n, 0600);
 	/* The BIO held the private key in clear: wipe before freeing. */
 	OPENSSL_cleanse(data, (size_t)n);
 	if (ret) {
@@ -264,13 +266,13 @@ static int write_pair(const char *dir, const char *stem, EVP_PKEY *key,
 		goto out_free_bio;
 	}
 	n = BIO_get_mem_data(mem, &data);
-	ret = cmk_write_file(cpath, data, (size_t)n, 0644);
+	ret = cmt_write_atomic(cpath, data, (size_t)n, 0644);
 	if (ret) {
 		snprintf(err, errlen, "%s: %s", cpath, strerror(-ret));
 		goto out_free_bio;
 	}
 	dlen = i2d_X509(cert, &der);
-	ret = dlen > 0 ? cmk_write_file(dpath, der, (size_t)dlen, 0644) : -ENOMEM;
+	ret = dlen > 0 ? cmt_write_atomic(dpath, der, (size_t)dlen, 0644) : -ENOMEM;
 	OPENSSL_free(der);
 	if (ret)
 		snprintf(err, errlen, "%s: %s", dpath, strerror(-ret));
@@ -284,35 +286,13 @@ out_free_bio:
 static int get_pass(const struct cmk_pki_opts *o, char *buf, size_t size,
 		    char *err, size_t errlen)
 {
-	if (o->pass_file) {
-		FILE *f = fopen(o->pass_file, "re");
+	int n = cm_pass_get(o->pass_env, o->pass_file, buf, size, err, errlen);
 
-		if (!f || !fgets(buf, (int)size, f)) {
-			snprintf(err, errlen, "cannot read passphrase file %s",
-				 o->pass_file);
-			if (f)
-				fclose(f);
-			return -EINVAL;
-		}
-		fclose(f);
-		buf[strcspn(buf, "\r\n")] = '\0';
-	} else if (o->pass_env) {
-		const char *v = getenv(o->pass_env);
-
-		if (!v || strlen(v) >= size) {
-			snprintf(err, errlen, "passphrase variable %s is not set",
-				 o->pass_env);
-			return -EINVAL;
-		}
-		strcpy(buf, v);
-	} else {
-		return -ENOENT;
-	}
-	if (!buf[0]) {
+	if (n == 0) {
 		snprintf(err, errlen, "empty passphrase");
 		return -EINVAL;
 	}
-	return 0;
+	return n < 0 ? n : 0;
 }
 
 int cmk_make_ca(const struct cmk_pki_opts *o, char *err, size_t errlen)

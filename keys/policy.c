@@ -32,6 +32,7 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "cmkeys.h"
+#include "cmtool.h"
 #include "internal.h"
 
 static void put_be16(uint8_t *p, uint16_t v)
@@ -368,38 +369,12 @@ int cmk_policy_parse(const uint8_t *buf, size_t len, struct cmk_policy *p,
 	return 0;
 }
 
-int cmk_policy_sign(const struct cmk_policy_sign_opts *o, char *err,
-		    size_t errlen)
+/* A DER signature (ECDSA or RSA PKCS#1) as the TPMT_SIGNATURE a TPM checks. */
+static int tpm_signature(EVP_PKEY *pk, const uint8_t *der, size_t der_len,
+			 struct cmk_policy *p, char *err, size_t errlen)
 {
-	struct cmk_policy p = { .version = o->version };
-	uint8_t *buf = NULL, ahash[32], der[512];
 	TPMT_SIGNATURE sig = { 0 };
-	size_t der_len = sizeof(der), len, off;
-	EVP_PKEY *pk = NULL;
-	int ret;
 
-	ret = cmk_load_pcr_values(o->pcr_values, &p.pcr_mask, p.pcr, err,
-				  errlen);
-	if (ret)
-		return ret;
-	if (o->bind_counter)
-		p.nv_index = CMK_NV_POLICY_COUNTER;
-	ret = cmk_policy_key_load(o->key, 1, &pk, err, errlen);
-	if (ret)
-		return ret;
-	ret = cmk_policy_key_public(pk, p.key_pub, &p.key_len, p.key_name, err,
-				    errlen);
-	if (ret)
-		goto out_free_key;
-	ret = approved_digest(&p, p.approved);
-	/* aHash = H(approvedPolicy || policyRef), policyRef empty. */
-	if (!ret)
-		ret = sha256(p.approved, 32, "", 0, "", 0, "", 0, ahash);
-	if (!ret)
-		ret = cm_pkey_sign(pk, CM_HASH_SHA256, ahash, 32, der, &der_len,
-				   err, errlen);
-	if (ret)
-		goto out_free_key;
 	if (EVP_PKEY_is_a(pk, "EC")) {
 		const unsigned char *q = der;
 		ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &q, (long)der_len);
@@ -407,8 +382,7 @@ int cmk_policy_sign(const struct cmk_policy_sign_opts *o, char *err,
 
 		if (!es) {
 			snprintf(err, errlen, "policy signature: not ECDSA DER");
-			ret = -EIO;
-			goto out_free_key;
+			return -EIO;
 		}
 		ECDSA_SIG_get0(es, &r, &s);
 		sig.sigAlg = TPM2_ALG_ECDSA;
@@ -424,41 +398,83 @@ int cmk_policy_sign(const struct cmk_policy_sign_opts *o, char *err,
 		sig.signature.rsassa.sig.size = (uint16_t)der_len;
 		memcpy(sig.signature.rsassa.sig.buffer, der, der_len);
 	}
-	if (Tss2_MU_TPMT_SIGNATURE_Marshal(&sig, p.sig, CMK_TPM_BLOB_MAX,
-					   &p.sig_len)) {
+	if (Tss2_MU_TPMT_SIGNATURE_Marshal(&sig, p->sig, CMK_TPM_BLOB_MAX,
+					   &p->sig_len)) {
 		snprintf(err, errlen, "policy signature: marshalling failed");
-		ret = -EIO;
-		goto out_free_key;
+		return -EIO;
 	}
-	len = CM_SIZEOF_POLICY_HDR + 32 * (size_t)popcount(p.pcr_mask) +
-	      p.key_len + p.sig_len;
+	return 0;
+}
+
+/* The policy file: header, the PCR values, the key, the signature. */
+static int write_policy(const char *out, const struct cmk_policy *p,
+			char *err, size_t errlen)
+{
+	size_t len, off;
+	uint8_t *buf;
+	int ret;
+
+	len = CM_SIZEOF_POLICY_HDR + 32 * (size_t)popcount(p->pcr_mask) +
+	      p->key_len + p->sig_len;
 	buf = calloc(1, len);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out_free_key;
-	}
+	if (!buf)
+		return -ENOMEM;
 	memcpy(buf, CM_POLICY_MAGIC, 8);
 	put_be16(buf + 8, CM_POLICY_FORMAT);
-	put_be32(buf + 12, p.pcr_mask);
-	put_be64(buf + 16, p.version);
-	put_be32(buf + 24, p.nv_index);
-	put_be16(buf + 28, (uint16_t)p.key_len);
-	put_be16(buf + 30, (uint16_t)p.sig_len);
-	memcpy(buf + 32, p.approved, 32);
+	put_be32(buf + 12, p->pcr_mask);
+	put_be64(buf + 16, p->version);
+	put_be32(buf + 24, p->nv_index);
+	put_be16(buf + 28, (uint16_t)p->key_len);
+	put_be16(buf + 30, (uint16_t)p->sig_len);
+	memcpy(buf + 32, p->approved, 32);
 	off = CM_SIZEOF_POLICY_HDR;
 	for (int i = 0; i < CM_PCR_MAX; i++) {
-		if (!(p.pcr_mask & (1u << i)))
+		if (!(p->pcr_mask & (1u << i)))
 			continue;
-		memcpy(buf + off, p.pcr[i], 32);
+		memcpy(buf + off, p->pcr[i], 32);
 		off += 32;
 	}
-	memcpy(buf + off, p.key_pub, p.key_len);
-	memcpy(buf + off + p.key_len, p.sig, p.sig_len);
-	ret = cmk_write_file(o->out, buf, len, 0644);
+	memcpy(buf + off, p->key_pub, p->key_len);
+	memcpy(buf + off + p->key_len, p->sig, p->sig_len);
+	ret = cmt_write_atomic(out, buf, len, 0644);
 	if (ret)
-		snprintf(err, errlen, "%s: %s", o->out, strerror(-ret));
+		snprintf(err, errlen, "%s: %s", out, strerror(-ret));
 	free(buf);
-out_free_key:
+	return ret;
+}
+
+int cmk_policy_sign(const struct cmk_policy_sign_opts *o, char *err,
+		    size_t errlen)
+{
+	struct cmk_policy p = { .version = o->version };
+	uint8_t ahash[32], der[512];
+	size_t der_len = sizeof(der);
+	EVP_PKEY *pk = NULL;
+	int ret;
+
+	ret = cmk_load_pcr_values(o->pcr_values, &p.pcr_mask, p.pcr, err,
+				  errlen);
+	if (ret)
+		return ret;
+	if (o->bind_counter)
+		p.nv_index = CMK_NV_POLICY_COUNTER;
+	ret = cmk_policy_key_load(o->key, 1, &pk, err, errlen);
+	if (ret)
+		return ret;
+	ret = cmk_policy_key_public(pk, p.key_pub, &p.key_len, p.key_name, err,
+				    errlen);
+	if (!ret)
+		ret = approved_digest(&p, p.approved);
+	/* aHash = H(approvedPolicy || policyRef), policyRef empty. */
+	if (!ret)
+		ret = sha256(p.approved, 32, "", 0, "", 0, "", 0, ahash);
+	if (!ret)
+		ret = cm_pkey_sign(pk, CM_HASH_SHA256, ahash, 32, der, &der_len,
+				   err, errlen);
+	if (!ret)
+		ret = tpm_signature(pk, der, der_len, &p, err, errlen);
+	if (!ret)
+		ret = write_policy(o->out, &p, err, errlen);
 	EVP_PKEY_free(pk);
 	return ret;
 }

@@ -305,37 +305,36 @@ static int preflight(const struct cmk_provision_opts *o, const char *name,
 	return 0;
 }
 
-int cmk_provision(const struct cmk_provision_opts *o,
-		  struct cmk_provision_result *res, char *err, size_t errlen)
+/*
+ * The TPM part: the bundle opened (unsealed, or through the recovery
+ * token), then PCR @cap extended whatever the outcome once the seal reached
+ * the TPM.  @ob is set in every case (cmk_opened_free() it).
+ */
+static int open_and_cap(const struct cmk_provision_opts *o, int cap,
+			struct cmk_opened *ob, struct cmk_provision_result *res,
+			char *err, size_t errlen)
 {
-	const char *name = o->keyring ? o->keyring : CRYPTOMARK_KEYRING;
-	double start = now_ms();
-	struct cmk_opened ob;
 	struct cmk_tpm *t;
-	key_serial_t ring, *keys;
 	char err2[256];
-	int ret, cap = -1;
-	size_t n = 0;
+	int ret;
 
-	memset(res, 0, sizeof(*res));
-	ret = preflight(o, name, &ring, &cap, err, errlen);
-	if (ret)
-		return ret;
 	ret = cmk_tpm_open(o->tcti, &t, err, errlen);
-	if (ret)
+	if (ret) {
+		memset(ob, 0, sizeof(*ob));
 		return ret;
+	}
 	if (o->recovery)
 		ret = cmk_recovery_open(t, o->bundle, o->recovery,
-					o->min_version, o->signers, &ob, err,
+					o->min_version, o->signers, ob, err,
 					errlen);
 	else
 		ret = cmk_open_bundle(t, o->bundle, o->min_version, o->signers,
-				      o->policies, &ob, err, errlen);
-	if (ob.pcr_mask) {
+				      o->policies, ob, err, errlen);
+	if (ob->pcr_mask) {
 		/* The seal reached the TPM: cap now, success or not.  A seal
 		 * changed since the preflight caps its own highest PCR. */
-		if (!(ob.pcr_mask & (1u << cap))) {
-			cap = highest_pcr(ob.pcr_mask);
+		if (!(ob->pcr_mask & (1u << cap))) {
+			cap = highest_pcr(ob->pcr_mask);
 			if (!ret) {
 				snprintf(err, errlen,
 					 "%s.seal changed while provisioning", o->bundle);
@@ -343,74 +342,102 @@ int cmk_provision(const struct cmk_provision_opts *o,
 			}
 		}
 		res->cap_pcr = (unsigned int)cap;
-		if (cmk_tpm_extend(t, (unsigned int)cap, ob.digest, err2,
+		if (cmk_tpm_extend(t, (unsigned int)cap, ob->digest, err2,
 				   sizeof(err2)) && !ret) {
 			snprintf(err, errlen, "%s", err2);
 			ret = -EIO;
 		}
 	}
 	cmk_tpm_close(t);
-	if (ret)
-		goto out_free;
+	return ret;
+}
 
-	if (!ring)
-		ring = get_named_keyring(name, err, errlen);
-	if (ring < 0) {
-		ret = ring;
-		goto out_free;
-	}
-	res->keyring = ring;
+/* Every certificate the bundle does not revoke into @ring; @keys gets them. */
+static int add_certs(const struct cm_bundle *b, key_serial_t ring,
+		     const char *name, key_serial_t *keys, size_t *n,
+		     struct cmk_provision_result *res, char *err,
+		     size_t errlen)
+{
+	for (size_t i = 0; i < b->n_certs; i++) {
+		const struct cm_bundle_cert *c = &b->certs[i];
+		int ret;
 
-	keys = calloc(ob.b.n_certs, sizeof(*keys));
-	if (!keys) {
-		ret = -ENOMEM;
-		goto out_free;
-	}
-	for (size_t i = 0; i < ob.b.n_certs; i++) {
-		const struct cm_bundle_cert *c = &ob.b.certs[i];
-
-		if (keyid_revoked(&ob.b, c->keyid)) {
+		if (keyid_revoked(b, c->keyid)) {
 			res->n_skipped++;
 			continue;
 		}
 		/* NULL description: the kernel names the key from the cert. */
-		keys[n] = add_key("asymmetric", NULL, c->der, c->len, ring);
-		if (keys[n] < 0) {
+		keys[*n] = add_key("asymmetric", NULL, c->der, c->len, ring);
+		if (keys[*n] < 0) {
 			ret = -errno;
 			snprintf(err, errlen,
 				 "add_key(asymmetric, keyid %08x) to %s: %s",
 				 c->keyid, name, strerror(-ret));
-			goto out_unload;
+			return ret;
 		}
-		n++;
+		(*n)++;
 	}
-	if (!n) {
-		snprintf(err, errlen,
-			 "every certificate of the bundle is revoked by it: nothing to trust");
-		ret = -ENOKEY;
-		goto out_unload;
-	}
-	if (!strcmp(name, CRYPTOMARK_KEYRING)) {
-		ret = load_revoked_digests(&ob.b, err, errlen);
-		if (ret)
-			goto out_unload;
-		res->n_digests = ob.b.n_digests;
-	} else {
-		res->n_unenforced = ob.b.n_digests;
-	}
-	ret = lock_keyring(ring, name, err, errlen);
-	if (ret)
-		goto out_unload;
-	res->n_keys = n;
-	res->ms = now_ms() - start;
-	free(keys);
-	cmk_opened_free(&ob);
-	return 0;
+	if (*n)
+		return 0;
+	snprintf(err, errlen,
+		 "every certificate of the bundle is revoked by it: nothing to trust");
+	return -ENOKEY;
+}
 
-out_unload:
-	unload(ring, name, keys, n);
+/* The keyring part: keys, revoked digests, then the lock. */
+static int load_keyring(const struct cm_bundle *b, key_serial_t ring,
+			const char *name, struct cmk_provision_result *res,
+			char *err, size_t errlen)
+{
+	key_serial_t *keys;
+	size_t n = 0;
+	int ret;
+
+	keys = calloc(b->n_certs, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	ret = add_certs(b, ring, name, keys, &n, res, err, errlen);
+	if (!ret && !strcmp(name, CRYPTOMARK_KEYRING)) {
+		ret = load_revoked_digests(b, err, errlen);
+		if (!ret)
+			res->n_digests = b->n_digests;
+	} else if (!ret) {
+		res->n_unenforced = b->n_digests;
+	}
+	if (!ret)
+		ret = lock_keyring(ring, name, err, errlen);
+	if (ret)
+		unload(ring, name, keys, n);
+	else
+		res->n_keys = n;
 	free(keys);
-out_free:
+	return ret;
+}
+
+int cmk_provision(const struct cmk_provision_opts *o,
+		  struct cmk_provision_result *res, char *err, size_t errlen)
+{
+	const char *name = o->keyring ? o->keyring : CRYPTOMARK_KEYRING;
+	double start = now_ms();
+	struct cmk_opened ob;
+	key_serial_t ring;
+	int ret, cap = -1;
+
+	memset(res, 0, sizeof(*res));
+	ret = preflight(o, name, &ring, &cap, err, errlen);
+	if (ret)
+		return ret;
+	ret = open_and_cap(o, cap, &ob, res, err, errlen);
+	if (!ret && !ring)
+		ring = get_named_keyring(name, err, errlen);
+	if (!ret && ring < 0)
+		ret = ring;
+	if (!ret) {
+		res->keyring = ring;
+		ret = load_keyring(&ob.b, ring, name, res, err, errlen);
+	}
+	if (!ret)
+		res->ms = now_ms() - start;
 	cmk_opened_free(&ob);
 	return ret;
 }

@@ -27,6 +27,7 @@
 #include <cryptomark/cryptomark.h>
 
 #include "cmkeys.h"
+#include "cmtool.h"
 
 #define REQ_MAGIC	"CMRQST01"
 #define REQ_FIXED	(8 + 4 + 4 + CM_TPM_NAME_SIZE + 2 + 32)
@@ -110,7 +111,7 @@ int cmk_recovery_request(const char *tcti, const char *bundle, uint32_t mask,
 	ret = live_request(t, mask, d, req, err, errlen);
 	cmk_tpm_close(t);
 	if (!ret)
-		ret = cmk_write_file(out, req, req_len(mask), 0644);
+		ret = cmt_write_atomic(out, req, req_len(mask), 0644);
 	if (ret && !err[0])
 		snprintf(err, errlen, "%s: %s", out, strerror(-ret));
 	return ret;
@@ -182,7 +183,7 @@ int cmk_recovery_sign(const char *request, const struct cm_signer_opts *so,
 		goto out_free;
 	}
 	memcpy(tok, req, len);
-	ret = cmk_write_file(out, tok, len + (size_t)n, 0600);
+	ret = cmt_write_atomic(out, tok, len + (size_t)n, 0600);
 	if (ret)
 		snprintf(err, errlen, "%s: %s", out, strerror(-ret));
 out_free:
@@ -212,16 +213,69 @@ int cmk_recovery_mask(const char *token, uint32_t *mask, char *err,
 	return 0;
 }
 
+/* The token read, its layout checked and its signature verified. */
+static int read_token(const char *token, const struct cm_trust *signers,
+		      uint8_t **tok, uint32_t *mask, size_t *rlen, char *err,
+		      size_t errlen)
+{
+	uint8_t d[CM_MAX_DIGEST_SIZE];
+	const char *why = "";
+	struct cm_sig sig;
+	size_t len;
+	int ret, n;
+
+	ret = cm_read_file(token, REQ_MAX + CM_XATTR_MAX_SIZE, tok, &len);
+	if (ret) {
+		snprintf(err, errlen, "%s: %s", token, strerror(-ret));
+		return ret;
+	}
+	*mask = len >= REQ_FIXED ? get_be32(*tok + 12) : 0;
+	*rlen = req_len(*mask);
+	if (len <= REQ_FIXED || memcmp(*tok, REQ_MAGIC, 8) || !*mask ||
+	    *mask >> CM_PCR_MAX || len <= *rlen) {
+		snprintf(err, errlen, "%s: malformed recovery token", token);
+		return -EBADMSG;
+	}
+	ret = cm_sig_parse(*tok + *rlen, len - *rlen, &sig, &why);
+	if (!ret) {
+		n = cm_digest_buf(*tok, *rlen, sig.hash_algo, d);
+		ret = n < 0 ? n : cm_trust_verify(signers, &sig, d, (size_t)n);
+	}
+	if (ret)
+		snprintf(err, errlen, "%s: recovery token refused: %s", token,
+			 ret == -ENOKEY ? "not signed by the --signed-by key" :
+			 ret == -EKEYREJECTED ? "signature does not match" :
+			 why[0] ? why : strerror(-ret));
+	return ret;
+}
+
+/* Every value the token recorded must be the live one: 0 or -EKEYEXPIRED. */
+static int token_matches(const uint8_t *tok, const uint8_t *live, size_t rlen,
+			 char *err, size_t errlen)
+{
+	if (memcmp(tok + 16, live + 16, CM_TPM_NAME_SIZE))
+		snprintf(err, errlen, "recovery token refused: it is for another TPM");
+	else if (memcmp(tok + 18 + CM_TPM_NAME_SIZE, live + 18 + CM_TPM_NAME_SIZE, 32))
+		snprintf(err, errlen, "recovery token refused: it is for another bundle");
+	else if (memcmp(tok + 8, live + 8, 4))
+		snprintf(err, errlen, "recovery token refused: it was for boot %u, this is boot %u (one boot only)",
+			 get_be32(tok + 8), get_be32(live + 8));
+	else if (memcmp(tok + REQ_FIXED, live + REQ_FIXED, rlen - REQ_FIXED))
+		snprintf(err, errlen, "recovery token refused: the PCRs are not those it approved");
+	else
+		return 0;
+	return -EKEYEXPIRED;
+}
+
 int cmk_recovery_open(struct cmk_tpm *t, const char *bundle,
 		      const char *token, uint64_t min_version,
 		      const struct cm_trust *signers, struct cmk_opened *out,
 		      char *err, size_t errlen)
 {
-	uint8_t *tok = NULL, live[REQ_MAX], d[CM_MAX_DIGEST_SIZE];
+	uint8_t *tok = NULL, live[REQ_MAX];
 	const char *why = "";
-	struct cm_sig sig;
 	uint32_t mask;
-	size_t len, rlen;
+	size_t rlen;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -234,72 +288,30 @@ int cmk_recovery_open(struct cmk_tpm *t, const char *bundle,
 	if (!ret)
 		ret = cmk_bundle_check_sig(bundle, out->bytes, out->len, signers,
 					   err, errlen);
-	if (ret)
-		goto out_free;
-	ret = cm_read_file(token, REQ_MAX + CM_XATTR_MAX_SIZE, &tok, &len);
-	if (ret) {
-		snprintf(err, errlen, "%s: %s", token, strerror(-ret));
-		goto out_free;
-	}
-	mask = len >= REQ_FIXED ? get_be32(tok + 12) : 0;
-	rlen = req_len(mask);
-	if (len <= REQ_FIXED || memcmp(tok, REQ_MAGIC, 8) || !mask ||
-	    mask >> CM_PCR_MAX || len <= rlen) {
-		snprintf(err, errlen, "%s: malformed recovery token", token);
-		ret = -EBADMSG;
-		goto out_free;
-	}
-	ret = cm_sig_parse(tok + rlen, len - rlen, &sig, &why);
+	if (!ret)
+		ret = read_token(token, signers, &tok, &mask, &rlen, err, errlen);
+	if (!ret)
+		ret = live_request(t, mask, out->digest, live, err, errlen);
+	if (!ret)
+		ret = token_matches(tok, live, rlen, err, errlen);
 	if (!ret) {
-		int n = cm_digest_buf(tok, rlen, sig.hash_algo, d);
-
-		ret = n < 0 ? n : cm_trust_verify(signers, &sig, d, (size_t)n);
+		ret = cm_bundle_parse(out->bytes, out->len, &out->b, &why);
+		if (ret)
+			snprintf(err, errlen, "%s: malformed bundle: %s", bundle, why);
 	}
-	if (ret) {
-		snprintf(err, errlen, "%s: recovery token refused: %s", token,
-			 ret == -ENOKEY ? "not signed by the --signed-by key" :
-			 ret == -EKEYREJECTED ? "signature does not match" :
-			 why[0] ? why : strerror(-ret));
-		goto out_free;
-	}
-	/* Every recorded value must be the live one. */
-	ret = live_request(t, mask, out->digest, live, err, errlen);
-	if (ret)
-		goto out_free;
-	ret = -EKEYEXPIRED;
-	if (memcmp(tok + 16, live + 16, CM_TPM_NAME_SIZE))
-		snprintf(err, errlen, "recovery token refused: it is for another TPM");
-	else if (memcmp(tok + 18 + CM_TPM_NAME_SIZE, live + 18 + CM_TPM_NAME_SIZE, 32))
-		snprintf(err, errlen, "recovery token refused: it is for another bundle");
-	else if (memcmp(tok + 8, live + 8, 4))
-		snprintf(err, errlen, "recovery token refused: it was for boot %u, this is boot %u (one boot only)",
-			 get_be32(tok + 8), get_be32(live + 8));
-	else if (memcmp(tok + REQ_FIXED, live + REQ_FIXED, rlen - REQ_FIXED))
-		snprintf(err, errlen, "recovery token refused: the PCRs are not those it approved");
-	else
-		ret = 0;
-	if (ret)
-		goto out_free;
-	ret = cm_bundle_parse(out->bytes, out->len, &out->b, &why);
-	if (ret) {
-		snprintf(err, errlen, "%s: malformed bundle: %s", bundle, why);
-		goto out_free;
-	}
-	if (out->b.version < min_version) {
+	if (!ret && out->b.version < min_version) {
 		snprintf(err, errlen,
 			 "%s: bundle version %llu is below the minimum %llu (rollback)",
 			 bundle, (unsigned long long)out->b.version,
 			 (unsigned long long)min_version);
 		ret = -ESTALE;
-		goto out_free;
+	}
+	free(tok);
+	if (ret) {
+		cmk_opened_free(out);
+		return ret;
 	}
 	/* Approved: cap the token's highest PCR like a seal's. */
 	out->pcr_mask = mask;
-	free(tok);
 	return 0;
-
-out_free:
-	free(tok);
-	cmk_opened_free(out);
-	return ret;
 }

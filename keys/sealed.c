@@ -21,57 +21,9 @@
 #include <openssl/rand.h>
 
 #include "cmkeys.h"
+#include "cmtool.h"
 
 #define SEAL_MAX_SIZE	(CM_SIZEOF_SEAL_HDR + CM_SIZEOF_SEAL_AUTH + 2 * CMK_TPM_BLOB_MAX)
-
-int cmk_write_file(const char *path, const void *buf, size_t len, int mode)
-{
-	char tmp[PATH_MAX];
-	size_t done = 0;
-	int fd, ret = 0;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	if (fchmod(fd, (mode_t)mode)) {
-		ret = -errno;
-		goto out_unlink;
-	}
-	while (done < len) {
-		ssize_t n = write(fd, (const uint8_t *)buf + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto out_unlink;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd)) {
-		ret = -errno;
-		goto out_unlink;
-	}
-	if (close(fd)) {
-		fd = -1;
-		ret = -errno;
-		goto out_unlink;
-	}
-	fd = -1;
-	if (rename(tmp, path)) {
-		ret = -errno;
-		goto out_unlink;
-	}
-	return 0;
-
-out_unlink:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return ret;
-}
 
 int cmk_parse_pcrs(const char *spec, uint32_t *mask)
 {
@@ -229,21 +181,20 @@ static int seal_authorized(const struct cmk_seal_opts *o, struct cm_seal *s,
 	return ret;
 }
 
-int cmk_seal_bundle(const struct cmk_seal_opts *o, char *err, size_t errlen)
+/*
+ * The bundle to seal, read and parsed (only what would be accepted when
+ * opened is sealed), and BUNDLE.seal's @path, which is never replaced
+ * without --force: a seal is the boot's only way in.
+ */
+static int read_sealable(const struct cmk_seal_opts *o, char *path,
+			 size_t pathlen, uint8_t **bytes, size_t *len,
+			 char *err, size_t errlen)
 {
-	uint8_t secret[CM_SEAL_SECRET_SIZE], pub[CMK_TPM_BLOB_MAX];
-	uint8_t priv[CMK_TPM_BLOB_MAX], *bytes = NULL, *blob = NULL;
-	struct cm_seal s = { .pcr_bank = CM_TPM2_ALG_SHA256 };
-	char path[PATH_MAX];
-	struct cmk_tpm *t = NULL;
 	struct cm_bundle b;
 	const char *why = "";
-	size_t len, blob_len;
-	cmk_pcr_values v;
 	int ret;
 
-	/* A seal is the boot's only way in: replacing one is never silent. */
-	ret = seal_path(o->bundle, path, sizeof(path));
+	ret = seal_path(o->bundle, path, pathlen);
 	if (ret) {
 		snprintf(err, errlen, "%s.seal: %s", o->bundle, strerror(-ret));
 		return ret;
@@ -253,87 +204,149 @@ int cmk_seal_bundle(const struct cmk_seal_opts *o, char *err, size_t errlen)
 			 path);
 		return -EEXIST;
 	}
-	ret = cm_read_file(o->bundle, CM_BUNDLE_MAX_SIZE, &bytes, &len);
+	ret = cm_read_file(o->bundle, CM_BUNDLE_MAX_SIZE, bytes, len);
 	if (ret) {
 		snprintf(err, errlen, "%s: %s", o->bundle, strerror(-ret));
 		return ret;
 	}
-	/* Seal only what would be accepted when opened. */
-	ret = cm_bundle_parse(bytes, len, &b, &why);
+	ret = cm_bundle_parse(*bytes, *len, &b, &why);
 	if (ret) {
 		snprintf(err, errlen, "%s: malformed bundle: %s", o->bundle, why);
-		goto out_free_bytes;
+		free(*bytes);
+		*bytes = NULL;
+		return ret;
 	}
 	cm_bundle_release(&b);
+	return 0;
+}
 
-	if (o->authorize) {
-		ret = seal_authorized(o, &s, err, errlen);
-		if (ret)
-			goto out_free_bytes;
-	} else if (o->pcr_values) {
-		ret = cmk_load_pcr_values(o->pcr_values, &s.pcr_mask, v, err,
-					  errlen);
-		if (!ret)
-			ret = cmk_policy_pcr_offline(s.pcr_mask, v,
-						     s.policy_digest);
-		if (ret)
-			goto out_free_bytes;
-	}
-	ret = cmk_tpm_open(o->tcti, &t, err, errlen);
-	if (ret)
-		goto out_free_bytes;
-	if (s.authorized && s.nv_index) {
-		uint64_t now;
+/* The policy known before the TPM: signed (--authorize) or --pcr-values. */
+static int policy_offline(const struct cmk_seal_opts *o, struct cm_seal *s,
+			  char *err, size_t errlen)
+{
+	cmk_pcr_values v;
+	int ret;
 
-		/* A seal the counter already passed would never open. */
-		ret = cmk_nv_counter_read(t, s.nv_index, &now, err, errlen);
-		if (!ret && now > s.nv_max) {
+	if (o->authorize)
+		return seal_authorized(o, s, err, errlen);
+	if (!o->pcr_values)
+		return 0;
+	ret = cmk_load_pcr_values(o->pcr_values, &s->pcr_mask, v, err, errlen);
+	if (!ret)
+		ret = cmk_policy_pcr_offline(s->pcr_mask, v, s->policy_digest);
+	return ret;
+}
+
+/*
+ * What needs the TPM: a bound counter must not already be past --counter
+ * (the seal would never open); a PolicyPCR of the current PCR values.
+ */
+static int policy_on_tpm(const struct cmk_seal_opts *o, struct cmk_tpm *t,
+			 struct cm_seal *s, char *err, size_t errlen)
+{
+	uint64_t now;
+	int ret;
+
+	if (s->authorized && s->nv_index) {
+		ret = cmk_nv_counter_read(t, s->nv_index, &now, err, errlen);
+		if (!ret && now > s->nv_max) {
 			snprintf(err, errlen,
 				 "--counter %llu is below the bundle counter's %llu: the seal would never open",
-				 (unsigned long long)s.nv_max,
+				 (unsigned long long)s->nv_max,
 				 (unsigned long long)now);
 			ret = -ESTALE;
 		}
-		if (ret)
-			goto out_close_tpm;
-	} else if (!s.authorized && !o->pcr_values) {
-		s.pcr_mask = o->pcr_mask;
-		ret = cmk_tpm_policy_pcr(t, s.pcr_mask, s.policy_digest, err,
-					 errlen);
-		if (ret)
-			goto out_close_tpm;
+		return ret;
 	}
+	if (s->authorized || o->pcr_values)
+		return 0;
+	s->pcr_mask = o->pcr_mask;
+	return cmk_tpm_policy_pcr(t, s->pcr_mask, s->policy_digest, err, errlen);
+}
+
+/* A fresh secret sealed under the policy, and the bundle's tag with it. */
+static int seal_secret(struct cmk_tpm *t, struct cm_seal *s, uint8_t *pub,
+		       uint8_t *priv, const uint8_t *bytes, size_t len,
+		       char *err, size_t errlen)
+{
+	uint8_t secret[CM_SEAL_SECRET_SIZE];
+	int ret;
 
 	if (RAND_priv_bytes(secret, sizeof(secret)) != 1) {
 		snprintf(err, errlen, "RAND_priv_bytes failed");
-		ret = -EIO;
-		goto out_close_tpm;
+		return -EIO;
 	}
-	ret = cmk_tpm_seal(t, s.policy_digest, secret, pub, &s.pub_len, priv,
-			   &s.priv_len, err, errlen);
+	ret = cmk_tpm_seal(t, s->policy_digest, secret, pub, &s->pub_len, priv,
+			   &s->priv_len, err, errlen);
 	if (!ret)
-		ret = cm_bundle_tag(secret, bytes, len, s.tag);
+		ret = cm_bundle_tag(secret, bytes, len, s->tag);
 	OPENSSL_cleanse(secret, sizeof(secret));
+	s->pub = pub;
+	s->priv = priv;
+	return ret;
+}
+
+int cmk_seal_bundle(const struct cmk_seal_opts *o, char *err, size_t errlen)
+{
+	uint8_t pub[CMK_TPM_BLOB_MAX], priv[CMK_TPM_BLOB_MAX];
+	uint8_t *bytes = NULL, *blob = NULL;
+	struct cm_seal s = { .pcr_bank = CM_TPM2_ALG_SHA256 };
+	char path[PATH_MAX];
+	struct cmk_tpm *t = NULL;
+	size_t len, blob_len;
+	int ret;
+
+	ret = read_sealable(o, path, sizeof(path), &bytes, &len, err, errlen);
+	if (ret)
+		return ret;
+	ret = policy_offline(o, &s, err, errlen);
+	if (!ret)
+		ret = cmk_tpm_open(o->tcti, &t, err, errlen);
+	if (!ret)
+		ret = policy_on_tpm(o, t, &s, err, errlen);
+	if (!ret)
+		ret = seal_secret(t, &s, pub, priv, bytes, len, err, errlen);
 	/* Done with the TPM (and its watchdog) before writing any file. */
 	cmk_tpm_close(t);
-	t = NULL;
-	if (ret)
-		goto out_free_bytes;
-	s.pub = pub;
-	s.priv = priv;
-	ret = cm_seal_serialize(&s, &blob, &blob_len);
-	if (ret) {
-		snprintf(err, errlen, "seal: %s", strerror(-ret));
-		goto out_free_bytes;
+	if (!ret) {
+		ret = cm_seal_serialize(&s, &blob, &blob_len);
+		if (ret)
+			snprintf(err, errlen, "seal: %s", strerror(-ret));
 	}
-	ret = cmk_write_file(path, blob, blob_len, 0644);
-	if (ret)
-		snprintf(err, errlen, "%s.seal: %s", o->bundle, strerror(-ret));
+	if (!ret) {
+		ret = cmt_write_atomic(path, blob, blob_len, 0644);
+		if (ret)
+			snprintf(err, errlen, "%s.seal: %s", o->bundle,
+				 strerror(-ret));
+	}
 	free(blob);
-out_close_tpm:
-	cmk_tpm_close(t);
-out_free_bytes:
 	free(bytes);
+	return ret;
+}
+
+/* BUNDLE.seal read (into *sbytes, which @s points into) and parsed. */
+static int read_seal(const char *bundle, char *path, size_t pathlen,
+		     uint8_t **sbytes, struct cm_seal *s, char *err,
+		     size_t errlen)
+{
+	const char *why = "";
+	size_t slen;
+	int ret;
+
+	*sbytes = NULL;
+	ret = seal_path(bundle, path, pathlen);
+	if (!ret)
+		ret = cm_read_file(path, SEAL_MAX_SIZE, sbytes, &slen);
+	if (ret) {
+		snprintf(err, errlen, "%s.seal: %s", bundle, strerror(-ret));
+		return ret;
+	}
+	ret = cm_seal_parse(*sbytes, slen, s, &why);
+	if (ret) {
+		snprintf(err, errlen, "%s: malformed seal: %s", path, why);
+		free(*sbytes);
+		*sbytes = NULL;
+	}
 	return ret;
 }
 
@@ -341,24 +354,15 @@ int cmk_seal_peek(const char *bundle, uint32_t *mask, int *authorized,
 		  char *err, size_t errlen)
 {
 	char path[PATH_MAX];
-	const char *why = "";
-	uint8_t *sbytes = NULL;
+	uint8_t *sbytes;
 	struct cm_seal s;
-	size_t slen;
 	int ret;
 
-	ret = seal_path(bundle, path, sizeof(path));
-	if (!ret)
-		ret = cm_read_file(path, SEAL_MAX_SIZE, &sbytes, &slen);
-	if (ret) {
-		snprintf(err, errlen, "%s.seal: %s", bundle, strerror(-ret));
-		return ret;
+	ret = read_seal(bundle, path, sizeof(path), &sbytes, &s, err, errlen);
+	if (!ret) {
+		*mask = s.pcr_mask;
+		*authorized = s.authorized;
 	}
-	ret = cm_seal_parse(sbytes, slen, &s, &why);
-	if (ret)
-		snprintf(err, errlen, "%s: malformed seal: %s", path, why);
-	else
-		*mask = s.pcr_mask, *authorized = s.authorized;
 	free(sbytes);
 	return ret;
 }
@@ -370,32 +374,100 @@ void cmk_opened_free(struct cmk_opened *o)
 	o->bytes = NULL;
 }
 
+/* The bundle's bytes and digest; its signature checked if @signers. */
+static int read_bundle(const char *bundle, const struct cm_trust *signers,
+		       struct cmk_opened *out, char *err, size_t errlen)
+{
+	int ret;
+
+	ret = cm_read_file(bundle, CM_BUNDLE_MAX_SIZE, &out->bytes, &out->len);
+	if (ret) {
+		snprintf(err, errlen, "%s: %s", bundle, strerror(-ret));
+		return ret;
+	}
+	if (EVP_Digest(out->bytes, out->len, out->digest, NULL, EVP_sha256(),
+		       NULL) != 1)
+		return -EIO;
+	if (!signers)
+		return 0;
+	return cmk_bundle_check_sig(bundle, out->bytes, out->len, signers, err,
+				    errlen);
+}
+
+/* A seal under signed policies: the policy for the current PCR values. */
+static int pick_policy(struct cmk_tpm *t, const struct cm_seal *s,
+		       const char *policies, const char *path,
+		       struct cmk_policy **pol, char *err, size_t errlen)
+{
+	cmk_pcr_values cur;
+	int ret;
+
+	if (!policies) {
+		snprintf(err, errlen,
+			 "%s: sealed under signed policies: give --policies DIR",
+			 path);
+		return -EINVAL;
+	}
+	*pol = malloc(sizeof(**pol));
+	if (!*pol)
+		return -ENOMEM;
+	ret = cmk_tpm_pcr_read(t, s->pcr_mask, cur, err, errlen);
+	if (!ret)
+		ret = cmk_policy_pick(policies, s, cur, *pol, err, errlen);
+	return ret;
+}
+
+/* Unsealed, the bundle authenticated by its tag, then parsed and dated. */
+static int unseal_bundle(struct cmk_tpm *t, const struct cm_seal *s,
+			 const struct cmk_policy *pol, const char *bundle,
+			 uint64_t min_version, struct cmk_opened *out,
+			 char *err, size_t errlen)
+{
+	uint8_t secret[CM_SEAL_SECRET_SIZE];
+	const char *why = "";
+	int ret;
+
+	ret = cmk_tpm_unseal(t, s, pol, secret, err, errlen);
+	if (ret)
+		return ret;
+	/* Authenticate before parsing anything the bundle says. */
+	ret = cm_bundle_tag_check(secret, out->bytes, out->len, s->tag);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (ret) {
+		snprintf(err, errlen,
+			 "%s: bundle changed: its HMAC does not match the sealed tag",
+			 bundle);
+		return ret;
+	}
+	ret = cm_bundle_parse(out->bytes, out->len, &out->b, &why);
+	if (ret) {
+		snprintf(err, errlen, "%s: malformed bundle: %s", bundle, why);
+		return ret;
+	}
+	if (out->b.version >= min_version)
+		return 0;
+	snprintf(err, errlen,
+		 "%s: bundle version %llu is below the minimum %llu (rollback)",
+		 bundle, (unsigned long long)out->b.version,
+		 (unsigned long long)min_version);
+	return -ESTALE;
+}
+
 int cmk_open_bundle(struct cmk_tpm *t, const char *bundle,
 		    uint64_t min_version, const struct cm_trust *signers,
 		    const char *policies, struct cmk_opened *out, char *err,
 		    size_t errlen)
 {
 	struct cmk_policy *pol = NULL;
-	uint8_t secret[CM_SEAL_SECRET_SIZE], *sbytes = NULL;
 	char path[PATH_MAX];
-	const char *why = "";
+	uint8_t *sbytes;
 	struct cm_seal s;
-	size_t slen;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = seal_path(bundle, path, sizeof(path));
-	if (!ret)
-		ret = cm_read_file(path, SEAL_MAX_SIZE, &sbytes, &slen);
-	if (ret) {
-		snprintf(err, errlen, "%s.seal: %s", bundle, strerror(-ret));
+	ret = read_seal(bundle, path, sizeof(path), &sbytes, &s, err, errlen);
+	if (ret)
 		return ret;
-	}
-	ret = cm_seal_parse(sbytes, slen, &s, &why);
-	if (ret) {
-		snprintf(err, errlen, "%s: malformed seal: %s", path, why);
-		goto out_free_seal;
-	}
 	/*
 	 * Known from here on even if opening fails: the caller caps a PCR.
 	 * A seal under signed policies is only presented once a policy for
@@ -405,73 +477,17 @@ int cmk_open_bundle(struct cmk_tpm *t, const char *bundle,
 	 */
 	if (!s.authorized)
 		out->pcr_mask = s.pcr_mask;
-	ret = cm_read_file(bundle, CM_BUNDLE_MAX_SIZE, &out->bytes, &out->len);
-	if (ret) {
-		snprintf(err, errlen, "%s: %s", bundle, strerror(-ret));
-		goto out_free_seal;
+	ret = read_bundle(bundle, signers, out, err, errlen);
+	if (!ret && s.authorized) {
+		ret = pick_policy(t, &s, policies, path, &pol, err, errlen);
+		if (!ret)
+			out->pcr_mask = s.pcr_mask;
 	}
-	if (EVP_Digest(out->bytes, out->len, out->digest, NULL, EVP_sha256(),
-		       NULL) != 1) {
-		ret = -EIO;
-		goto out_free_bundle;
-	}
-	if (signers) {
-		ret = cmk_bundle_check_sig(bundle, out->bytes, out->len,
-					   signers, err, errlen);
-		if (ret)
-			goto out_free_bundle;
-	}
-	if (s.authorized) {
-		cmk_pcr_values cur;
-
-		ret = -ENOMEM;
-		if (!policies) {
-			snprintf(err, errlen,
-				 "%s: sealed under signed policies: give --policies DIR",
-				 path);
-			ret = -EINVAL;
-		} else if ((pol = malloc(sizeof(*pol)))) {
-			ret = cmk_tpm_pcr_read(t, s.pcr_mask, cur, err, errlen);
-			if (!ret)
-				ret = cmk_policy_pick(policies, &s, cur, pol, err,
-						      errlen);
-		}
-		if (ret)
-			goto out_free_bundle;
-		out->pcr_mask = s.pcr_mask;
-	}
-	ret = cmk_tpm_unseal(t, &s, pol, secret, err, errlen);
+	if (!ret)
+		ret = unseal_bundle(t, &s, pol, bundle, min_version, out, err,
+				    errlen);
 	if (ret)
-		goto out_free_bundle;
-	/* Authenticate before parsing anything the bundle says. */
-	ret = cm_bundle_tag_check(secret, out->bytes, out->len, s.tag);
-	OPENSSL_cleanse(secret, sizeof(secret));
-	if (ret) {
-		snprintf(err, errlen,
-			 "%s: bundle changed: its HMAC does not match the sealed tag",
-			 bundle);
-		goto out_free_bundle;
-	}
-	ret = cm_bundle_parse(out->bytes, out->len, &out->b, &why);
-	if (ret) {
-		snprintf(err, errlen, "%s: malformed bundle: %s", bundle, why);
-		goto out_free_bundle;
-	}
-	if (out->b.version < min_version) {
-		snprintf(err, errlen,
-			 "%s: bundle version %llu is below the minimum %llu (rollback)",
-			 bundle, (unsigned long long)out->b.version,
-			 (unsigned long long)min_version);
-		ret = -ESTALE;
-		goto out_free_bundle;
-	}
-	free(pol);
-	free(sbytes);
-	return 0;
-
-out_free_bundle:
-	cmk_opened_free(out);
-out_free_seal:
+		cmk_opened_free(out);
 	free(pol);
 	free(sbytes);
 	return ret;

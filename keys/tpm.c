@@ -477,6 +477,68 @@ static int is_policy_fail(TSS2_RC rc)
 	       (rc & (0x3f | TPM2_RC_FMT1)) == TPM2_RC_POLICY_FAIL;
 }
 
+/*
+ * The sealed object's public and private parts; the header's policy must
+ * be what the TPM will enforce, or the file lies.
+ */
+static int unmarshal_sealed(const struct cm_seal *s, TPM2B_PUBLIC *pub,
+			    TPM2B_PRIVATE *priv, char *err, size_t errlen)
+{
+	size_t off = 0;
+
+	if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(s->pub, s->pub_len, &off, pub) ||
+	    off != s->pub_len) {
+		snprintf(err, errlen, "seal: TPM2B_PUBLIC does not unmarshal");
+		return -EBADMSG;
+	}
+	off = 0;
+	if (Tss2_MU_TPM2B_PRIVATE_Unmarshal(s->priv, s->priv_len, &off, priv) ||
+	    off != s->priv_len) {
+		snprintf(err, errlen, "seal: TPM2B_PRIVATE does not unmarshal");
+		return -EBADMSG;
+	}
+	if (pub->publicArea.type != TPM2_ALG_KEYEDHASH ||
+	    (pub->publicArea.objectAttributes & TPMA_OBJECT_USERWITHAUTH) ||
+	    pub->publicArea.authPolicy.size != 32 ||
+	    memcmp(pub->publicArea.authPolicy.buffer, s->policy_digest, 32)) {
+		snprintf(err, errlen,
+			 "seal: sealed object is not policy-only or its policy differs from the header");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* TPM2_Unseal's outcome as an errno and a message naming the cause. */
+static int unseal_result(TSS2_RC rc, const TPM2B_SENSITIVE_DATA *data,
+			 const struct cm_seal *s,
+			 uint8_t secret[CM_SEAL_SECRET_SIZE], char *err,
+			 size_t errlen)
+{
+	if (is_policy_fail(rc) && s->authorized) {
+		snprintf(err, errlen,
+			 "signed policy refused: the policy's key or counter binding is not the seal's (TPM2_Unseal: 0x%x)",
+			 rc);
+		return -EKEYEXPIRED;
+	}
+	if (is_policy_fail(rc)) {
+		snprintf(err, errlen,
+			 "PCR policy mismatch: the PCRs do not show the sealed boot state (TPM2_Unseal: 0x%x)",
+			 rc);
+		return -EKEYEXPIRED;
+	}
+	if (rc != TSS2_RC_SUCCESS) {
+		cmk_tpm_err(err, errlen, "TPM2_Unseal", rc);
+		return -EIO;
+	}
+	if (data->size != CM_SEAL_SECRET_SIZE) {
+		snprintf(err, errlen, "TPM2_Unseal: %u bytes, expected %d",
+			 data->size, CM_SEAL_SECRET_SIZE);
+		return -EBADMSG;
+	}
+	memcpy(secret, data->buffer, CM_SEAL_SECRET_SIZE);
+	return 0;
+}
+
 int cmk_tpm_unseal(struct cmk_tpm *t, const struct cm_seal *s,
 		   const struct cmk_policy *p,
 		   uint8_t secret[CM_SEAL_SECRET_SIZE], char *err,
@@ -487,32 +549,12 @@ int cmk_tpm_unseal(struct cmk_tpm *t, const struct cm_seal *s,
 	TPM2B_SENSITIVE_DATA *data = NULL;
 	TPM2B_PUBLIC pub = { 0 };
 	TPM2B_PRIVATE priv = { 0 };
-	size_t off = 0;
 	TSS2_RC rc;
 	int ret;
 
-	if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(s->pub, s->pub_len, &off, &pub) ||
-	    off != s->pub_len) {
-		snprintf(err, errlen, "seal: TPM2B_PUBLIC does not unmarshal");
-		return -EBADMSG;
-	}
-	off = 0;
-	if (Tss2_MU_TPM2B_PRIVATE_Unmarshal(s->priv, s->priv_len, &off, &priv) ||
-	    off != s->priv_len) {
-		snprintf(err, errlen, "seal: TPM2B_PRIVATE does not unmarshal");
-		return -EBADMSG;
-	}
-	/* The header's policy is what the TPM will enforce, or the file lies. */
-	if (pub.publicArea.type != TPM2_ALG_KEYEDHASH ||
-	    (pub.publicArea.objectAttributes & TPMA_OBJECT_USERWITHAUTH) ||
-	    pub.publicArea.authPolicy.size != 32 ||
-	    memcmp(pub.publicArea.authPolicy.buffer, s->policy_digest, 32)) {
-		snprintf(err, errlen,
-			 "seal: sealed object is not policy-only or its policy differs from the header");
-		return -EBADMSG;
-	}
-
-	ret = create_primary(t, &primary, err, errlen);
+	ret = unmarshal_sealed(s, &pub, &priv, err, errlen);
+	if (!ret)
+		ret = create_primary(t, &primary, err, errlen);
 	if (ret)
 		return ret;
 	rc = Esys_Load(t->esys, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE,
@@ -535,26 +577,7 @@ int cmk_tpm_unseal(struct cmk_tpm *t, const struct cm_seal *s,
 	if (rc == TSS2_RC_SUCCESS)
 		rc = Esys_Unseal(t->esys, obj, session, ESYS_TR_NONE,
 				 ESYS_TR_NONE, &data);
-	if (is_policy_fail(rc) && s->authorized) {
-		snprintf(err, errlen,
-			 "signed policy refused: the policy's key or counter binding is not the seal's (TPM2_Unseal: 0x%x)",
-			 rc);
-		ret = -EKEYEXPIRED;
-	} else if (is_policy_fail(rc)) {
-		snprintf(err, errlen,
-			 "PCR policy mismatch: the PCRs do not show the sealed boot state (TPM2_Unseal: 0x%x)",
-			 rc);
-		ret = -EKEYEXPIRED;
-	} else if (rc != TSS2_RC_SUCCESS) {
-		cmk_tpm_err(err, errlen, "TPM2_Unseal", rc);
-		ret = -EIO;
-	} else if (data->size != CM_SEAL_SECRET_SIZE) {
-		snprintf(err, errlen, "TPM2_Unseal: %u bytes, expected %d",
-			 data->size, CM_SEAL_SECRET_SIZE);
-		ret = -EBADMSG;
-	} else {
-		memcpy(secret, data->buffer, CM_SEAL_SECRET_SIZE);
-	}
+	ret = unseal_result(rc, data, s, secret, err, errlen);
 	if (data) {
 		OPENSSL_cleanse(data, sizeof(*data));
 		Esys_Free(data);

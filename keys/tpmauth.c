@@ -242,28 +242,15 @@ static int policy_counter(struct cmk_tpm *t, ESYS_TR session, uint32_t index,
 	return -EIO;
 }
 
-int cmk_tpm_policy_authorized(struct cmk_tpm *t, ESYS_TR session,
-			      const struct cm_seal *s,
-			      const struct cmk_policy *p, char *err,
-			      size_t errlen)
+/* The policy's own terms: PolicyPCR, then its counter binding if any. */
+static int policy_terms(struct cmk_tpm *t, ESYS_TR session,
+			const struct cmk_policy *p, char *err, size_t errlen)
 {
-	TPM2B_DIGEST empty = { 0 }, approved = { .size = 32 };
-	TPM2B_DIGEST ahash = { .size = 32 };
-	TPMT_TK_VERIFIED *ticket = NULL;
-	TPM2B_NONCE ref = { 0 };
-	TPM2B_NAME *name = NULL;
-	TPMT_SIGNATURE sig = { 0 };
+	TPM2B_DIGEST empty = { 0 };
 	TPML_PCR_SELECTION sel;
-	TPM2B_PUBLIC pub = { 0 };
-	ESYS_TR key = ESYS_TR_NONE;
-	size_t off = 0;
+	char what[64];
 	TSS2_RC rc;
-	int ret;
 
-	if (!p) {
-		snprintf(err, errlen, "sealed under signed policies: give --policies DIR");
-		return -EINVAL;
-	}
 	cmk_pcr_selection(p->pcr_mask, &sel);
 	rc = Esys_PolicyPCR(t->esys, session, ESYS_TR_NONE, ESYS_TR_NONE,
 			    ESYS_TR_NONE, &empty, &sel);
@@ -271,42 +258,60 @@ int cmk_tpm_policy_authorized(struct cmk_tpm *t, ESYS_TR session,
 		cmk_tpm_err(err, errlen, "TPM2_PolicyPCR", rc);
 		return -EIO;
 	}
-	if (p->nv_index) {
-		char what[64];
+	if (!p->nv_index)
+		return 0;
+	snprintf(what, sizeof(what), "signed policy version %llu",
+		 (unsigned long long)p->version);
+	return policy_counter(t, session, p->nv_index, p->version, what, err,
+			      errlen);
+}
 
-		snprintf(what, sizeof(what), "signed policy version %llu",
-			 (unsigned long long)p->version);
-		ret = policy_counter(t, session, p->nv_index, p->version, what,
-				     err, errlen);
-		if (ret)
-			return ret;
-	}
+/* The policy key loaded as an external object, its signature unmarshalled. */
+static int load_policy_key(struct cmk_tpm *t, const struct cmk_policy *p,
+			   ESYS_TR *key, TPMT_SIGNATURE *sig, char *err,
+			   size_t errlen)
+{
+	TPM2B_PUBLIC pub = { 0 };
+	size_t off = 0, off2 = 0;
+	TSS2_RC rc;
+
 	if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(p->key_pub, p->key_len, &off, &pub) ||
-	    Tss2_MU_TPMT_SIGNATURE_Unmarshal(p->sig, p->sig_len,
-					     (off = 0, &off), &sig)) {
+	    Tss2_MU_TPMT_SIGNATURE_Unmarshal(p->sig, p->sig_len, &off2, sig)) {
 		snprintf(err, errlen, "signed policy: key or signature does not unmarshal");
 		return -EBADMSG;
 	}
 	rc = Esys_LoadExternal(t->esys, ESYS_TR_NONE, ESYS_TR_NONE,
-			       ESYS_TR_NONE, NULL, &pub, ESYS_TR_RH_OWNER, &key);
+			       ESYS_TR_NONE, NULL, &pub, ESYS_TR_RH_OWNER, key);
 	if (rc != TSS2_RC_SUCCESS) {
 		cmk_tpm_err(err, errlen, "TPM2_LoadExternal (policy key)", rc);
 		return -EIO;
 	}
+	return 0;
+}
+
+/* The TPM checks the policy's signature, then PolicyAuthorize with its ticket. */
+static int authorize(struct cmk_tpm *t, ESYS_TR session, ESYS_TR key,
+		     const struct cmk_policy *p, const TPMT_SIGNATURE *sig,
+		     char *err, size_t errlen)
+{
+	TPM2B_DIGEST approved = { .size = 32 }, ahash = { .size = 32 };
+	TPMT_TK_VERIFIED *ticket = NULL;
+	TPM2B_NONCE ref = { 0 };
+	TPM2B_NAME *name = NULL;
+	TSS2_RC rc;
+	int ret = 0;
+
 	memcpy(approved.buffer, p->approved, 32);
 	/* aHash = H(approvedPolicy || policyRef), policyRef empty. */
-	if (cm_digest_buf(p->approved, 32, CM_HASH_SHA256, ahash.buffer) != 32) {
-		ret = -EIO;
-		goto out_flush_key;
-	}
+	if (cm_digest_buf(p->approved, 32, CM_HASH_SHA256, ahash.buffer) != 32)
+		return -EIO;
 	rc = Esys_VerifySignature(t->esys, key, ESYS_TR_NONE, ESYS_TR_NONE,
-				  ESYS_TR_NONE, &ahash, &sig, &ticket);
+				  ESYS_TR_NONE, &ahash, sig, &ticket);
 	if (rc != TSS2_RC_SUCCESS) {
 		snprintf(err, errlen,
 			 "signed policy refused: its signature does not verify (TPM2_VerifySignature: 0x%x)",
 			 rc);
-		ret = -EKEYREJECTED;
-		goto out_flush_key;
+		return -EKEYREJECTED;
 	}
 	rc = Esys_TR_GetName(t->esys, key, &name);
 	if (rc == TSS2_RC_SUCCESS)
@@ -316,16 +321,34 @@ int cmk_tpm_policy_authorized(struct cmk_tpm *t, ESYS_TR session,
 	if (rc != TSS2_RC_SUCCESS) {
 		cmk_tpm_err(err, errlen, "TPM2_PolicyAuthorize", rc);
 		ret = -EKEYEXPIRED;
-		goto out_free;
 	}
-	ret = 0;
-	if (s->nv_index)
-		ret = policy_counter(t, session, s->nv_index, s->nv_max,
-				     "seal", err, errlen);
-out_free:
 	Esys_Free(name);
 	Esys_Free(ticket);
-out_flush_key:
+	return ret;
+}
+
+int cmk_tpm_policy_authorized(struct cmk_tpm *t, ESYS_TR session,
+			      const struct cm_seal *s,
+			      const struct cmk_policy *p, char *err,
+			      size_t errlen)
+{
+	TPMT_SIGNATURE sig = { 0 };
+	ESYS_TR key = ESYS_TR_NONE;
+	int ret;
+
+	if (!p) {
+		snprintf(err, errlen, "sealed under signed policies: give --policies DIR");
+		return -EINVAL;
+	}
+	ret = policy_terms(t, session, p, err, errlen);
+	if (!ret)
+		ret = load_policy_key(t, p, &key, &sig, err, errlen);
+	if (ret)
+		return ret;
+	ret = authorize(t, session, key, p, &sig, err, errlen);
+	if (!ret && s->nv_index)
+		ret = policy_counter(t, session, s->nv_index, s->nv_max,
+				     "seal", err, errlen);
 	cmk_tpm_flush(t, key);
 	return ret;
 }

@@ -283,6 +283,37 @@ static int parse_record(struct cm_bundle *b, uint16_t type, const uint8_t *d,
 	}
 }
 
+/* The record at *off, its framing and padding checked; *off moves past it. */
+static int parse_framed_record(struct cm_bundle *b, const uint8_t *p,
+			       size_t len, size_t *off, const char **why)
+{
+	uint32_t rlen;
+	uint16_t type;
+	size_t padded;
+	int ret;
+
+	if (len - *off < CM_SIZEOF_BUNDLE_REC)
+		return fail(why, "record header truncated", -EBADMSG);
+	type = get_be16(p + *off);
+	if (get_be16(p + *off + 2))
+		return fail(why, "record reserved field not zero", -EBADMSG);
+	rlen = get_be32(p + *off + 4);
+	*off += CM_SIZEOF_BUNDLE_REC;
+	/* len - off is what remains; compare without adding to off. */
+	if (rlen > len - *off)
+		return fail(why, "record length runs past the end", -EMSGSIZE);
+	padded = rlen + pad4(rlen);
+	if (padded > len - *off)
+		return fail(why, "record padding runs past the end", -EMSGSIZE);
+	for (size_t j = rlen; j < padded; j++)
+		if (p[*off + j])
+			return fail(why, "record padding not zero", -EBADMSG);
+	ret = parse_record(b, type, p + *off, rlen, why);
+	if (!ret)
+		*off += padded;
+	return ret;
+}
+
 int cm_bundle_parse(const void *buf, size_t len, struct cm_bundle *out,
 		    const char **why)
 {
@@ -314,41 +345,9 @@ int cm_bundle_parse(const void *buf, size_t len, struct cm_bundle *out,
 
 	off = CM_SIZEOF_BUNDLE_HDR;
 	for (uint32_t i = 0; i < nrec; i++) {
-		uint32_t rlen;
-		uint16_t type;
-		size_t padded;
-
-		if (len - off < CM_SIZEOF_BUNDLE_REC) {
-			ret = fail(why, "record header truncated", -EBADMSG);
-			goto out_release;
-		}
-		type = get_be16(p + off);
-		if (get_be16(p + off + 2)) {
-			ret = fail(why, "record reserved field not zero", -EBADMSG);
-			goto out_release;
-		}
-		rlen = get_be32(p + off + 4);
-		off += CM_SIZEOF_BUNDLE_REC;
-		/* len - off is what remains; compare without adding to off. */
-		if (rlen > len - off) {
-			ret = fail(why, "record length runs past the end", -EMSGSIZE);
-			goto out_release;
-		}
-		padded = rlen + pad4(rlen);
-		if (padded > len - off) {
-			ret = fail(why, "record padding runs past the end", -EMSGSIZE);
-			goto out_release;
-		}
-		for (size_t j = rlen; j < padded; j++) {
-			if (p[off + j]) {
-				ret = fail(why, "record padding not zero", -EBADMSG);
-				goto out_release;
-			}
-		}
-		ret = parse_record(&b, type, p + off, rlen, why);
+		ret = parse_framed_record(&b, p, len, &off, why);
 		if (ret)
 			goto out_release;
-		off += padded;
 	}
 	if (off != len) {
 		ret = fail(why, "bytes after the last record", -EMSGSIZE);

@@ -27,4 +27,13 @@ int cm_pkey_sign(EVP_PKEY *pkey, int algo, const uint8_t *digest, size_t dlen,
 /* Checks a key is one we sign with: RSA 2048-4096, ECDSA P-256/P-384. */
 int cm_pkey_check_type(EVP_PKEY *pkey, char *err, size_t errlen);
 
+/*
+ * A key's passphrase from the first line of @pass_file, else the variable
+ * @pass_env, into @buf (never argv, never a prompt): its length, -ENOENT
+ * when neither is given, -EINVAL unreadable, unset or longer than @size - 1.
+ * Shared by the signer and cmkeys' encrypted CA key.
+ */
+int cm_pass_get(const char *pass_env, const char *pass_file, char *buf,
+		size_t size, char *err, size_t errlen);
+
 #endif

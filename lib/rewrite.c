@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Atomic file rewrite (see include/cryptomark/rewrite.h for the contract).
+ * Atomic file rewrite (see lib/cryptomark/rewrite.h for the contract).
  *
  * State: a struct cm_rewrite owns three descriptors (original, temporary,
  * directory) and, between linkat() and renameat(), the temporary file's

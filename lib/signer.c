@@ -6,6 +6,7 @@
  * or a file, never from the command line) or from a PKCS#11 token.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,55 +38,57 @@ struct pass_src {
 	char err[128];
 };
 
-static int read_pass_file(const char *path, char *buf, int size)
+int cm_pass_get(const char *pass_env, const char *pass_file, char *buf,
+		size_t size, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
+	const char *v;
+	FILE *f;
 	size_t n;
 
-	if (!f)
-		return -1;
-	if (!fgets(buf, size, f)) {
+	if (pass_file) {
+		f = fopen(pass_file, "re");
+		if (!f || !fgets(buf, size > INT_MAX ? INT_MAX : (int)size, f)) {
+			if (f)
+				fclose(f);
+			cm_seterr(err, errlen, "cannot read passphrase file %s",
+				  pass_file);
+			return -EINVAL;
+		}
 		fclose(f);
-		return -1;
+		n = strcspn(buf, "\r\n");
+		buf[n] = '\0';
+		return (int)n;
 	}
-	fclose(f);
-	n = strcspn(buf, "\r\n");
-	buf[n] = '\0';
+	if (!pass_env) {
+		cm_seterr(err, errlen, "the key is encrypted: give its passphrase with --pass-env VAR or --pass-file FILE");
+		return -ENOENT;
+	}
+	v = getenv(pass_env);
+	if (!v) {
+		cm_seterr(err, errlen, "passphrase variable %s is not set",
+			  pass_env);
+		return -EINVAL;
+	}
+	n = strlen(v);
+	if (n >= size || n > INT_MAX) {
+		cm_seterr(err, errlen, "passphrase variable %s: longer than %zu bytes",
+			  pass_env, size - 1);
+		return -EINVAL;
+	}
+	memcpy(buf, v, n + 1);
 	return (int)n;
 }
 
 static int pass_cb(char *buf, int size, int rwflag, void *u)
 {
 	struct pass_src *src = u;
-	const char *v;
-	int n;
 
 	src->asked = 1;
-	if (src->opts->pass_file) {
-		n = read_pass_file(src->opts->pass_file, buf, size);
-		if (n < 0)
-			snprintf(src->err, sizeof(src->err),
-				 "cannot read passphrase file %s",
-				 src->opts->pass_file);
-		return n < 0 ? -1 : n;
-	}
-	if (src->opts->pass_env) {
-		v = getenv(src->opts->pass_env);
-		if (!v) {
-			snprintf(src->err, sizeof(src->err),
-				 "passphrase variable %s is not set",
-				 src->opts->pass_env);
-			return -1;
-		}
-		n = (int)strlen(v);
-		if (n >= size)
-			return -1;
-		memcpy(buf, v, (size_t)n + 1);
-		return n;
-	}
-	snprintf(src->err, sizeof(src->err),
-		 "the key is encrypted: give its passphrase with --pass-env VAR or --pass-file FILE");
-	return -1;
+	if (size <= 0)
+		return -1;
+	return cm_pass_get(src->opts->pass_env, src->opts->pass_file, buf,
+			   (size_t)size, src->err, sizeof(src->err)) < 0 ? -1 :
+	       (int)strlen(buf);
 }
 
 static int load_pem_key(const struct cm_signer_opts *opts, EVP_PKEY **out,
@@ -125,9 +128,10 @@ static int load_pem_key(const struct cm_signer_opts *opts, EVP_PKEY **out,
 	if (!pkey) {
 		if (src.err[0])
 			cm_seterr(err, errlen, "%s: %s", opts->key, src.err);
-		else if (src.asked)
-			cm_seterr_ssl(err, errlen, "%s: wrong passphrase?",
-				      opts->key);
+		else if (src.asked)	/* OpenSSL's reason here is "unsupported" */
+			cm_seterr(err, errlen,
+				  "%s: cannot decrypt the key: wrong passphrase",
+				  opts->key);
 		else
 			cm_seterr_ssl(err, errlen, "%s: no private key found",
 				      opts->key);

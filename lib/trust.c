@@ -229,6 +229,21 @@ static int chain_error(int v, const char **why)
 	}
 }
 
+/* Code signing: the EKU is required, keyUsage (if any) must allow it. */
+static int check_code_signing(X509 *cert, const char **why)
+{
+	if (!(X509_get_extension_flags(cert) & EXFLAG_XKUSAGE) ||
+	    !(X509_get_extended_key_usage(cert) & XKU_CODE_SIGN)) {
+		*why = "the signer certificate has no codeSigning extended key usage";
+		return -EBADE;
+	}
+	if (!(X509_get_key_usage(cert) & KU_DIGITAL_SIGNATURE)) {
+		*why = "the signer certificate's keyUsage excludes digitalSignature";
+		return -EBADE;
+	}
+	return 0;
+}
+
 int cm_trust_add_chained(struct cm_trust *t, const uint8_t *der, size_t len,
 			 const char **why)
 {
@@ -236,7 +251,7 @@ int cm_trust_add_chained(struct cm_trust *t, const uint8_t *der, size_t len,
 	X509_STORE_CTX *ctx = NULL;
 	X509_STORE *store = NULL;
 	STACK_OF(X509) *chain;
-	uint32_t keyid, ku;
+	uint32_t keyid;
 	X509 *cert;
 	int ret, n_ca = 0;
 
@@ -284,19 +299,9 @@ int cm_trust_add_chained(struct cm_trust *t, const uint8_t *der, size_t len,
 		ret = chain_error(X509_STORE_CTX_get_error(ctx), why);
 		goto out_free_ctx;
 	}
-	/* Code signing: the EKU is required, keyUsage (if any) must allow it. */
-	if (!(X509_get_extension_flags(cert) & EXFLAG_XKUSAGE) ||
-	    !(X509_get_extended_key_usage(cert) & XKU_CODE_SIGN)) {
-		*why = "the signer certificate has no codeSigning extended key usage";
-		ret = -EBADE;
+	ret = check_code_signing(cert, why);
+	if (ret)
 		goto out_free_ctx;
-	}
-	ku = X509_get_key_usage(cert);
-	if (!(ku & KU_DIGITAL_SIGNATURE)) {
-		*why = "the signer certificate's keyUsage excludes digitalSignature";
-		ret = -EBADE;
-		goto out_free_ctx;
-	}
 	chain = X509_STORE_CTX_get0_chain(ctx);
 	for (int i = 0; i < sk_X509_num(chain); i++) {
 		if (keyid_revoked(t, sk_X509_value(chain, i))) {

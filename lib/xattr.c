@@ -2,7 +2,10 @@
 /* Carrier 1: the security.ima extended attribute (IMA signature v2). */
 #include <errno.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/xattr.h>
+
+#include <linux/fs.h>
 
 #include "internal.h"
 
@@ -46,6 +49,28 @@ int cm_verify_xattr_fd(const struct cm_trust *t, int fd,
 	return res->err;
 }
 
+/*
+ * Why a setxattr failed, where errno alone misleads: EPERM is the immutable
+ * or append-only flag when the file has one, otherwise the missing
+ * CAP_SYS_ADMIN that security.* needs.
+ */
+static const char *setxattr_hint(int fd, int e)
+{
+	int flags = 0;
+
+	if (e == ENOTSUP)
+		return " (filesystem without xattrs; try --carrier note)";
+	if (e != EPERM)
+		return "";
+	if (!ioctl(fd, FS_IOC_GETFLAGS, &flags)) {
+		if (flags & FS_IMMUTABLE_FL)
+			return " (the file is immutable: chattr -i it first)";
+		if (flags & FS_APPEND_FL)
+			return " (the file is append-only: chattr -a it first)";
+	}
+	return " (needs CAP_SYS_ADMIN)";
+}
+
 int cm_sign_xattr_fd(struct cm_signer *s, int algo, int fd, char *err,
 		     size_t errlen)
 {
@@ -64,9 +89,7 @@ int cm_sign_xattr_fd(struct cm_signer *s, int algo, int fd, char *err,
 	if (fsetxattr(fd, CM_XATTR_IMA, val, (size_t)len, 0)) {
 		ret = -errno;
 		cm_seterr(err, errlen, "setxattr security.ima: %s%s",
-			  strerror(errno),
-			  errno == ENOTSUP ? " (filesystem without xattrs; try --carrier note)" :
-			  errno == EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+			  strerror(-ret), setxattr_hint(fd, -ret));
 		return ret;
 	}
 	return 0;

@@ -33,6 +33,8 @@
 
 #include <cryptomark/cryptomark.h>
 #include <cryptomark/manifest.h>
+#include <cryptomark/bundle.h>
+
 #include "cmtool.h"
 #include "signtool.h"
 
@@ -243,7 +245,44 @@ out_close:
 	close(fd);
 }
 
-int cmd_apply(int argc, char **argv)
+struct ap_opts {
+	const char *manifest, *root;
+	struct cm_trust *trust;
+	struct cmt_common run;	/* -j, -q, -v */
+};
+
+static const struct cmt_cli cli = { PROG, "cmsign apply" };
+
+/* One option: 0, 1 (stop, exit 0: --help) or negative. */
+static int ap_opt(void *ctx, int c, char *arg)
+{
+	struct ap_opts *o = ctx;
+	size_t l;
+
+	switch (c) {
+	case 'm':
+		o->manifest = arg;
+		return 0;
+	case 'R':
+		l = strlen(arg);
+		/* "DIR/" would print as DIR//path. */
+		while (l > 1 && arg[l - 1] == '/')
+			arg[--l] = '\0';
+		o->root = arg;
+		return 0;
+	case 'c':
+		return cmt_trust_cert(&cli, o->trust, arg);
+	case 'K':
+		return cmt_trust_keyring(&cli, o->trust, arg);
+	case 'B':
+		return cmt_trust_bundle(&cli, o->trust, arg);
+	default:
+		return cmt_opt_common(&cli, &o->run, c, arg, usage_text);
+	}
+}
+
+/* The command line: APPLY_OK to run, 1 done (--help), or APPLY_USAGE. */
+static int ap_parse(int argc, char **argv, struct ap_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "manifest", required_argument, NULL, 'm' },
@@ -257,211 +296,165 @@ int cmd_apply(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *manifest = NULL, *root = "/", *why = NULL;
-	struct cm_manifest m;
-	struct ap_run r = { .m = &m, .rootfd = -1 };
-	struct cm_trust *trust;
-	size_t count[ST_FAILED + 1] = { 0 };
-	uint8_t *buf = NULL;
-	size_t len;
-	int c, ret, jobs = 0, quiet = 0, verbose = 0;
+	int ret;
 
-	trust = cm_trust_new();
-	if (!trust) {
-		fprintf(stderr, PROG ": out of memory\n");
+	ret = cmt_getopt(argc, argv, "j:qvh", longopts, ap_opt, o);
+	if (ret)
+		return ret == 1 ? 1 : APPLY_USAGE;
+	if (!o->manifest || optind != argc) {
+		fprintf(stderr, PROG ": --manifest is required, and nothing else\nTry 'cmsign apply --help'.\n");
 		return APPLY_USAGE;
 	}
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "j:qvh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			manifest = optarg;
-			break;
-		case 'R': {
-			size_t l = strlen(optarg);
-
-			/* "DIR/" would print as DIR//path. */
-			while (l > 1 && optarg[l - 1] == '/')
-				optarg[--l] = '\0';
-			root = optarg;
-			break;
-		}
-		case 'c':
-			ret = cm_trust_add_cert_file(trust, optarg);
-			if (ret) {
-				fprintf(stderr, PROG ": %s: %s\n", optarg,
-					cm_cert_strerror(ret));
-				ret = APPLY_USAGE;
-				goto out_free_trust;
-			}
-			break;
-		case 'K':
-			ret = cm_trust_add_dir(trust, optarg);
-			if (ret < 0) {
-				fprintf(stderr, PROG ": %s: %s\n", optarg,
-					strerror(-ret));
-				ret = APPLY_USAGE;
-				goto out_free_trust;
-			}
-			break;
-		case 'B': {
-			const char *bwhy = "";
-
-			ret = cm_trust_add_bundle_file(trust, optarg, &bwhy);
-			if (ret) {
-				fprintf(stderr, PROG ": --bundle %s: %s\n", optarg, bwhy);
-				ret = APPLY_USAGE;
-				goto out_free_trust;
-			}
-			break;
-		}
-		case 'j': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-
-			if (*end || v < 1 || v > 1024) {
-				fprintf(stderr, PROG ": -j %s: give a number of threads from 1 to 1024\n", optarg);
-				ret = APPLY_USAGE;
-				goto out_free_trust;
-			}
-			jobs = (int)v;
-			break;
-		}
-		case 'q':
-			quiet = 1;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			ret = APPLY_OK;
-			goto out_free_trust;
-		default:
-			fprintf(stderr, "Try 'cmsign apply --help'.\n");
-			ret = APPLY_USAGE;
-			goto out_free_trust;
-		}
-	}
-	if (!manifest || optind != argc) {
-		fprintf(stderr, PROG ": --manifest is required, and nothing else\nTry 'cmsign apply --help'.\n");
-		ret = APPLY_USAGE;
-		goto out_free_trust;
-	}
-	if (!cm_trust_count(trust)) {
+	if (!cm_trust_count(o->trust)) {
 		fprintf(stderr, PROG ": no trusted certificate: give --cert or --keyring\n");
-		ret = APPLY_USAGE;
-		goto out_free_trust;
+		return APPLY_USAGE;
 	}
-	if (!jobs)
-		jobs = cm_ncpus();
+	o->run.jobs = cmt_jobs(o->run.jobs);
+	return APPLY_OK;
+}
 
-	ret = cm_manifest_read(manifest, &buf, &len);
+/*
+ * Reads and parses the manifest and checks its trailer: a signer trusted
+ * through a CA is added (for its entries too) only if its certificate,
+ * carried by the manifest, chains.  APPLY_OK or the exit status, said.
+ */
+static int ap_load(const struct ap_opts *o, uint8_t **buf,
+		   struct cm_manifest *m)
+{
+	const char *why = NULL, *mf = o->manifest;
+	size_t len;
+	int ret;
+
+	ret = cm_manifest_read(mf, buf, &len);
 	if (ret) {
-		fprintf(stderr, PROG ": %s: %s\n", manifest, strerror(-ret));
-		ret = APPLY_USAGE;
-		goto out_free_trust;
+		fprintf(stderr, PROG ": %s: %s\n", mf, strerror(-ret));
+		return APPLY_USAGE;
 	}
-	ret = cm_manifest_parse(buf, len, &m, &why);
+	ret = cm_manifest_parse(*buf, len, m, &why);
 	if (ret) {
 		fprintf(stderr, PROG ": %s: REFUSED: %s manifest: %s; nothing applied\n",
-			manifest, ret == -ENODATA ? "unsigned" : "malformed",
+			mf, ret == -ENODATA ? "unsigned" : "malformed",
 			why ? why : strerror(-ret));
-		ret = APPLY_REFUSED;
-		goto out_free_buf;
+		return APPLY_REFUSED;
 	}
-	/*
-	 * A signer trusted through a CA: the manifest carries its certificate,
-	 * trusted (for this manifest's entries too) only if it chains.
-	 */
-	if (m.cert_len && !cm_trust_has_keyid(trust, m.trailer.keyid)) {
-		const char *cwhy = NULL;
-
-		ret = cm_trust_add_chained(trust, m.cert, m.cert_len, &cwhy);
+	if (m->cert_len && !cm_trust_has_keyid(o->trust, m->trailer.keyid)) {
+		ret = cm_trust_add_chained(o->trust, m->cert, m->cert_len, &why);
 		if (ret) {
 			fprintf(stderr, PROG ": %s: REFUSED: manifest signer certificate: %s (keyid %08x%s%s); nothing applied\n",
-				manifest, cm_strerror(ret), m.trailer.keyid,
-				cwhy ? ": " : "", cwhy ? cwhy : "");
-			ret = APPLY_REFUSED;
-			goto out_release;
+				mf, cm_strerror(ret), m->trailer.keyid,
+				why ? ": " : "", why ? why : "");
+			return APPLY_REFUSED;
 		}
 	}
-	ret = cm_manifest_verify(trust, buf, &m);
+	ret = cm_manifest_verify(o->trust, *buf, m);
 	if (ret) {
 		fprintf(stderr, PROG ": %s: REFUSED: manifest signature: %s (keyid %08x); nothing applied\n",
-			manifest, cm_strerror(ret), m.trailer.keyid);
-		ret = APPLY_REFUSED;
-		goto out_release;
+			mf, cm_strerror(ret), m->trailer.keyid);
+		return APPLY_REFUSED;
 	}
-	r.trust = trust;
-	r.slots = calloc(m.n ? m.n : 1, sizeof(*r.slots));
-	if (!r.slots) {
-		fprintf(stderr, PROG ": out of memory\n");
-		ret = APPLY_USAGE;
-		goto out_release;
-	}
-	cm_parallel(m.n, jobs, check_entry, &r);
-	if (r.bad_entries) {
-		for (size_t i = 0; i < m.n; i++)
-			if (r.slots[i].err)
-				fprintf(stderr, PROG ": %s: entry %s: signature %s\n",
-					manifest, m.items[i].path,
-					r.slots[i].what);
-		fprintf(stderr, PROG ": %s: REFUSED: %d entr%s with a bad signature; nothing applied\n",
-			manifest, r.bad_entries,
-			r.bad_entries == 1 ? "y" : "ies");
-		ret = APPLY_REFUSED;
-		goto out_free_slots;
-	}
+	return APPLY_OK;
+}
 
-	r.rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	r.root_real = realpath(root, NULL);
-	if (r.rootfd < 0 || !r.root_real) {
-		fprintf(stderr, PROG ": %s: %s\n", root, strerror(errno));
-		if (r.rootfd >= 0)
-			close(r.rootfd);
-		free(r.root_real);
-		ret = APPLY_USAGE;
-		goto out_free_slots;
-	}
-	cm_parallel(m.n, jobs, apply_one, &r);
-	close(r.rootfd);
-	free(r.root_real);
+/* Phase 1 over every entry: APPLY_OK, or APPLY_REFUSED (said). */
+static int ap_check(const struct ap_opts *o, struct ap_run *r)
+{
+	const struct cm_manifest *m = r->m;
 
-	for (size_t i = 0; i < m.n; i++) {
-		struct ap_slot *sl = &r.slots[i];
-		const char *sep = strcmp(root, "/") ? "/" : "";
+	cmt_parallel(m->n, o->run.jobs, check_entry, r);
+	if (!r->bad_entries)
+		return APPLY_OK;
+	for (size_t i = 0; i < m->n; i++)
+		if (r->slots[i].err)
+			fprintf(stderr, PROG ": %s: entry %s: signature %s\n",
+				o->manifest, m->items[i].path, r->slots[i].what);
+	fprintf(stderr, PROG ": %s: REFUSED: %d entr%s with a bad signature; nothing applied\n",
+		o->manifest, r->bad_entries, r->bad_entries == 1 ? "y" : "ies");
+	return APPLY_REFUSED;
+}
+
+/* Phase 2: every entry onto its file below the root. */
+static int ap_apply(const struct ap_opts *o, struct ap_run *r)
+{
+	r->rootfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r->root_real = realpath(o->root, NULL);
+	if (r->rootfd < 0 || !r->root_real) {
+		fprintf(stderr, PROG ": %s: %s\n", o->root, strerror(errno));
+		if (r->rootfd >= 0)
+			close(r->rootfd);
+		free(r->root_real);
+		return APPLY_USAGE;
+	}
+	cmt_parallel(r->m->n, o->run.jobs, apply_one, r);
+	close(r->rootfd);
+	free(r->root_real);
+	return APPLY_OK;
+}
+
+/* One line a file not applied (and, with -v, applied), the summary. */
+static int ap_report(const struct ap_opts *o, const struct ap_run *r)
+{
+	const char *sep = strcmp(o->root, "/") ? "/" : "";
+	size_t count[ST_FAILED + 1] = { 0 };
+
+	for (size_t i = 0; i < r->m->n; i++) {
+		const struct ap_slot *sl = &r->slots[i];
+		const char *path = r->m->items[i].path;
 
 		count[sl->state]++;
 		if (sl->state == ST_APPLIED || sl->state == ST_ALREADY) {
-			if (verbose)
-				fprintf(stderr, PROG ": %s%s%s: %s\n", root,
-					sep, m.items[i].path,
-					sl->state == ST_APPLIED ? "applied" :
-					"already applied");
-			continue;
-		}
-		if (sl->state == ST_FAILED)
+			if (o->run.verbose)
+				fprintf(stderr, PROG ": %s%s%s: %s\n", o->root,
+					sep, path, sl->state == ST_APPLIED ?
+					"applied" : "already applied");
+		} else if (sl->state == ST_FAILED) {
 			fprintf(stderr, PROG ": %s%s%s: NOT applied: %s: %s\n",
-				root, sep, m.items[i].path, sl->what,
-				strerror(-sl->err));
-		else
+				o->root, sep, path, sl->what, strerror(-sl->err));
+		} else {
 			fprintf(stderr, PROG ": %s%s%s: NOT applied: %s\n",
-				root, sep, m.items[i].path, sl->what);
+				o->root, sep, path, sl->what);
+		}
 	}
-	if (!quiet)
+	if (!o->run.quiet)
 		fprintf(stderr, PROG ": %s: %zu applied, %zu already, %zu missing, %zu mismatched, %zu failed\n",
-			manifest, count[ST_APPLIED], count[ST_ALREADY],
+			o->manifest, count[ST_APPLIED], count[ST_ALREADY],
 			count[ST_MISSING], count[ST_MISMATCH], count[ST_FAILED]);
-	ret = count[ST_MISSING] || count[ST_MISMATCH] || count[ST_FAILED] ?
-	      APPLY_SOME_FILES : APPLY_OK;
-out_free_slots:
+	return count[ST_MISSING] || count[ST_MISMATCH] || count[ST_FAILED] ?
+	       APPLY_SOME_FILES : APPLY_OK;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	struct ap_opts o = { .root = "/" };
+	struct cm_manifest m = { 0 };
+	struct ap_run r = { .m = &m, .rootfd = -1 };
+	uint8_t *buf = NULL;
+	int ret;
+
+	o.trust = cm_trust_new();
+	if (!o.trust) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return APPLY_USAGE;
+	}
+	ret = ap_parse(argc, argv, &o);
+	if (ret) {
+		cm_trust_free(o.trust);
+		return ret == 1 ? APPLY_OK : ret;
+	}
+	ret = ap_load(&o, &buf, &m);
+	r.trust = o.trust;
+	if (!ret) {
+		r.slots = calloc(m.n ? m.n : 1, sizeof(*r.slots));
+		if (!r.slots)
+			fprintf(stderr, PROG ": out of memory\n");
+		ret = r.slots ? ap_check(&o, &r) : APPLY_USAGE;
+	}
+	if (!ret)
+		ret = ap_apply(&o, &r);
+	if (!ret)
+		ret = ap_report(&o, &r);
 	free(r.slots);
-out_release:
 	cm_manifest_release(&m);
-out_free_buf:
 	free(buf);
-out_free_trust:
-	cm_trust_free(trust);
+	cm_trust_free(o.trust);
 	return ret;
 }

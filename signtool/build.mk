@@ -5,5 +5,5 @@ CMSIGN_OBJS	:= $(CMSIGN_SRCS:%.c=$(B)/obj/%.o)
 CMSIGN_LIBS	:= $(shell pkg-config --libs liblzma zlib libzstd 2>/dev/null)
 BINS		+= $(B)/cmsign
 
-$(B)/cmsign: $(CMSIGN_OBJS) $(LIBCM)
-	$(CC) $(LDFLAGS) -o $@ $(CMSIGN_OBJS) $(LIBCM) $(LDLIBS) $(CMSIGN_LIBS)
+$(B)/cmsign: $(CMSIGN_OBJS) $(TOOL_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CMSIGN_OBJS) $(TOOL_LIBS) $(LDLIBS) $(CMSIGN_LIBS)

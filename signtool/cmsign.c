@@ -6,8 +6,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +27,14 @@ static const char usage_text[] =
 "appraisal or the cryptomark LSM) accept it.\n"
 "\n"
 "Options:\n"
-"  --key KEY          private key: PEM file (RSA 2048-4096, ECDSA P-256/P-384)\n"
+"  -k, --key KEY      private key: PEM file (RSA 2048-4096, ECDSA P-256/P-384)\n"
 "                     or an RFC 7512 pkcs11: URI (PKCS11_MODULE_PATH or\n"
 "                     module-path= selects the module)\n"
 "  --cert CERT        the signer's X.509 certificate, PEM or DER; it must match\n"
 "                     KEY and carry a subjectKeyIdentifier (the IMA key id)\n"
 "  --pass-env VAR     read an encrypted key's passphrase from variable VAR\n"
 "  --pass-file FILE   read it from the first line of FILE\n"
-"  --hash ALGO        sha256 (default), sha384 or sha512\n"
+"  -a, --hash ALGO    sha256 (default), sha384 or sha512\n"
 "  --carrier C        xattr (default): security.ima, IMA signature v2;\n"
 "                     note: a .note.cryptomark section embedded in ELF files;\n"
 "                     both: the note, then security.ima over the final bytes\n"
@@ -64,10 +62,9 @@ struct sign_opts {
 	int carrier;
 	enum non_elf non_elf;
 	int recursive;
-	int jobs;
 	int json;
-	int quiet;
-	int verbose;
+	struct cmt_common run;	/* -j, -q, -v */
+	char **paths;
 };
 
 struct file_result {
@@ -79,38 +76,26 @@ struct file_result {
 struct sign_run {
 	const struct sign_opts *o;
 	struct cm_signer *signer;
-	struct cm_filelist files;
+	struct cmt_filelist files;
 	struct file_result *res;
-	struct cm_progress *progress;
-	pthread_mutex_t out_lock;
-	size_t printed;		/* results printed in walk order so far */
-	char *done;
+	struct cmt_progress *progress;
+	struct cmt_ordered order;
 	int failed, skipped;
 	int json_first;
 };
 
-static void __attribute__((format(printf, 1, 2)))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'cmsign --help'.\n");
-}
+static const struct cmt_cli cli = { PROG, "cmsign" };
 
 static void json_result(struct sign_run *r, const char *path, int err,
 			const char *msg)
 {
 	printf("%s\n    {\"path\": ", r->json_first ? "" : ",");
 	r->json_first = 0;
-	cm_json_str(stdout, path);
+	cmt_json_str(stdout, path);
 	printf(", \"status\": \"%s\"", err ? "error" : msg && !strcmp(msg, "skipped") ? "skipped" : "signed");
 	if (err) {
 		printf(", \"error\": ");
-		cm_json_str(stdout, msg);
+		cmt_json_str(stdout, msg);
 	}
 	printf("}");
 }
@@ -119,46 +104,47 @@ static void report_skip(void *ctx, const char *path, const char *what,
 			int err)
 {
 	struct sign_run *r = ctx;
+	char msg[256];
 
 	if (err) {
 		r->failed++;
-		fprintf(stderr, PROG ": %s: %s%s%s\n", path, what,
-			strcmp(what, "io") ? "" : ": ", strcmp(what, "io") ? "" : strerror(-err));
+		if (strcmp(what, "io"))
+			snprintf(msg, sizeof(msg), "%s", what);
+		else
+			snprintf(msg, sizeof(msg), "io: %s", strerror(-err));
+		fprintf(stderr, PROG ": %s: %s\n", path, msg);
 		if (r->o->json)
-			json_result(r, path, err, what);
+			json_result(r, path, err, msg);
 		return;
 	}
 	r->skipped++;
-	if (!r->o->quiet)
+	if (!r->o->run.quiet)
 		fprintf(stderr, PROG ": %s: %s\n", path, what);
 }
 
-/* Prints finished results in walk order, so output is deterministic. */
-static void flush_results(struct sign_run *r)
+/* One finished file, printed in walk order (cmt_ordered_done). */
+static void emit_result(void *ctx, size_t i)
 {
-	while (r->printed < r->files.n && r->done[r->printed]) {
-		const char *path = r->files.v[r->printed].path;
-		struct file_result *fr = &r->res[r->printed];
+	struct sign_run *r = ctx;
+	const char *path = r->files.v[i].path;
+	struct file_result *fr = &r->res[i];
 
-		if (fr->skipped) {
-			r->skipped++;
-			if (!r->o->quiet) {
-				cm_progress_clear(r->progress);
-				fprintf(stderr, PROG ": %s: skipped: not an ELF file\n", path);
-			}
-		} else if (fr->err) {
-			r->failed++;
-			cm_progress_clear(r->progress);
-			fprintf(stderr, PROG ": %s: %s\n", path, fr->msg);
-		} else if (r->o->verbose) {
-			cm_progress_clear(r->progress);
-			fprintf(stderr, PROG ": %s: signed\n", path);
+	if (fr->skipped) {
+		r->skipped++;
+		if (!r->o->run.quiet) {
+			cmt_progress_clear(r->progress);
+			fprintf(stderr, PROG ": %s: skipped: not an ELF file\n", path);
 		}
-		if (r->o->json)
-			json_result(r, path, fr->err,
-				    fr->skipped ? "skipped" : fr->msg);
-		r->printed++;
+	} else if (fr->err) {
+		r->failed++;
+		cmt_progress_clear(r->progress);
+		fprintf(stderr, PROG ": %s: %s\n", path, fr->msg);
+	} else if (r->o->run.verbose) {
+		cmt_progress_clear(r->progress);
+		fprintf(stderr, PROG ": %s: signed\n", path);
 	}
+	if (r->o->json)
+		json_result(r, path, fr->err, fr->skipped ? "skipped" : fr->msg);
 }
 
 static void sign_one(void *ctx, size_t i)
@@ -181,22 +167,8 @@ static void sign_one(void *ctx, size_t i)
 	}
 	if (fr->err && !fr->msg[0])
 		snprintf(fr->msg, sizeof(fr->msg), "%s", strerror(-fr->err));
-	pthread_mutex_lock(&r->out_lock);
-	r->done[i] = 1;
-	flush_results(r);
-	pthread_mutex_unlock(&r->out_lock);
-	cm_progress_step(r->progress, r->files.v[i].size);
-}
-
-static int parse_carrier(const char *s)
-{
-	if (!strcmp(s, "xattr"))
-		return CM_CARRIER_XATTR;
-	if (!strcmp(s, "note"))
-		return CM_CARRIER_NOTE;
-	if (!strcmp(s, "both"))
-		return CM_CARRIER_BOTH;
-	return -1;
+	cmt_ordered_done(&r->order, i, emit_result, r);
+	cmt_progress_step(r->progress, r->files.v[i].size);
 }
 
 static double now(void)
@@ -207,13 +179,54 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int cmd_sign(int argc, char **argv)
+static int parse_non_elf(const char *arg, enum non_elf *out)
+{
+	if (!strcmp(arg, "error"))
+		*out = NON_ELF_ERROR;
+	else if (!strcmp(arg, "skip"))
+		*out = NON_ELF_SKIP;
+	else if (!strcmp(arg, "xattr"))
+		*out = NON_ELF_XATTR;
+	else {
+		cmt_usage(&cli, "--non-elf %s: use error, skip or xattr", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* One option of cmd_sign: 0, 1 (stop, exit 0: --help), or -EINVAL. */
+static int sign_opt(void *ctx, int c, char *arg)
+{
+	struct sign_opts *o = ctx;
+
+	if (cmt_opt_key(&o->key, c, arg))
+		return 0;
+	switch (c) {
+	case 'a':
+	case 'H':
+		return cmt_opt_sign_hash(&cli, arg, &o->algo);
+	case 'C':
+		return cmt_opt_carrier(&cli, arg, CMT_CARRIER_ALLOW(CM_CARRIER_XATTR) |
+				       CMT_CARRIER_ALLOW(CM_CARRIER_NOTE) |
+				       CMT_CARRIER_ALLOW(CM_CARRIER_BOTH), &o->carrier);
+	case 'N':
+		return parse_non_elf(arg, &o->non_elf);
+	case 'r':
+		o->recursive = 1;
+		return 0;
+	case 'J':
+		o->json = 1;
+		return 0;
+	default:
+		return cmt_opt_common(&cli, &o->run, c, arg, usage_text);
+	}
+}
+
+/* cmd_sign's command line: 0 run, 1 done (--help), 2 usage error. */
+static int sign_parse(int argc, char **argv, struct sign_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ "cert", required_argument, NULL, 'c' },
-		{ "pass-env", required_argument, NULL, 'E' },
-		{ "pass-file", required_argument, NULL, 'F' },
+		CMT_KEY_LONGOPTS,
 		{ "hash", required_argument, NULL, 'H' },
 		{ "carrier", required_argument, NULL, 'C' },
 		{ "non-elf", required_argument, NULL, 'N' },
@@ -225,134 +238,79 @@ int cmd_sign(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct sign_opts o = { .algo = CM_HASH_SHA256,
-			       .carrier = CM_CARRIER_XATTR };
-	struct sign_run r = { .o = &o, .json_first = 1 };
-	char err[512] = "";
-	double t0;
-	int c, ret;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, "rj:qvh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			o.key.key = optarg;
-			break;
-		case 'c':
-			o.key.cert = optarg;
-			break;
-		case 'E':
-			o.key.pass_env = optarg;
-			break;
-		case 'F':
-			o.key.pass_file = optarg;
-			break;
-		case 'H':
-			o.algo = cm_hash_from_name(optarg);
-			if (o.algo < 0 || o.algo == CM_HASH_SHA224) {
-				usage_error("--hash %s: use sha256, sha384 or sha512", optarg);
-				return 2;
-			}
-			break;
-		case 'C':
-			o.carrier = parse_carrier(optarg);
-			if (o.carrier < 0) {
-				usage_error("--carrier %s: use xattr, note or both", optarg);
-				return 2;
-			}
-			break;
-		case 'N':
-			if (!strcmp(optarg, "error"))
-				o.non_elf = NON_ELF_ERROR;
-			else if (!strcmp(optarg, "skip"))
-				o.non_elf = NON_ELF_SKIP;
-			else if (!strcmp(optarg, "xattr"))
-				o.non_elf = NON_ELF_XATTR;
-			else {
-				usage_error("--non-elf %s: use error, skip or xattr", optarg);
-				return 2;
-			}
-			break;
-		case 'r':
-			o.recursive = 1;
-			break;
-		case 'j': {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-
-			if (*end || n < 1 || n > 1024) {
-				usage_error("-j %s: give a number of threads from 1 to 1024", optarg);
-				return 2;
-			}
-			o.jobs = (int)n;
-			break;
-		}
-		case 'J':
-			o.json = 1;
-			break;
-		case 'q':
-			o.quiet = 1;
-			break;
-		case 'v':
-			o.verbose = 1;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			fprintf(stderr, "Try 'cmsign --help'.\n");
-			return 2;
-		}
-	}
-	if (!o.key.key || !o.key.cert) {
-		usage_error("%s", "--key and --cert are required");
+	*o = (struct sign_opts){ .algo = CM_HASH_SHA256,
+				 .carrier = CM_CARRIER_XATTR };
+	ret = cmt_getopt(argc, argv, "k:a:rj:qvh", longopts, sign_opt, o);
+	if (ret)
+		return ret;
+	if (!o->key.key || !o->key.cert) {
+		cmt_usage(&cli, "%s", "--key and --cert are required");
 		return 2;
 	}
 	if (optind >= argc) {
-		usage_error("%s", "no PATH to sign");
+		cmt_usage(&cli, "%s", "no PATH to sign");
 		return 2;
 	}
-	if (!o.jobs)
-		o.jobs = cm_ncpus();
+	o->paths = argv + optind;
+	o->run.jobs = cmt_jobs(o->run.jobs);
+	return 0;
+}
 
-	ret = cm_signer_load(&o.key, &r.signer, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, PROG ": %s\n", err);
-		return 2;
-	}
-	if (o.json)
+static void sign_summary(const struct sign_run *r, double el)
+{
+	size_t nsigned = 0;
+
+	for (size_t i = 0; i < r->files.n; i++)
+		nsigned += !r->res[i].err && !r->res[i].skipped;
+	if (r->o->json)
+		printf("\n  ],\n  \"summary\": {\"signed\": %zu, \"failed\": %d, \"skipped\": %d, \"bytes\": %llu, \"seconds\": %.3f}\n}\n",
+		       nsigned, r->failed, r->skipped,
+		       (unsigned long long)r->files.bytes, el);
+	if (!r->o->run.quiet)
+		fprintf(stderr, PROG ": %zu signed, %d failed, %d skipped (%.1f MB in %.2f s)\n",
+			nsigned, r->failed, r->skipped,
+			(double)r->files.bytes / 1e6, el);
+}
+
+/* Signs o->paths with a loaded signer: 0, 1 (a file failed) or 2. */
+static int sign_run(struct sign_run *r)
+{
+	const struct sign_opts *o = r->o;
+	double t0 = now();
+
+	if (o->json)
 		printf("{\n  \"results\": [");
-	t0 = now();
-	cm_walk(argv + optind, o.recursive, &r.files, report_skip, &r);
-	r.res = calloc(r.files.n ? r.files.n : 1, sizeof(*r.res));
-	r.done = calloc(r.files.n ? r.files.n : 1, 1);
-	if (!r.res || !r.done) {
+	cmt_walk(o->paths, o->recursive, &r->files, report_skip, r);
+	r->res = calloc(r->files.n ? r->files.n : 1, sizeof(*r->res));
+	if (!r->res || cmt_ordered_init(&r->order, r->files.n)) {
 		fprintf(stderr, PROG ": out of memory\n");
 		return 2;
 	}
-	pthread_mutex_init(&r.out_lock, NULL);
-	r.progress = cm_progress_new("signing", r.files.n, r.files.bytes,
-				     !o.quiet);
-	cm_parallel(r.files.n, o.jobs, sign_one, &r);
-	cm_progress_free(r.progress);
-	{
-		double el = now() - t0;
-		size_t nsigned = 0;
+	r->progress = cmt_progress_new("signing", r->files.n, r->files.bytes,
+				       !o->run.quiet);
+	cmt_parallel(r->files.n, o->run.jobs, sign_one, r);
+	cmt_progress_free(r->progress);
+	sign_summary(r, now() - t0);
+	return r->failed ? 1 : 0;
+}
 
-		for (size_t i = 0; i < r.files.n; i++)
-			nsigned += !r.res[i].err && !r.res[i].skipped;
-		if (o.json)
-			printf("\n  ],\n  \"summary\": {\"signed\": %zu, \"failed\": %d, \"skipped\": %d, \"bytes\": %llu, \"seconds\": %.3f}\n}\n",
-			       nsigned, r.failed, r.skipped,
-			       (unsigned long long)r.files.bytes, el);
-		if (!o.quiet)
-			fprintf(stderr, PROG ": %zu signed, %d failed, %d skipped (%.1f MB in %.2f s)\n",
-				nsigned, r.failed, r.skipped,
-				(double)r.files.bytes / 1e6, el);
-	}
-	ret = r.failed ? 1 : 0;
-	cm_filelist_free(&r.files);
+int cmd_sign(int argc, char **argv)
+{
+	struct sign_opts o;
+	struct sign_run r = { .o = &o, .json_first = 1 };
+	int ret;
+
+	ret = sign_parse(argc, argv, &o);
+	if (ret)
+		return ret == 1 ? 0 : ret;
+	if (cmt_signer_load(&cli, &o.key, &r.signer))
+		return 2;
+	ret = sign_run(&r);
+	cmt_ordered_free(&r.order);
+	cmt_filelist_free(&r.files);
 	free(r.res);
-	free(r.done);
 	cm_signer_free(r.signer);
 	return ret;
 }

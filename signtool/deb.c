@@ -27,10 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <cryptomark/cryptomark.h>
-#include <cryptomark/manifest.h>
 #include "cmtool.h"
 #include "debfmt.h"
 #include "debpkg.h"
@@ -50,10 +47,10 @@ static const char usage_text[] =
 "With an RSA key the output is deterministic.\n"
 "\n"
 "Options:\n"
-"  --key KEY, --cert CERT, --pass-env VAR, --pass-file FILE   as for cmsign\n"
+"  -k, --key KEY, --cert CERT, --pass-env VAR, --pass-file FILE   as for cmsign\n"
 "  -o, --output DIR   write the signed packages into DIR (same file names);\n"
 "                     default: replace each PKG.deb (atomically)\n"
-"  --hash ALGO        sha256 (default), sha384 or sha512\n"
+"  -a, --hash ALGO    sha256 (default), sha384 or sha512\n"
 "  --elf-notes        also embed the .note.cryptomark signature into every\n"
 "                     ELF file (signed even where xattrs are lost); those\n"
 "                     files' bytes change, md5sums is updated for them, and\n"
@@ -70,219 +67,240 @@ struct deb_opts {
 	struct cm_signer_opts key;
 	int algo;
 	const char *outdir;
-	int jobs;
-	int quiet;
-	int verbose;
+	struct cmt_common run;	/* -j, -q, -v */
 	int notes;		/* --elf-notes: embed the note into ELF files */
 };
 
-struct df_slot {
-	int err;
-	int digest_len;
-	int xattr_len;
-	uint8_t digest[CM_MAX_DIGEST_SIZE];
-	uint8_t xattr[CM_XATTR_MAX_SIZE];
-	char msg[200];
+/* One package being signed: what resign()'s steps hand each other. */
+struct df_run {
+	const struct deb_opts *o;
+	struct cm_signer *signer;
+	const char *file;
+	struct deb_pkg d;
+	struct df_file *files;
+	size_t n, n_notes;
+	struct st_entry *slots;
+	struct df_new *nw;
+	char mf_path[512];
+	uint8_t *mf;
+	size_t mf_len;
+	struct deb_buf ctl, dat, ctlz, datz, deb;
+	int ctl_changed;
+	char *dest;
 };
 
-struct df_run {
-	struct cm_signer *signer;
-	int algo;
-	const struct df_file *files;
-	struct df_slot *slots;
-};
+static const struct cmt_cli cli = { PROG, "cmsign deb" };
 
 static void sign_one(void *ctx, size_t i)
 {
 	struct df_run *r = ctx;
-	struct df_slot *sl = &r->slots[i];
-	int ret;
 
-	ret = cm_digest_buf(r->files[i].data, (size_t)r->files[i].size,
-			    r->algo, sl->digest);
-	if (ret < 0) {
-		sl->err = ret;
-		snprintf(sl->msg, sizeof(sl->msg), "digest: %s", strerror(-ret));
-		return;
-	}
-	sl->digest_len = ret;
-	ret = cm_signer_sign(r->signer, r->algo, sl->digest, sl->xattr,
-			     sizeof(sl->xattr), sl->msg, sizeof(sl->msg));
-	if (ret < 0) {
-		sl->err = ret;
-		return;
-	}
-	sl->xattr_len = ret;
+	st_entry_sign_buf(&r->slots[i], r->signer, r->o->algo,
+			  r->files[i].data, (size_t)r->files[i].size);
 }
 
-static double now(void)
+static const char *item_path(void *ctx, size_t i)
 {
-	struct timespec ts;
+	const struct df_run *r = ctx;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return r->files[i].path;
+}
+
+/* Every file of data.tar signed, the manifest built: 0, or printed. */
+static int sign_files(struct df_run *r)
+{
+	struct cm_manifest_item *items;
+	char err[512] = "";
+	int ret, failed;
+
+	r->slots = calloc(r->n ? r->n : 1, sizeof(*r->slots));
+	items = calloc(r->n ? r->n : 1, sizeof(*items));
+	if (!r->slots || !items) {
+		free(items);
+		fprintf(stderr, PROG ": %s: out of memory\n", r->file);
+		return -ENOMEM;
+	}
+	cmt_parallel(r->n, r->o->run.jobs, sign_one, r);
+	for (size_t i = 0; i < r->n; i++)
+		if (r->slots[i].err)
+			fprintf(stderr, PROG ": %s: %s: %s\n", r->file,
+				r->files[i].path, st_entry_error(&r->slots[i]));
+		else if (r->o->run.verbose)
+			fprintf(stderr, PROG ": %s: %s: signed\n", r->file,
+				r->files[i].path);
+	st_entries_to_items(r->slots, r->n, item_path, r, r->o->algo, items,
+			    &failed);
+	ret = failed ? -EIO :
+	      cm_manifest_build_ex(items, r->n, r->o->algo, r->signer,
+				   CM_MANIFEST_EMBED_CERT, &r->mf, &r->mf_len,
+				   err, sizeof(err));
+	if (ret && !failed)
+		fprintf(stderr, PROG ": %s: manifest: %s\n", r->file, err);
+	free(items);
+	return ret;
+}
+
+/* The new data.tar, control.tar (if md5sums changed) and ar archive. */
+static int rebuild(struct df_run *r)
+{
+	struct deb_pkg *d = &r->d;
+	const char *why = NULL;
+	int ret;
+
+	ret = deb_build_data(d, r->nw, r->mf_path, r->mf, r->mf_len, &r->dat);
+	if (!ret)
+		ret = deb_compress(d->dat_comp, r->dat.p, r->dat.len, &r->datz,
+				   r->o->run.jobs, &why);
+	if (ret) {
+		fprintf(stderr, PROG ": %s: new %s: %s\n", r->file, d->m[d->dat].name,
+			why ? why : ret == -ENOTDIR ? "a path to the manifest directory is not a directory" :
+			strerror(-ret));
+		return ret;
+	}
+	ret = deb_build_control(d, r->files, r->n, r->nw, r->mf_path, r->mf,
+				r->mf_len, &r->ctl, &r->ctl_changed);
+	if (!ret && r->ctl_changed)
+		ret = deb_compress(d->ctl_comp, r->ctl.p, r->ctl.len, &r->ctlz, 1, &why);
+	if (ret) {
+		fprintf(stderr, PROG ": %s: new %s: %s\n", r->file, d->m[d->ctl].name,
+			why ? why : ret == -ENOTSUP ? "md5sums has an extended header" :
+			strerror(-ret));
+		return ret;
+	}
+	ret = deb_buf_add(&r->deb, "!<arch>\n", 8);
+	for (size_t i = 0; !ret && i < d->n_m; i++) {
+		if ((int)i == d->dat)
+			ret = deb_ar_add(&r->deb, d->m[i].hdr, r->datz.p, r->datz.len);
+		else if ((int)i == d->ctl && r->ctl_changed)
+			ret = deb_ar_add(&r->deb, d->m[i].hdr, r->ctlz.p, r->ctlz.len);
+		else
+			ret = deb_ar_add(&r->deb, d->m[i].hdr, d->m[i].data, d->m[i].size);
+	}
+	if (ret)
+		fprintf(stderr, PROG ": %s: %s\n", r->file, strerror(-ret));
+	return ret;
+}
+
+/* The new .deb replaces the old one, or goes into --output DIR. */
+static int write_deb(struct df_run *r)
+{
+	const char *base = strrchr(r->file, '/');
+	int ret;
+
+	if (r->o->outdir &&
+	    asprintf(&r->dest, "%s/%s", r->o->outdir, base ? base + 1 : r->file) < 0) {
+		r->dest = NULL;
+		return -ENOMEM;
+	}
+	ret = cmt_write_atomic(r->dest ? r->dest : r->file, r->deb.p,
+			       r->deb.len, 0644);
+	if (ret)
+		fprintf(stderr, PROG ": %s: %s\n", r->dest ? r->dest : r->file,
+			strerror(-ret));
+	return ret;
+}
+
+static void report(const struct df_run *r)
+{
+	const struct deb_opts *o = r->o;
+	char notes[120] = "";
+
+	if (!o->run.quiet) {
+		if (o->notes && r->n_notes)
+			snprintf(notes, sizeof(notes),
+				 " (%zu ELF files got the note: their bytes and md5sums lines changed)",
+				 r->n_notes);
+		else if (o->notes)
+			snprintf(notes, sizeof(notes), " (no ELF file: nothing changed)");
+		fprintf(stderr, PROG ": %s: %zu files signed%s, /%s (%zu bytes), keyid %08x, %+lld bytes\n",
+			r->dest ? r->dest : r->file, r->n, notes, r->mf_path,
+			r->mf_len, cm_signer_keyid(r->signer),
+			(long long)r->deb.len - (long long)r->d.raw_len);
+	}
+	if (o->notes && o->run.verbose)
+		for (size_t i = 0; i < r->n; i++)
+			if (!r->files[i].is_link && r->nw[r->files[i].entry].data)
+				fprintf(stderr, PROG ": %s: %s: ELF note embedded\n",
+					r->file, r->files[i].path);
+}
+
+static void df_run_free(struct df_run *r)
+{
+	for (size_t i = 0; r->nw && i < r->d.dat_t.n; i++)
+		free(r->nw[i].data);
+	free(r->nw);
+	free(r->dest);
+	free(r->mf);
+	free(r->slots);
+	free(r->files);
+	deb_buf_free(&r->ctl);
+	deb_buf_free(&r->dat);
+	deb_buf_free(&r->ctlz);
+	deb_buf_free(&r->datz);
+	deb_buf_free(&r->deb);
+	deb_pkg_free(&r->d);
 }
 
 /* Signs one package.  0, or an error already printed. */
 static int resign(const struct deb_opts *o, struct cm_signer *signer,
 		  const char *file, size_t *bytes_in, size_t *bytes_out)
 {
-	struct deb_pkg d = { .file = file };
-	struct df_run r = { .signer = signer, .algo = o->algo };
-	struct df_file *files = NULL;
-	struct df_new *nw = NULL;
-	size_t n_notes = 0;
-	struct cm_manifest_item *items = NULL;
-	struct deb_buf ctl = { 0 }, dat = { 0 }, ctlz = { 0 }, datz = { 0 },
-		       deb = { 0 };
-	uint8_t *mf = NULL;
-	size_t n = 0, mf_len = 0;
-	char mf_path[512], err[512] = "", *dest = NULL;
-	const char *why = NULL;
-	int ret, ctl_changed = 0, failed = 0;
+	struct df_run r = { .o = o, .signer = signer, .file = file,
+			    .d = { .file = file } };
+	int ret;
 
-	ret = deb_pkg_open(&d);
+	ret = deb_pkg_open(&r.d);
 	if (ret)
 		goto out;
-	snprintf(mf_path, sizeof(mf_path), MANIFEST_DIR "/%s_%s.cmm",
-		 d.package, d.arch);
-	ret = deb_list_files(&d, mf_path, &files, &n);
-	if (ret)
-		goto out;
-	if (o->notes) {
-		ret = deb_embed_notes(signer, o->algo, o->jobs, &d, files, n,
-				      &nw, &n_notes);
-		if (ret)
-			goto out;
-	}
-	r.files = files;
-	r.slots = calloc(n ? n : 1, sizeof(*r.slots));
-	items = calloc(n ? n : 1, sizeof(*items));
-	if (!r.slots || !items) {
-		ret = -ENOMEM;
-		fprintf(stderr, PROG ": %s: out of memory\n", file);
-		goto out;
-	}
-	cm_parallel(n, o->jobs, sign_one, &r);
-	for (size_t i = 0; i < n; i++) {
-		if (r.slots[i].err) {
-			failed++;
-			fprintf(stderr, PROG ": %s: %s: %s\n", file, files[i].path,
-				r.slots[i].msg[0] ? r.slots[i].msg : strerror(-r.slots[i].err));
-			continue;
-		}
-		if (o->verbose)
-			fprintf(stderr, PROG ": %s: %s: signed\n", file, files[i].path);
-		items[i].path = files[i].path;
-		items[i].hash_algo = o->algo;
-		items[i].digest = r.slots[i].digest;
-		items[i].digest_len = (size_t)r.slots[i].digest_len;
-		items[i].xattr = r.slots[i].xattr;
-		items[i].xattr_len = (size_t)r.slots[i].xattr_len;
-	}
-	if (failed) {
-		ret = -EIO;
-		goto out;
-	}
-	ret = cm_manifest_build_ex(items, n, o->algo, signer,
-				   CM_MANIFEST_EMBED_CERT, &mf, &mf_len, err,
-				   sizeof(err));
-	if (ret) {
-		fprintf(stderr, PROG ": %s: manifest: %s\n", file, err);
-		goto out;
-	}
-	ret = deb_build_data(&d, nw, mf_path, mf, mf_len, &dat);
+	snprintf(r.mf_path, sizeof(r.mf_path), MANIFEST_DIR "/%s_%s.cmm",
+		 r.d.package, r.d.arch);
+	ret = deb_list_files(&r.d, r.mf_path, &r.files, &r.n);
+	if (!ret && o->notes)
+		ret = deb_embed_notes(signer, o->algo, o->run.jobs, &r.d, r.files,
+				      r.n, &r.nw, &r.n_notes);
 	if (!ret)
-		ret = deb_compress(d.dat_comp, dat.p, dat.len, &datz, o->jobs, &why);
-	if (ret) {
-		fprintf(stderr, PROG ": %s: new %s: %s\n", file, d.m[d.dat].name,
-			why ? why : ret == -ENOTDIR ? "a path to the manifest directory is not a directory" :
-			strerror(-ret));
+		ret = sign_files(&r);
+	if (!ret)
+		ret = rebuild(&r);
+	if (!ret)
+		ret = write_deb(&r);
+	if (ret)
 		goto out;
-	}
-	ret = deb_build_control(&d, files, n, nw, mf_path, mf, mf_len, &ctl,
-			    &ctl_changed);
-	if (!ret && ctl_changed)
-		ret = deb_compress(d.ctl_comp, ctl.p, ctl.len, &ctlz, 1, &why);
-	if (ret) {
-		fprintf(stderr, PROG ": %s: new %s: %s\n", file, d.m[d.ctl].name,
-			why ? why : ret == -ENOTSUP ? "md5sums has an extended header" :
-			strerror(-ret));
-		goto out;
-	}
-	ret = deb_buf_add(&deb, "!<arch>\n", 8);
-	for (size_t i = 0; !ret && i < d.n_m; i++) {
-		if ((int)i == d.dat)
-			ret = deb_ar_add(&deb, d.m[i].hdr, datz.p, datz.len);
-		else if ((int)i == d.ctl && ctl_changed)
-			ret = deb_ar_add(&deb, d.m[i].hdr, ctlz.p, ctlz.len);
-		else
-			ret = deb_ar_add(&deb, d.m[i].hdr, d.m[i].data, d.m[i].size);
-	}
-	if (ret) {
-		fprintf(stderr, PROG ": %s: %s\n", file, strerror(-ret));
-		goto out;
-	}
-	if (o->outdir) {
-		const char *base = strrchr(file, '/');
-
-		if (asprintf(&dest, "%s/%s", o->outdir, base ? base + 1 : file) < 0) {
-			dest = NULL;
-			ret = -ENOMEM;
-			goto out;
-		}
-	}
-	ret = st_write_atomic(dest ? dest : file, deb.p, deb.len, 0644);
-	if (ret) {
-		fprintf(stderr, PROG ": %s: %s\n", dest ? dest : file, strerror(-ret));
-		goto out;
-	}
-	*bytes_in += d.raw_len;
-	*bytes_out += deb.len;
-	if (!o->quiet) {
-		char notes[120] = "";
-
-		if (o->notes && n_notes)
-			snprintf(notes, sizeof(notes),
-				 " (%zu ELF files got the note: their bytes and md5sums lines changed)",
-				 n_notes);
-		else if (o->notes)
-			snprintf(notes, sizeof(notes), " (no ELF file: nothing changed)");
-		fprintf(stderr, PROG ": %s: %zu files signed%s, /%s (%zu bytes), keyid %08x, %+lld bytes\n",
-			dest ? dest : file, n, notes, mf_path, mf_len,
-			cm_signer_keyid(signer),
-			(long long)deb.len - (long long)d.raw_len);
-	}
-	if (o->notes && o->verbose)
-		for (size_t i = 0; i < n; i++)
-			if (!files[i].is_link && nw[files[i].entry].data)
-				fprintf(stderr, PROG ": %s: %s: ELF note embedded\n",
-					file, files[i].path);
+	*bytes_in += r.d.raw_len;
+	*bytes_out += r.deb.len;
+	report(&r);
 out:
-	for (size_t i = 0; nw && i < d.dat_t.n; i++)
-		free(nw[i].data);
-	free(nw);
-	free(dest);
-	free(mf);
-	free(items);
-	free(r.slots);
-	free(files);
-	deb_buf_free(&ctl);
-	deb_buf_free(&dat);
-	deb_buf_free(&ctlz);
-	deb_buf_free(&datz);
-	deb_buf_free(&deb);
-	deb_pkg_free(&d);
+	df_run_free(&r);
 	return ret;
 }
 
-int cmd_deb(int argc, char **argv)
+/* One option: 0, 1 (stop, exit 0: --help) or negative. */
+static int deb_opt(void *ctx, int c, char *arg)
+{
+	struct deb_opts *o = ctx;
+
+	if (cmt_opt_key(&o->key, c, arg))
+		return 0;
+	switch (c) {
+	case 'o':
+		o->outdir = arg;
+		return 0;
+	case 'a':
+	case 'H':
+		return cmt_opt_sign_hash(&cli, arg, &o->algo);
+	case 'N':
+		o->notes = 1;
+		return 0;
+	default:
+		return cmt_opt_common(&cli, &o->run, c, arg, usage_text);
+	}
+}
+
+/* The command line: 0 run, 1 done (--help), 2 usage error. */
+static int deb_parse(int argc, char **argv, struct deb_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ "cert", required_argument, NULL, 'c' },
-		{ "pass-env", required_argument, NULL, 'E' },
-		{ "pass-file", required_argument, NULL, 'F' },
+		CMT_KEY_LONGOPTS,
 		{ "output", required_argument, NULL, 'o' },
 		{ "hash", required_argument, NULL, 'H' },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -292,89 +310,41 @@ int cmd_deb(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct deb_opts o = { .algo = CM_HASH_SHA256 };
-	struct cm_signer *signer;
-	size_t bytes_in = 0, bytes_out = 0;
-	char err[512] = "";
-	int c, ret, failed = 0, npkg;
-	double t0;
+	int ret;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:j:qvh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			o.key.key = optarg;
-			break;
-		case 'c':
-			o.key.cert = optarg;
-			break;
-		case 'E':
-			o.key.pass_env = optarg;
-			break;
-		case 'F':
-			o.key.pass_file = optarg;
-			break;
-		case 'o':
-			o.outdir = optarg;
-			break;
-		case 'H':
-			o.algo = cm_hash_from_name(optarg);
-			if (o.algo < 0 || o.algo == CM_HASH_SHA224) {
-				fprintf(stderr, PROG ": --hash %s: use sha256, sha384 or sha512\n", optarg);
-				return 2;
-			}
-			break;
-		case 'j': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-
-			if (*end || v < 1 || v > 1024) {
-				fprintf(stderr, PROG ": -j %s: give a number of threads from 1 to 1024\n", optarg);
-				return 2;
-			}
-			o.jobs = (int)v;
-			break;
-		}
-		case 'q':
-			o.quiet = 1;
-			break;
-		case 'v':
-			o.verbose = 1;
-			break;
-		case 'N':
-			o.notes = 1;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			fprintf(stderr, "Try 'cmsign deb --help'.\n");
-			return 2;
-		}
-	}
-	if (!o.key.key || !o.key.cert || optind >= argc) {
+	ret = cmt_getopt(argc, argv, "k:a:o:j:qvh", longopts, deb_opt, o);
+	if (ret)
+		return ret;
+	if (!o->key.key || !o->key.cert || optind >= argc) {
 		fprintf(stderr, PROG ": --key, --cert and at least one PKG.deb are required\nTry 'cmsign deb --help'.\n");
 		return 2;
 	}
-	if (!o.jobs)
-		o.jobs = cm_ncpus();
-	ret = cm_signer_load(&o.key, &signer, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, PROG ": %s\n", err);
+	o->run.jobs = cmt_jobs(o->run.jobs);
+	return 0;
+}
+
+int cmd_deb(int argc, char **argv)
+{
+	struct deb_opts o = { .algo = CM_HASH_SHA256 };
+	struct cm_signer *signer;
+	size_t bytes_in = 0, bytes_out = 0;
+	int ret, failed = 0, npkg;
+	double t0;
+
+	ret = deb_parse(argc, argv, &o);
+	if (ret)
+		return ret == 1 ? 0 : ret;
+	if (cmt_signer_load(&cli, &o.key, &signer))
 		return 2;
-	}
 	npkg = argc - optind;
-	t0 = now();
+	t0 = cmt_now();
 	for (int i = optind; i < argc; i++)
 		if (resign(&o, signer, argv[i], &bytes_in, &bytes_out))
 			failed++;
-	if (!o.quiet) {
-		double el = now() - t0;
-
+	if (!o.run.quiet)
 		fprintf(stderr, PROG ": %d signed, %d failed (%.1f MB in, %.1f MB out, %.2f s)\n",
 			npkg - failed, failed, (double)bytes_in / 1e6,
-			(double)bytes_out / 1e6, el);
-	}
+			(double)bytes_out / 1e6, cmt_now() - t0);
 	cm_signer_free(signer);
 	return failed ? 1 : 0;
 }

@@ -513,155 +513,189 @@ static int is_zero_block(const uint8_t *h)
 	return 1;
 }
 
+/* What deb_tar_parse() carries from one header to the next. */
+struct tar_state {
+	char *lname, *llink;	/* GNU L/K or pax path / linkpath, pending */
+	uint64_t xsize;		/* pax size, pending */
+	int have_xsize;
+	int pending;		/* an extension header awaits its entry */
+	size_t first_hdr;	/* offset of the entry's first header */
+	size_t cap;
+};
+
+/* One header block at *pos. */
+struct tar_hdr {
+	const uint8_t *h;
+	uint64_t size, mtime;
+	size_t blocks;
+	char type;
+};
+
+/*
+ * The header at *pos, checked, *pos moved past it (not past its data):
+ * 0, 1 at the end-of-archive block, or an error.
+ */
+static int tar_header(const uint8_t *p, size_t len, size_t *pos,
+		      struct tar_state *st, struct tar_hdr *th,
+		      const char **why)
+{
+	const uint8_t *h;
+
+	if (TAR_BLOCK > len - *pos) {
+		*why = "tar archive without an end-of-archive block";
+		return -EBADMSG;
+	}
+	h = th->h = p + *pos;
+	if (is_zero_block(h)) {
+		if (!st->pending)
+			return 1;
+		*why = "tar archive ends inside an entry";
+		return -EBADMSG;
+	}
+	if (!tar_cksum_ok(h)) {
+		*why = "tar header checksum";
+		return -EBADMSG;
+	}
+	if (tar_num(h + 124, 12, &th->size) || tar_num(h + 136, 12, &th->mtime)) {
+		*why = "tar header number field";
+		return -EBADMSG;
+	}
+	th->type = (char)h[156];
+	if (!st->pending)
+		st->first_hdr = *pos;
+	*pos += TAR_BLOCK;
+	if (st->have_xsize && !(th->type && strchr("xgLK", th->type)))
+		th->size = st->xsize;
+	/* Size in blocks, overflow-safe. */
+	th->blocks = (size_t)((th->size + TAR_BLOCK - 1) / TAR_BLOCK);
+	if (th->size > len - *pos || th->blocks > (len - *pos) / TAR_BLOCK) {
+		*why = "tar entry extends beyond the end";
+		return -EMSGSIZE;
+	}
+	return 0;
+}
+
+/* GNU L/K and pax x headers: what they say waits for the next entry. */
+static int tar_extension(const uint8_t *data, const struct tar_hdr *th,
+			 struct tar_state *st, const char **why)
+{
+	char **dst;
+
+	if (th->type == 'x') {
+		if (pax_parse(data, (size_t)th->size, &st->lname, &st->llink,
+			      &st->xsize, &st->have_xsize)) {
+			*why = "malformed pax extended header";
+			return -EBADMSG;
+		}
+		st->pending = 1;
+		return 0;
+	}
+	dst = th->type == 'L' ? &st->lname : &st->llink;
+	free(*dst);
+	*dst = norm_path((const char *)data, (size_t)th->size);
+	if (!*dst)
+		return -ENOMEM;
+	st->pending = 1;
+	return 0;
+}
+
+/* The entry's path: pax or GNU long name, ustar prefix + name, or name. */
+static char *tar_entry_path(const uint8_t *h, struct tar_state *st)
+{
+	char full[256 + 2], *path;
+	size_t pl, nl;
+
+	if (st->lname) {
+		path = st->lname;
+		st->lname = NULL;
+		return path;
+	}
+	if (memcmp(h + 257, "ustar\0", 6) || !h[345])
+		return norm_path((const char *)h, 100);
+	pl = strnlen((const char *)h + 345, 155);
+	nl = strnlen((const char *)h, 100);
+	memcpy(full, h + 345, pl);
+	full[pl] = '/';
+	memcpy(full + pl + 1, h, nl);
+	return norm_path(full, pl + 1 + nl);
+}
+
+/* Appends the entry whose data starts at @pos; may zero th->blocks. */
+static int tar_add_entry(struct deb_tar *t, struct tar_state *st,
+			 struct tar_hdr *th, size_t pos)
+{
+	struct deb_tar_entry *e;
+
+	if (t->n == st->cap) {
+		size_t nc = st->cap ? st->cap * 2 : 256;
+		struct deb_tar_entry *nv = realloc(t->v, nc * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		t->v = nv;
+		st->cap = nc;
+	}
+	e = &t->v[t->n];
+	memset(e, 0, sizeof(*e));
+	e->path = tar_entry_path(th->h, st);
+	if (st->llink) {
+		e->link = st->llink;
+		st->llink = NULL;
+	} else {
+		e->link = norm_path((const char *)th->h + 157, 100);
+	}
+	t->n++;
+	if (!e->path || !e->link)
+		return -ENOMEM;
+	e->type = th->type ? th->type : '0';
+	if (e->type == '7')
+		e->type = '0';
+	/* Links, devices, FIFOs, directories: no data whatever size says. */
+	if (strchr("123456", e->type)) {
+		th->size = 0;
+		th->blocks = 0;
+	}
+	e->size = th->size;
+	e->size_from_pax = st->have_xsize;
+	e->mtime = th->mtime;
+	e->hdr_off = st->first_hdr;
+	e->data_off = pos;
+	if (th->mtime > t->max_mtime)
+		t->max_mtime = th->mtime;
+	st->pending = 0;
+	st->have_xsize = 0;
+	return 0;
+}
+
 int deb_tar_parse(const uint8_t *p, size_t len, struct deb_tar *t,
 		  const char **why)
 {
-	char *lname = NULL, *llink = NULL;
-	uint64_t xsize = 0;
-	int have_xsize = 0, ret = 0;
-	size_t pos = 0, first_hdr = 0, cap = 0;
-	int pending = 0;
+	struct tar_state st = { 0 };
+	struct tar_hdr th;
+	size_t pos = 0;
+	int ret;
 
 	memset(t, 0, sizeof(*t));
 	for (;;) {
-		const uint8_t *h;
-		uint64_t size, mtime;
-		size_t blocks;
-		char type;
-
-		if (TAR_BLOCK > len - pos) {
-			*why = "tar archive without an end-of-archive block";
-			ret = -EBADMSG;
-			goto out_err;
-		}
-		h = p + pos;
-		if (is_zero_block(h)) {
-			if (pending) {
-				*why = "tar archive ends inside an entry";
-				ret = -EBADMSG;
-				goto out_err;
-			}
-			t->end = pos;
+		ret = tar_header(p, len, &pos, &st, &th, why);
+		if (ret)
 			break;
-		}
-		if (!tar_cksum_ok(h)) {
-			*why = "tar header checksum";
-			ret = -EBADMSG;
-			goto out_err;
-		}
-		if (tar_num(h + 124, 12, &size) || tar_num(h + 136, 12, &mtime)) {
-			*why = "tar header number field";
-			ret = -EBADMSG;
-			goto out_err;
-		}
-		type = (char)h[156];
-		if (!pending)
-			first_hdr = pos;
-		pos += TAR_BLOCK;
-		if (have_xsize && type != 'x' && type != 'g' && type != 'L' && type != 'K')
-			size = xsize;
-		/* Size in blocks, overflow-safe. */
-		if (size > len - pos) {
-			*why = "tar entry extends beyond the end";
-			ret = -EMSGSIZE;
-			goto out_err;
-		}
-		blocks = (size_t)((size + TAR_BLOCK - 1) / TAR_BLOCK);
-		if (blocks > (len - pos) / TAR_BLOCK) {
-			*why = "tar entry extends beyond the end";
-			ret = -EMSGSIZE;
-			goto out_err;
-		}
-		if (type == 'L' || type == 'K') {
-			char **dst = type == 'L' ? &lname : &llink;
-
-			free(*dst);
-			*dst = norm_path((const char *)p + pos, (size_t)size);
-			if (!*dst) {
-				ret = -ENOMEM;
-				goto out_err;
-			}
-			pending = 1;
-		} else if (type == 'x') {
-			if (pax_parse(p + pos, (size_t)size, &lname, &llink,
-				      &xsize, &have_xsize)) {
-				*why = "malformed pax extended header";
-				ret = -EBADMSG;
-				goto out_err;
-			}
-			pending = 1;
-		} else if (type == 'g') {
-			/* Global pax header: nothing dpkg or we use. */
-		} else {
-			struct deb_tar_entry *e;
-
-			if (t->n == cap) {
-				size_t nc = cap ? cap * 2 : 256;
-				struct deb_tar_entry *nv = realloc(t->v, nc * sizeof(*nv));
-
-				if (!nv) {
-					ret = -ENOMEM;
-					goto out_err;
-				}
-				t->v = nv;
-				cap = nc;
-			}
-			e = &t->v[t->n];
-			memset(e, 0, sizeof(*e));
-			if (lname) {
-				e->path = lname;
-				lname = NULL;
-			} else if (!memcmp(h + 257, "ustar\0", 6) && h[345]) {
-				char full[256 + 2];
-				size_t pl = strnlen((const char *)h + 345, 155);
-				size_t nl = strnlen((const char *)h, 100);
-
-				memcpy(full, h + 345, pl);
-				full[pl] = '/';
-				memcpy(full + pl + 1, h, nl);
-				e->path = norm_path(full, pl + 1 + nl);
-			} else {
-				e->path = norm_path((const char *)h, 100);
-			}
-			if (llink) {
-				e->link = llink;
-				llink = NULL;
-			} else {
-				e->link = norm_path((const char *)h + 157, 100);
-			}
-			t->n++;
-			if (!e->path || !e->link) {
-				ret = -ENOMEM;
-				goto out_err;
-			}
-			e->type = type ? type : '0';
-			if (e->type == '7')
-				e->type = '0';
-			/* Links, devices, FIFOs, directories: no data whatever size says. */
-			if (strchr("123456", e->type)) {
-				size = 0;
-				blocks = 0;
-			}
-			e->size = size;
-			e->size_from_pax = have_xsize;
-			e->mtime = mtime;
-			e->hdr_off = first_hdr;
-			e->data_off = pos;
-			if (mtime > t->max_mtime)
-				t->max_mtime = mtime;
-			pending = 0;
-			have_xsize = 0;
-		}
-		pos += blocks * TAR_BLOCK;
+		if (th.type == 'L' || th.type == 'K' || th.type == 'x')
+			ret = tar_extension(p + pos, &th, &st, why);
+		else if (th.type != 'g')	/* global pax: nothing we use */
+			ret = tar_add_entry(t, &st, &th, pos);
+		if (ret)
+			break;
+		pos += th.blocks * TAR_BLOCK;
 	}
-	free(lname);
-	free(llink);
+	free(st.lname);
+	free(st.llink);
+	if (ret < 0) {
+		deb_tar_free(t);
+		return ret;
+	}
+	t->end = pos;
 	return 0;
-out_err:
-	free(lname);
-	free(llink);
-	deb_tar_free(t);
-	return ret;
 }
 
 void deb_tar_free(struct deb_tar *t)

@@ -47,7 +47,7 @@ static void note_one(void *ctx, size_t i)
 	if (f->is_link || f->keep || f->size < 4 || memcmp(f->data, "\177ELF", 4))
 		return;
 	snprintf(path, sizeof(path), "%s/%zu", r->tmpdir, i);
-	ret = st_write_atomic(path, f->data, (size_t)f->size, 0755);
+	ret = cmt_write_atomic(path, f->data, (size_t)f->size, 0755);
 	if (!ret)
 		ret = cm_note_sign_path(r->signer, r->algo, path, nw->msg,
 					sizeof(nw->msg));
@@ -436,7 +436,7 @@ int deb_embed_notes(struct cm_signer *signer, int algo, int jobs,
 	for (size_t i = 0; i < n; i++)
 		if (d->dat_t.v[files[i].entry].size_from_pax)
 			files[i].keep = 1;
-	cm_parallel(n, jobs, note_one, &r);
+	cmt_parallel(n, jobs, note_one, &r);
 	rmdir(dir);
 	free(dir);
 	for (size_t i = 0; i < d->dat_t.n; i++) {

@@ -18,8 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cryptomark/cryptomark.h>
-#include <cryptomark/manifest.h>
 #include <cryptomark/rewrite.h>
 #include "cmtool.h"
 #include "signtool.h"
@@ -36,10 +34,10 @@ static const char usage_text[] =
 "both, the default).  Install with: cmsign apply --manifest MANIFEST ...\n"
 "\n"
 "Options:\n"
-"  --key KEY, --cert CERT, --pass-env VAR, --pass-file FILE   as for cmsign\n"
+"  -k, --key KEY, --cert CERT, --pass-env VAR, --pass-file FILE   as for cmsign\n"
 "  --root DIR         the staged root\n"
 "  -o, --output FILE  the manifest to write (atomically)\n"
-"  --hash ALGO        sha256 (default), sha384 or sha512\n"
+"  -a, --hash ALGO    sha256 (default), sha384 or sha512\n"
 "  --carrier C        both (default): embed ELF notes, then list xattrs;\n"
 "                     xattr: leave the files' bytes untouched\n"
 "  -j, --jobs N       worker threads (default: online CPUs)\n"
@@ -51,24 +49,15 @@ static const char usage_text[] =
 "Exit status: 0 on success; 1 if a file could not be signed (nothing is\n"
 "written); 2 on a usage or key error.\n";
 
-struct mf_slot {
-	int err;
-	int relink;		/* hard-linked ELF: note embedded after the pool */
-	int digest_len;
-	int xattr_len;
-	uint8_t digest[CM_MAX_DIGEST_SIZE];
-	uint8_t xattr[CM_XATTR_MAX_SIZE];
-	char msg[200];
-};
-
 struct mf_run {
 	struct cm_signer *signer;
 	int algo;
 	int carrier;
 	int verbose;
-	struct cm_filelist files;
-	struct mf_slot *slots;
-	struct cm_progress *progress;
+	struct cmt_filelist files;
+	struct st_entry *slots;	/* one a file, written by one worker */
+	char *relink;		/* hard-linked ELF: note embedded after the pool */
+	struct cmt_progress *progress;
 	int walk_errors;
 	int note_missing;
 	char **links;		/* the other names of hard-linked files */
@@ -102,39 +91,11 @@ static void report_walk(void *ctx, const char *path, const char *what,
 	}
 }
 
-/* Digests @path's final bytes and signs them into @sl. */
-static void digest_sign(struct mf_run *r, struct mf_slot *sl, const char *path)
-{
-	int fd, ret;
-
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		sl->err = -errno;
-		snprintf(sl->msg, sizeof(sl->msg), "open: %s", strerror(errno));
-		return;
-	}
-	ret = cm_digest_fd(fd, r->algo, 0, 0, sl->digest);
-	close(fd);
-	if (ret < 0) {
-		sl->err = ret;
-		snprintf(sl->msg, sizeof(sl->msg), "read: %s", strerror(-ret));
-		return;
-	}
-	sl->digest_len = ret;
-	ret = cm_signer_sign(r->signer, r->algo, sl->digest, sl->xattr,
-			     sizeof(sl->xattr), sl->msg, sizeof(sl->msg));
-	if (ret < 0) {
-		sl->err = ret;
-		return;
-	}
-	sl->xattr_len = ret;
-}
-
 /* Embeds the note (ELF only), then digests and signs the final bytes. */
 static void sign_one(void *ctx, size_t i)
 {
 	struct mf_run *r = ctx;
-	struct mf_slot *sl = &r->slots[i];
+	struct st_entry *sl = &r->slots[i];
 	const char *path = r->files.v[i].path;
 	int ret;
 
@@ -155,7 +116,7 @@ static void sign_one(void *ctx, size_t i)
 		 * links the other names to the result, one file at a time.
 		 */
 		if (ret == -EMLINK) {
-			sl->relink = 1;
+			r->relink[i] = 1;
 			goto out_step;
 		}
 		if (ret && ret != -ENOEXEC && ret != -ENOSYS) {
@@ -164,9 +125,9 @@ static void sign_one(void *ctx, size_t i)
 		}
 		sl->msg[0] = '\0';
 	}
-	digest_sign(r, sl, path);
+	st_entry_sign_path(sl, r->signer, r->algo, path);
 out_step:
-	cm_progress_step(r->progress, r->files.v[i].size);
+	cmt_progress_step(r->progress, r->files.v[i].size);
 }
 
 /* Replaces @name by a hard link to @src (temp link + rename: atomic). */
@@ -193,7 +154,7 @@ static int relink(const char *src, const char *name)
  */
 static void relink_one(struct mf_run *r, size_t i)
 {
-	struct mf_slot *sl = &r->slots[i];
+	struct st_entry *sl = &r->slots[i];
 	const char *path = r->files.v[i].path;
 	struct stat st0, st;
 	int ret, n = 0;
@@ -228,7 +189,7 @@ static void relink_one(struct mf_run *r, size_t i)
 		fprintf(stderr, PROG ": %s: hard-linked: note embedded, %d other name(s) linked to it\n",
 			path, n);
 	sl->msg[0] = '\0';
-	digest_sign(r, sl, path);
+	st_entry_sign_path(sl, r->signer, r->algo, path);
 }
 
 /* Path relative to @root ("ROOT/a/b" -> "a/b"). */
@@ -253,7 +214,7 @@ static int excluded(const char *rel, char **ex, int n_ex)
 }
 
 /* Drops entry @i of @l (order kept: the walk's order is deterministic). */
-static void drop_file(struct cm_filelist *l, size_t i)
+static void drop_file(struct cmt_filelist *l, size_t i)
 {
 	free(l->v[i].path);
 	l->bytes -= l->v[i].size;
@@ -261,13 +222,75 @@ static void drop_file(struct cm_filelist *l, size_t i)
 	l->n--;
 }
 
-int cmd_manifest(int argc, char **argv)
+struct mf_opts {
+	struct cm_signer_opts key;
+	char *root;
+	size_t root_len;
+	const char *output;
+	struct cmt_common run;	/* -j, -q, -v */
+	char **ex;		/* --exclude, relative to the root */
+	int n_ex;
+};
+
+static const struct cmt_cli cli = { PROG, "cmsign manifest" };
+
+static int add_exclude(struct mf_opts *o, char *arg)
+{
+	size_t l = strlen(arg);
+	char **nex;
+
+	while (l > 1 && arg[l - 1] == '/')
+		arg[--l] = '\0';
+	if (!l || arg[0] == '/') {
+		cmt_usage(&cli, "--exclude %s: give a path relative to the root", arg);
+		return -EINVAL;
+	}
+	nex = realloc(o->ex, (size_t)(o->n_ex + 1) * sizeof(*o->ex));
+	if (!nex)
+		return -ENOMEM;
+	o->ex = nex;
+	o->ex[o->n_ex++] = arg;
+	return 0;
+}
+
+struct mf_parse {
+	struct mf_opts *o;
+	struct mf_run *r;
+};
+
+/* One option: 0, 1 (stop, exit 0: --help) or negative. */
+static int mf_opt(void *ctx, int c, char *arg)
+{
+	struct mf_opts *o = ((struct mf_parse *)ctx)->o;
+	struct mf_run *r = ((struct mf_parse *)ctx)->r;
+
+	if (cmt_opt_key(&o->key, c, arg))
+		return 0;
+	switch (c) {
+	case 'R':
+		o->root = arg;
+		return 0;
+	case 'o':
+		o->output = arg;
+		return 0;
+	case 'a':
+	case 'H':
+		return cmt_opt_sign_hash(&cli, arg, &r->algo);
+	case 'C':
+		return cmt_opt_carrier(&cli, arg, CMT_CARRIER_ALLOW(CM_CARRIER_BOTH) |
+				       CMT_CARRIER_ALLOW(CM_CARRIER_XATTR), &r->carrier);
+	case 'X':
+		return add_exclude(o, arg);
+	default:
+		return cmt_opt_common(&cli, &o->run, c, arg, usage_text);
+	}
+}
+
+/* The command line: 0 run, 1 done (--help), 2 usage error. */
+static int mf_parse(int argc, char **argv, struct mf_opts *o, struct mf_run *r)
 {
 	static const struct option longopts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ "cert", required_argument, NULL, 'c' },
-		{ "pass-env", required_argument, NULL, 'E' },
-		{ "pass-file", required_argument, NULL, 'F' },
+		CMT_KEY_LONGOPTS,
 		{ "root", required_argument, NULL, 'R' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "hash", required_argument, NULL, 'H' },
@@ -279,207 +302,161 @@ int cmd_manifest(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cm_signer_opts key = { 0 };
-	char **ex = NULL;
-	int n_ex = 0;
-	struct mf_run r = { .algo = CM_HASH_SHA256, .carrier = CM_CARRIER_BOTH };
-	struct cm_manifest_item *items = NULL;
-	struct stat out_st;
-	char *root = NULL, *walk_argv[2];
-	const char *output = NULL;
-	uint8_t *buf = NULL;
-	size_t buflen, n_items = 0, root_len;
-	char err[512] = "";
-	int c, ret, jobs = 0, quiet = 0, have_out_st, failed = 0;
+	struct mf_parse ctx = { o, r };
+	int ret;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:j:qvh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			key.key = optarg;
-			break;
-		case 'c':
-			key.cert = optarg;
-			break;
-		case 'E':
-			key.pass_env = optarg;
-			break;
-		case 'F':
-			key.pass_file = optarg;
-			break;
-		case 'R':
-			root = optarg;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'H':
-			r.algo = cm_hash_from_name(optarg);
-			if (r.algo < 0 || r.algo == CM_HASH_SHA224) {
-				fprintf(stderr, PROG ": --hash %s: use sha256, sha384 or sha512\n", optarg);
-				return 2;
-			}
-			break;
-		case 'C':
-			if (!strcmp(optarg, "both")) {
-				r.carrier = CM_CARRIER_BOTH;
-			} else if (!strcmp(optarg, "xattr")) {
-				r.carrier = CM_CARRIER_XATTR;
-			} else {
-				fprintf(stderr, PROG ": --carrier %s: use both or xattr\n", optarg);
-				return 2;
-			}
-			break;
-		case 'j': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-
-			if (*end || v < 1 || v > 1024) {
-				fprintf(stderr, PROG ": -j %s: give a number of threads from 1 to 1024\n", optarg);
-				return 2;
-			}
-			jobs = (int)v;
-			break;
-		}
-		case 'q':
-			quiet = 1;
-			break;
-		case 'v':
-			r.verbose = 1;
-			break;
-		case 'X': {
-			char **nex;
-			size_t l = strlen(optarg);
-
-			while (l > 1 && optarg[l - 1] == '/')
-				optarg[--l] = '\0';
-			if (!l || optarg[0] == '/') {
-				fprintf(stderr, PROG ": --exclude %s: give a path relative to the root\n", optarg);
-				free(ex);
-				return 2;
-			}
-			nex = realloc(ex, (size_t)(n_ex + 1) * sizeof(*ex));
-			if (!nex) {
-				free(ex);
-				return 2;
-			}
-			ex = nex;
-			ex[n_ex++] = optarg;
-			break;
-		}
-		case 'h':
-			fputs(usage_text, stdout);
-			free(ex);
-			return 0;
-		default:
-			fprintf(stderr, "Try 'cmsign manifest --help'.\n");
-			free(ex);
-			return 2;
-		}
-	}
-	if (!key.key || !key.cert || !root || !output || optind != argc) {
+	ret = cmt_getopt(argc, argv, "k:a:o:j:qvh", longopts, mf_opt, &ctx);
+	if (ret)
+		return ret;
+	r->verbose = o->run.verbose;
+	if (!o->key.key || !o->key.cert || !o->root || !o->output || optind != argc) {
 		fprintf(stderr, PROG ": --key, --cert, --root and -o are required, and nothing else\nTry 'cmsign manifest --help'.\n");
-		free(ex);
 		return 2;
 	}
-	root_len = strlen(root);
-	while (root_len > 1 && root[root_len - 1] == '/')
-		root[--root_len] = '\0';
-	if (!jobs)
-		jobs = cm_ncpus();
+	o->root_len = strlen(o->root);
+	while (o->root_len > 1 && o->root[o->root_len - 1] == '/')
+		o->root[--o->root_len] = '\0';
+	o->run.jobs = cmt_jobs(o->run.jobs);
+	return 0;
+}
 
-	ret = cm_signer_load(&key, &r.signer, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, PROG ": %s\n", err);
-		free(ex);
-		return 2;
-	}
-	walk_argv[0] = root;
-	walk_argv[1] = NULL;
-	if (cm_walk(walk_argv, 1, &r.files, report_walk, &r) || r.walk_errors) {
-		fprintf(stderr, PROG ": %s: cannot walk the whole root; no manifest written\n", root);
-		ret = 1;
-		goto out_free;
-	}
-	/* A manifest written into the root must not list (a stale) itself. */
-	have_out_st = !stat(output, &out_st);
-	r.slots = calloc(r.files.n ? r.files.n : 1, sizeof(*r.slots));
-	items = calloc(r.files.n ? r.files.n : 1, sizeof(*items));
-	if (!r.slots || !items) {
-		fprintf(stderr, PROG ": out of memory\n");
-		ret = 2;
-		goto out_free;
-	}
-	for (size_t i = 0; i < r.files.n; ) {
-		struct stat st;
+/*
+ * The files of the root, less --exclude and the manifest itself (one
+ * written into the root must not list a stale copy of itself).  0, or the
+ * exit status.
+ */
+static int mf_collect(const struct mf_opts *o, struct mf_run *r)
+{
+	char *walk_argv[2] = { o->root, NULL };
+	struct stat out_st, st;
+	int have_out_st;
 
-		if (excluded(relative(r.files.v[i].path, root_len), ex, n_ex) ||
-		    (have_out_st && !lstat(r.files.v[i].path, &st) &&
+	if (cmt_walk(walk_argv, 1, &r->files, report_walk, r) || r->walk_errors) {
+		fprintf(stderr, PROG ": %s: cannot walk the whole root; no manifest written\n",
+			o->root);
+		return 1;
+	}
+	have_out_st = !stat(o->output, &out_st);
+	for (size_t i = 0; i < r->files.n; ) {
+		const char *path = r->files.v[i].path;
+
+		if (excluded(relative(path, o->root_len), o->ex, o->n_ex) ||
+		    (have_out_st && !lstat(path, &st) &&
 		     st.st_dev == out_st.st_dev && st.st_ino == out_st.st_ino))
-			drop_file(&r.files, i);
+			drop_file(&r->files, i);
 		else
 			i++;
 	}
-	r.progress = cm_progress_new("signing", r.files.n, r.files.bytes,
-				     !quiet);
-	cm_parallel(r.files.n, jobs, sign_one, &r);
-	cm_progress_free(r.progress);
-	for (size_t i = 0; i < r.files.n; i++)
-		if (r.slots[i].relink)
-			relink_one(&r, i);
-
-	if (r.note_missing && !quiet)
-		fprintf(stderr, PROG ": warning: this build has no ELF note carrier; ELF files carry their signature in the manifest only\n");
-	for (size_t i = 0; i < r.files.n; i++) {
-		struct mf_slot *sl = &r.slots[i];
-
-		if (sl->err) {
-			failed++;
-			fprintf(stderr, PROG ": %s: %s\n", r.files.v[i].path,
-				sl->msg[0] ? sl->msg : strerror(-sl->err));
-			continue;
-		}
-		items[n_items].path = relative(r.files.v[i].path, root_len);
-		items[n_items].hash_algo = r.algo;
-		items[n_items].digest = sl->digest;
-		items[n_items].digest_len = (size_t)sl->digest_len;
-		items[n_items].xattr = sl->xattr;
-		items[n_items].xattr_len = (size_t)sl->xattr_len;
-		n_items++;
+	r->slots = calloc(r->files.n ? r->files.n : 1, sizeof(*r->slots));
+	r->relink = calloc(r->files.n ? r->files.n : 1, 1);
+	if (!r->slots || !r->relink) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 2;
 	}
+	return 0;
+}
+
+/* Notes embedded (ELF), then every file digested and signed. */
+static void mf_sign(const struct mf_opts *o, struct mf_run *r)
+{
+	r->progress = cmt_progress_new("signing", r->files.n, r->files.bytes,
+				       !o->run.quiet);
+	cmt_parallel(r->files.n, o->run.jobs, sign_one, r);
+	cmt_progress_free(r->progress);
+	for (size_t i = 0; i < r->files.n; i++)
+		if (r->relink[i])
+			relink_one(r, i);
+	if (r->note_missing && !o->run.quiet)
+		fprintf(stderr, PROG ": warning: this build has no ELF note carrier; ELF files carry their signature in the manifest only\n");
+}
+
+struct mf_paths {
+	const struct mf_run *r;
+	size_t root_len;
+};
+
+static const char *item_path(void *ctx, size_t i)
+{
+	struct mf_paths *p = ctx;
+
+	return relative(p->r->files.v[i].path, p->root_len);
+}
+
+/* Builds and writes the manifest of the files that signed: 0, or 1. */
+static int mf_write(const struct mf_opts *o, struct mf_run *r)
+{
+	struct mf_paths paths = { r, o->root_len };
+	struct cm_manifest_item *items;
+	uint8_t *buf = NULL;
+	size_t buflen, n_items;
+	char err[512] = "";
+	int failed, ret = 1;
+
+	items = calloc(r->files.n ? r->files.n : 1, sizeof(*items));
+	if (!items) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 1;
+	}
+	for (size_t i = 0; i < r->files.n; i++)
+		if (r->slots[i].err)
+			fprintf(stderr, PROG ": %s: %s\n", r->files.v[i].path,
+				st_entry_error(&r->slots[i]));
+	n_items = st_entries_to_items(r->slots, r->files.n, item_path, &paths,
+				      r->algo, items, &failed);
 	if (failed) {
 		fprintf(stderr, PROG ": %d file(s) failed; no manifest written\n",
 			failed);
-		ret = 1;
-		goto out_free;
+		goto out;
 	}
-	ret = cm_manifest_build_ex(items, n_items, r.algo, r.signer,
-				   CM_MANIFEST_EMBED_CERT, &buf, &buflen, err,
-				   sizeof(err));
-	if (ret) {
+	if (cm_manifest_build_ex(items, n_items, r->algo, r->signer,
+				 CM_MANIFEST_EMBED_CERT, &buf, &buflen, err,
+				 sizeof(err))) {
 		fprintf(stderr, PROG ": %s\n", err);
-		ret = 1;
-		goto out_free;
+		goto out;
 	}
-	ret = st_write_atomic(output, buf, buflen, 0644);
+	ret = cmt_write_atomic(o->output, buf, buflen, 0644);
 	if (ret) {
-		fprintf(stderr, PROG ": %s: %s\n", output, strerror(-ret));
+		fprintf(stderr, PROG ": %s: %s\n", o->output, strerror(-ret));
 		ret = 1;
-		goto out_free;
+		goto out;
 	}
-	if (!quiet)
+	if (!o->run.quiet)
 		fprintf(stderr, PROG ": %s: %zu files, %.1f MB signed, keyid %08x\n",
-			output, n_items, (double)r.files.bytes / 1e6,
-			cm_signer_keyid(r.signer));
-out_free:
+			o->output, n_items, (double)r->files.bytes / 1e6,
+			cm_signer_keyid(r->signer));
+out:
+	free(buf);
+	free(items);
+	return ret;
+}
+
+int cmd_manifest(int argc, char **argv)
+{
+	struct mf_opts o = { 0 };
+	struct mf_run r = { .algo = CM_HASH_SHA256, .carrier = CM_CARRIER_BOTH };
+	int ret;
+
+	ret = mf_parse(argc, argv, &o, &r);
+	if (ret) {
+		free(o.ex);
+		return ret == 1 ? 0 : ret;
+	}
+	if (cmt_signer_load(&cli, &o.key, &r.signer)) {
+		free(o.ex);
+		return 2;
+	}
+	ret = mf_collect(&o, &r);
+	if (!ret) {
+		mf_sign(&o, &r);
+		ret = mf_write(&o, &r);
+	}
 	for (size_t k = 0; k < r.n_links; k++)
 		free(r.links[k]);
 	free(r.links);
-	free(ex);
-	free(buf);
-	free(items);
+	free(o.ex);
 	free(r.slots);
-	cm_filelist_free(&r.files);
+	free(r.relink);
+	cmt_filelist_free(&r.files);
 	cm_signer_free(r.signer);
 	return ret;
 }

@@ -7,16 +7,38 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <cryptomark/cryptomark.h>
+#include <cryptomark/manifest.h>
+
 int cmd_sign(int argc, char **argv);
 int cmd_manifest(int argc, char **argv);	/* manifest.c */
 int cmd_apply(int argc, char **argv);		/* apply.c */
 int cmd_deb(int argc, char **argv);		/* deb.c */
 
+/* One manifest entry's digest and security.ima value (entry.c). */
+struct st_entry {
+	int err;		/* 0 or negative errno; @msg says more */
+	int digest_len;
+	int xattr_len;
+	uint8_t digest[CM_MAX_DIGEST_SIZE];
+	uint8_t xattr[CM_XATTR_MAX_SIZE];
+	char msg[200];
+};
+
+/* Digest @data (or @path's bytes) and sign it; failures land in @e. */
+void st_entry_sign_buf(struct st_entry *e, struct cm_signer *s, int algo,
+		       const void *data, size_t len);
+void st_entry_sign_path(struct st_entry *e, struct cm_signer *s, int algo,
+			const char *path);
 /*
- * util.c: writes @len bytes to @path through a temp file in the same
- * directory, fsync and rename (and fsyncs the directory); 0 or -errno.
+ * The manifest items of the entries that signed, in order (entry i named
+ * path(ctx, i)); *failed counts the others.  Returns the item count.
  */
-int st_write_atomic(const char *path, const uint8_t *buf, size_t len,
-		    mode_t mode);
+size_t st_entries_to_items(const struct st_entry *e, size_t n,
+			   const char *(*path)(void *ctx, size_t i), void *ctx,
+			   int algo, struct cm_manifest_item *items,
+			   int *failed);
+/* What went wrong with a failed entry. */
+const char *st_entry_error(const struct st_entry *e);
 
 #endif

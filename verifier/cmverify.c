@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,8 @@
 #include <openssl/x509.h>
 
 #include <cryptomark/cryptomark.h>
+#include <cryptomark/bundle.h>
+
 #include "cmtool.h"
 
 #define PROG "cmverify"
@@ -37,7 +38,7 @@ static const char usage_text[] =
 "malformed: <what>, or io: <errno text>.\n"
 "\n"
 "Options:\n"
-"  --cert CERT        trust this signer certificate (PEM or DER); repeatable\n"
+"  -k, --cert CERT    trust this signer certificate (PEM or DER); repeatable\n"
 "  --keyring DIR      trust every *.pem, *.der, *.crt, *.cer in DIR\n"
 "  --ca CA            trust signer certificates (from --cert and --keyring)\n"
 "                     only if they chain to CA (PEM or DER; repeatable): CA\n"
@@ -63,7 +64,7 @@ static const char usage_text[] =
 "                                              a .note.cryptomark only)\n"
 "                     the values a revocation must name (cmkeys bundle\n"
 "                     --revoke ALG:HEX); no certificate needed\n"
-"  --hash ALG         digest algorithm of --digests (default sha256)\n"
+"  -a, --hash ALG     digest algorithm of --digests (default sha256)\n"
 "  -h, --help         this text\n"
 "  --version          print the version\n"
 "\n"
@@ -81,28 +82,16 @@ struct verify_run {
 	size_t n_refused;
 	int carrier;
 	int json, quiet;
-	struct cm_filelist files;
+	struct cmt_filelist files;
 	struct cm_verify_result *res;
-	char *done;
-	size_t printed;
-	int failed;
+	struct cmt_ordered order;
+	int failed;		/* files and walk errors that failed */
+	size_t ok;		/* files that verified */
+	size_t walk_failed;	/* paths the walk could not read */
 	int json_first;
-	pthread_mutex_t lock;
 };
 
-static const char *carrier_name(int c)
-{
-	switch (c) {
-	case CM_CARRIER_XATTR:
-		return "xattr";
-	case CM_CARRIER_NOTE:
-		return "note";
-	case CM_CARRIER_BOTH:
-		return "both";
-	default:
-		return "any";
-	}
-}
+static const struct cmt_cli cli = { PROG, "cmverify" };
 
 /* "malformed: sig_size exceeds the data", "io: Permission denied", ... */
 static void reason(const struct cm_verify_result *v, char *buf, size_t len)
@@ -132,10 +121,10 @@ static void print_result(struct verify_run *r, const char *path,
 	if (r->json) {
 		printf("%s\n    {\"path\": ", r->json_first ? "" : ",");
 		r->json_first = 0;
-		cm_json_str(stdout, path);
+		cmt_json_str(stdout, path);
 		if (v->err) {
 			printf(", \"status\": \"fail\", \"reason\": ");
-			cm_json_str(stdout, why);
+			cmt_json_str(stdout, why);
 		} else {
 			printf(", \"status\": \"ok\", \"keyid\": \"%08x\", \"hash\": \"%s\", \"carriers\": [%s%s%s]",
 			       v->keyid, cm_hash_name(v->hash_algo),
@@ -165,9 +154,23 @@ static void report_walk(void *ctx, const char *path, const char *what,
 		return;
 	}
 	r->failed++;
+	r->walk_failed++;
 	if (strcmp(what, "io"))
 		v.why = what;
 	print_result(r, path, &v);
+}
+
+/* One verified file, printed in walk order (cmt_ordered_done). */
+static void emit_result(void *ctx, size_t i)
+{
+	struct verify_run *r = ctx;
+	struct cm_verify_result *v = &r->res[i];
+
+	if (v->err)
+		r->failed++;
+	else
+		r->ok++;
+	print_result(r, r->files.v[i].path, v);
 }
 
 static void verify_one(void *ctx, size_t i)
@@ -175,17 +178,7 @@ static void verify_one(void *ctx, size_t i)
 	struct verify_run *r = ctx;
 
 	cm_verify_path(r->trust, r->files.v[i].path, r->carrier, &r->res[i]);
-	pthread_mutex_lock(&r->lock);
-	r->done[i] = 1;
-	while (r->printed < r->files.n && r->done[r->printed]) {
-		struct cm_verify_result *v = &r->res[r->printed];
-
-		if (v->err)
-			r->failed++;
-		print_result(r, r->files.v[r->printed].path, v);
-		r->printed++;
-	}
-	pthread_mutex_unlock(&r->lock);
+	cmt_ordered_done(&r->order, i, emit_result, r);
 }
 
 /*
@@ -203,12 +196,8 @@ static int add_cert(struct verify_run *r, struct cm_trust *t, const char *path,
 	X509 *cert;
 	int e, len;
 
-	if (!have_ca) {
-		e = cm_trust_add_cert_file(t, path);
-		if (e)
-			fprintf(stderr, PROG ": --cert %s: %s\n", path, cm_cert_strerror(e));
-		return e;
-	}
+	if (!have_ca)
+		return cmt_trust_cert(&cli, t, path);
 	e = cm_cert_load(path, &cert);
 	if (e) {
 		fprintf(stderr, PROG ": %s: %s\n", path, cm_cert_strerror(e));
@@ -253,15 +242,8 @@ static int add_keyring(struct verify_run *r, struct cm_trust *t,
 	struct dirent **names;
 	int n, e = 0;
 
-	if (!have_ca) {
-		e = cm_trust_add_dir(t, dir);
-		if (e < 0)
-			fprintf(stderr, PROG ": --keyring %s: %s\n", dir,
-				e == -ENOKEY ? "a certificate there has no subjectKeyIdentifier" :
-				e == -EBADMSG ? "a file there is not a PEM or DER certificate" :
-				strerror(-e));
-		return e < 0 ? e : 0;
-	}
+	if (!have_ca)
+		return cmt_trust_keyring(&cli, t, dir);
 	n = scandir(dir, &names, is_cert_file, alphasort);
 	if (n < 0) {
 		e = -errno;
@@ -300,16 +282,20 @@ static void report_skip(void *ctx, const char *path, const char *what,
 }
 
 /*
- * --digests: the digest of every carrier of each file.  Returns 0, or 1
- * if a file could not be read (named on stderr).
+ * --digests: the digest of every carrier of each file.  Returns 0, 1 if a
+ * file could not be read (named on stderr), or 2 without a PATH.
  */
 static int print_digests(char **paths, int recursive, int algo)
 {
-	struct cm_filelist files = { 0 };
+	struct cmt_filelist files = { 0 };
 	uint8_t d[CM_MAX_DIGEST_SIZE];
 	int failed = 0;
 
-	if (cm_walk(paths, recursive, &files, report_skip, NULL))
+	if (!paths[0]) {
+		fprintf(stderr, PROG ": no PATH\nTry 'cmverify --help'.\n");
+		return 2;
+	}
+	if (cmt_walk(paths, recursive, &files, report_skip, NULL))
 		failed = 1;
 	for (size_t i = 0; i < files.n; i++) {
 		const char *path = files.v[i].path, *why = "";
@@ -348,11 +334,87 @@ static int print_digests(char **paths, int recursive, int algo)
 		}
 		close(fd);
 	}
-	cm_filelist_free(&files);
+	cmt_filelist_free(&files);
 	return failed;
 }
 
-int main(int argc, char **argv)
+struct verify_opts {
+	struct cm_trust *trust;	/* --ca and --bundle, added as parsed */
+	char **cand;		/* --cert / --keyring, added after the options */
+	int *cand_dir;
+	size_t n_cand;
+	int have_ca, recursive, digests, algo;
+	struct cmt_common run;	/* -j, -q */
+	char **paths;
+	struct verify_run *r;
+};
+
+static int add_candidate(struct verify_opts *o, const char *arg, int dir)
+{
+	char **nc = realloc(o->cand, (o->n_cand + 1) * sizeof(*o->cand));
+	int *nd;
+
+	if (!nc)
+		return -ENOMEM;
+	o->cand = nc;
+	nd = realloc(o->cand_dir, (o->n_cand + 1) * sizeof(*o->cand_dir));
+	if (!nd)
+		return -ENOMEM;
+	o->cand_dir = nd;
+	o->cand[o->n_cand] = (char *)arg;
+	o->cand_dir[o->n_cand++] = dir;
+	return 0;
+}
+
+/* One option: 0, 1 (stop, exit 0: --help, --version) or negative. */
+static int verify_opt(void *ctx, int c, char *arg)
+{
+	struct verify_opts *o = ctx;
+	struct verify_run *r = o->r;
+	int e;
+
+	switch (c) {
+	case 'k':
+	case 'c':
+	case 'K':
+		return add_candidate(o, arg, c == 'K');
+	case 'A':
+		e = cm_trust_add_cert_file(o->trust, arg);
+		if (e)
+			fprintf(stderr, PROG ": --ca %s: %s\n", arg,
+				cm_cert_strerror(e));
+		o->have_ca = 1;
+		return e;
+	case 'B':
+		return cmt_trust_bundle(&cli, o->trust, arg);
+	case 'C':
+		return cmt_opt_carrier(&cli, arg, ~0u, &r->carrier);
+	case 'a':
+	case 'H':
+		o->algo = cm_hash_from_name(arg);
+		if (o->algo >= 0)
+			return 0;
+		fprintf(stderr, PROG ": --hash %s: unknown algorithm (sha256, sha384, sha512, ...)\n", arg);
+		return -EINVAL;
+	case 'r':
+		o->recursive = 1;
+		return 0;
+	case 'J':
+		r->json = 1;
+		return 0;
+	case 'D':
+		o->digests = 1;
+		return 0;
+	case 'V':
+		printf("cmverify (cryptomark) %s\n", CM_VERSION);
+		return 1;
+	default:
+		return cmt_opt_common(&cli, &o->run, c, arg, usage_text);
+	}
+}
+
+/* The command line: 0 run, 1 done (exit 0), 2 usage error. */
+static int verify_parse(int argc, char **argv, struct verify_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "cert", required_argument, NULL, 'c' },
@@ -370,152 +432,78 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct verify_run r = { .carrier = CM_CARRIER_ANY, .json_first = 1 };
-	struct cm_trust *trust = cm_trust_new();
-	char **cand = NULL;	/* --cert / --keyring, checked after the options */
-	int *cand_dir = NULL;
-	size_t n_cand = 0;
-	int c, e, recursive = 0, jobs = 0, ret, have_ca = 0, digests = 0;
-	int algo = cm_hash_from_name("sha256");
+	int ret;
 
-	if (!trust)
-		return 2;
-	ret = 2;
-	while ((c = getopt_long(argc, argv, "rj:qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-		case 'K': {
-			char **nc = realloc(cand, (n_cand + 1) * sizeof(*cand));
-			int *nd = realloc(cand_dir, (n_cand + 1) * sizeof(*cand_dir));
+	ret = cmt_getopt(argc, argv, "k:a:rj:qh", longopts, verify_opt, o);
+	o->paths = argv + optind;
+	o->r->quiet = o->run.quiet;
+	return ret;
+}
 
-			if (nc)
-				cand = nc;
-			if (nd)
-				cand_dir = nd;
-			if (!nc || !nd)
-				goto out_free_trust;
-			cand[n_cand] = optarg;
-			cand_dir[n_cand++] = c == 'K';
-			break;
-		}
-		case 'A':
-			e = cm_trust_add_cert_file(trust, optarg);
-			if (e) {
-				fprintf(stderr, PROG ": --ca %s: %s\n", optarg,
-					cm_cert_strerror(e));
-				goto out_free_trust;
-			}
-			have_ca = 1;
-			break;
-		case 'B': {
-			const char *why = "";
+/* --cert and --keyring, once --ca (given anywhere) is known; a PATH. */
+static int load_trust(struct verify_opts *o, struct verify_run *r)
+{
+	for (size_t i = 0; i < o->n_cand; i++) {
+		int e = o->cand_dir[i] ?
+			add_keyring(r, o->trust, o->cand[i], o->have_ca) :
+			add_cert(r, o->trust, o->cand[i], o->have_ca);
 
-			e = cm_trust_add_bundle_file(trust, optarg, &why);
-			if (e) {
-				fprintf(stderr, PROG ": --bundle %s: %s\n", optarg, why);
-				goto out_free_trust;
-			}
-			break;
-		}
-		case 'C':
-			if (!strcmp(optarg, "any"))
-				r.carrier = CM_CARRIER_ANY;
-			else if (!strcmp(optarg, "xattr"))
-				r.carrier = CM_CARRIER_XATTR;
-			else if (!strcmp(optarg, "note"))
-				r.carrier = CM_CARRIER_NOTE;
-			else if (!strcmp(optarg, "both"))
-				r.carrier = CM_CARRIER_BOTH;
-			else {
-				fprintf(stderr, PROG ": --carrier %s: use any, xattr, note or both\n", optarg);
-				goto out_free_trust;
-			}
-			break;
-		case 'r':
-			recursive = 1;
-			break;
-		case 'j':
-			jobs = atoi(optarg);
-			if (jobs < 1 || jobs > 1024) {
-				fprintf(stderr, PROG ": -j %s: give a number of threads from 1 to 1024\n", optarg);
-				goto out_free_trust;
-			}
-			break;
-		case 'J':
-			r.json = 1;
-			break;
-		case 'D':
-			digests = 1;
-			break;
-		case 'H':
-			algo = cm_hash_from_name(optarg);
-			if (algo < 0) {
-				fprintf(stderr, PROG ": --hash %s: unknown algorithm (sha256, sha384, sha512, ...)\n", optarg);
-				goto out_free_trust;
-			}
-			break;
-		case 'q':
-			r.quiet = 1;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			ret = 0;
-			goto out_free_trust;
-		case 'V':
-			printf("cmverify (cryptomark) %s\n", CM_VERSION);
-			ret = 0;
-			goto out_free_trust;
-		default:
-			fprintf(stderr, "Try 'cmverify --help'.\n");
-			goto out_free_trust;
-		}
-	}
-	if (digests) {
-		if (optind >= argc) {
-			fprintf(stderr, PROG ": no PATH\nTry 'cmverify --help'.\n");
-			goto out_free_trust;
-		}
-		ret = print_digests(argv + optind, recursive, algo);
-		goto out_free_trust;
-	}
-	for (size_t i = 0; i < n_cand; i++) {
-		e = cand_dir[i] ? add_keyring(&r, trust, cand[i], have_ca) :
-		    add_cert(&r, trust, cand[i], have_ca);
 		if (e)
-			goto out_free_trust;
+			return e;
 	}
-	if (!cm_trust_count(trust)) {
+	if (!cm_trust_count(o->trust)) {
 		fprintf(stderr, PROG ": no trusted certificate: give --cert CERT, --keyring DIR or --bundle BUNDLE\nTry 'cmverify --help'.\n");
-		goto out_free_trust;
+		return -ENOKEY;
 	}
-	if (optind >= argc) {
+	if (!o->paths[0]) {
 		fprintf(stderr, PROG ": no PATH to verify\nTry 'cmverify --help'.\n");
-		goto out_free_trust;
+		return -EINVAL;
 	}
-	r.trust = trust;
-	pthread_mutex_init(&r.lock, NULL);
-	if (r.json)
-		printf("{\n  \"carrier\": \"%s\",\n  \"results\": [", carrier_name(r.carrier));
-	cm_walk(argv + optind, recursive, &r.files, report_walk, &r);
-	r.res = calloc(r.files.n ? r.files.n : 1, sizeof(*r.res));
-	r.done = calloc(r.files.n ? r.files.n : 1, 1);
-	if (!r.res || !r.done) {
+	return 0;
+}
+
+/* Verifies o->paths: 0 if all verified, 1 if any did not, 2 on no memory. */
+static int verify_run(struct verify_opts *o, struct verify_run *r)
+{
+	r->trust = o->trust;
+	if (r->json)
+		printf("{\n  \"carrier\": \"%s\",\n  \"results\": [",
+		       cmt_carrier_name(r->carrier));
+	cmt_walk(o->paths, o->recursive, &r->files, report_walk, r);
+	r->res = calloc(r->files.n ? r->files.n : 1, sizeof(*r->res));
+	if (!r->res || cmt_ordered_init(&r->order, r->files.n)) {
 		fprintf(stderr, PROG ": out of memory\n");
-		goto out_free_files;
+		return 2;
 	}
-	cm_parallel(r.files.n, jobs ? jobs : cm_ncpus(), verify_one, &r);
-	if (r.json)
+	cmt_parallel(r->files.n, cmt_jobs(o->run.jobs), verify_one, r);
+	if (r->json)
 		printf("\n  ],\n  \"summary\": {\"files\": %zu, \"ok\": %zu, \"failed\": %d}\n}\n",
-		       r.files.n, r.files.n - (size_t)0 - (size_t)(r.failed), r.failed);
-	ret = r.failed ? 1 : 0;
-out_free_files:
-	cm_filelist_free(&r.files);
+		       r->files.n + r->walk_failed, r->ok, r->failed);
+	return r->failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct verify_run r = { .carrier = CM_CARRIER_ANY, .json_first = 1 };
+	struct verify_opts o = { .algo = CM_HASH_SHA256, .r = &r };
+	int ret;
+
+	o.trust = cm_trust_new();
+	if (!o.trust)
+		return 2;
+	ret = verify_parse(argc, argv, &o);
+	if (ret == 1)
+		ret = 0;
+	else if (!ret && o.digests)
+		ret = print_digests(o.paths, o.recursive, o.algo);
+	else if (!ret)
+		ret = load_trust(&o, &r) ? 2 : verify_run(&o, &r);
+	cmt_ordered_free(&r.order);
+	cmt_filelist_free(&r.files);
 	free(r.res);
-	free(r.done);
-out_free_trust:
-	free(cand);
-	free(cand_dir);
+	free(o.cand);
+	free(o.cand_dir);
 	free(r.refused);
-	cm_trust_free(trust);
+	cm_trust_free(o.trust);
 	return ret;
 }

@@ -3,7 +3,7 @@
  * libcryptomark: the keyring bundle (trusted signer certificates plus
  * revocations) and the sealed-key file stored beside it (BUNDLE.seal).  Byte
  * layouts: struct cm_bundle_hdr / cm_bundle_rec / cm_seal_hdr in
- * <cryptomark/format.h>; human spec: docs/FORMAT.md (keys sections).
+ * <cryptomark/format.h>; human spec: docs/FORMAT-keys.md.
  *
  * Both parsers take untrusted bytes and return 0 or one of:
  *
@@ -31,6 +31,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Everything declared here is the exported API (lib/build.mk). */
+#pragma GCC visibility push(default)
 
 struct cm_bundle_cert {
 	const uint8_t *der;	/* DER X.509, not owned */
@@ -79,6 +82,14 @@ int cm_bundle_add_digest(struct cm_bundle *b, int algo, const uint8_t *d,
 int cm_bundle_serialize(const struct cm_bundle *b, uint8_t **out,
 			size_t *outlen);
 
+/*
+ * Trusts the certificates of a keyring bundle (docs/FORMAT-keys.md) and
+ * takes its revocations.  Layout only: the TPM seal that authenticates the
+ * bundle is cmkeys' business.  *why names the refusal: the
+ * cm_bundle_parse() errors, or the cm_read_file() errno.
+ */
+int cm_trust_add_bundle_file(struct cm_trust *t, const char *path,
+			     const char **why);
 /* Adds the certificates and revocations of @b to @t. */
 int cm_bundle_to_trust(const struct cm_bundle *b, struct cm_trust *t);
 
@@ -114,6 +125,8 @@ int cm_bundle_tag(const uint8_t secret[CM_SEAL_SECRET_SIZE],
 int cm_bundle_tag_check(const uint8_t secret[CM_SEAL_SECRET_SIZE],
 			const void *bundle, size_t len,
 			const uint8_t tag[32]);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -30,11 +30,14 @@
 extern "C" {
 #endif
 
+/* Everything declared here is the exported API (lib/build.mk). */
+#pragma GCC visibility push(default)
+
 typedef struct evp_pkey_st EVP_PKEY;
 typedef struct x509_st X509;
 typedef struct evp_md_st EVP_MD;
 
-/* ---- hash algorithms ------------------------------------------------ */
+/* ---- hash algorithms (lib/hash.c) -------------------------------------- */
 
 /* Returns the digest size, or -ENOPKG for an algorithm we do not sign with. */
 int cm_hash_size(int algo);
@@ -45,7 +48,7 @@ int cm_hash_from_name(const char *name);
 /* Fetched once and cached; NULL for unsupported algorithms. */
 const EVP_MD *cm_hash_md(int algo);
 
-/* ---- digests -------------------------------------------------------- */
+/* ---- digests (lib/digest.c) -------------------------------------------- */
 
 /*
  * Digest of everything readable from @fd (from offset 0, using pread, so the
@@ -57,7 +60,7 @@ int cm_digest_fd(int fd, int algo, uint64_t zero_off, uint64_t zero_len,
 		 uint8_t *out);
 int cm_digest_buf(const void *buf, size_t len, int algo, uint8_t *out);
 
-/* ---- the signature header (both carriers) --------------------------- */
+/* ---- the signature header, both carriers (lib/sig.c) ------------------- */
 
 struct cm_sig {
 	uint8_t hash_algo;
@@ -76,7 +79,16 @@ int cm_sig_parse(const void *buf, size_t len, struct cm_sig *out,
 /* Writes header + signature into @buf; returns the length or -ENOSPC. */
 int cm_sig_serialize(const struct cm_sig *sig, uint8_t *buf, size_t buflen);
 
-/* ---- certificates and key ids --------------------------------------- */
+/* ---- files (lib/io.c) -------------------------------------------------- */
+
+/*
+ * Reads a whole regular file of at most @max bytes (malloc'd, caller frees):
+ * -EINVAL not a regular file, -E2BIG larger than @max, -EIO it shrank while
+ * read, or open()'s errno.
+ */
+int cm_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
+
+/* ---- certificates and key ids (lib/cert.c) ----------------------------- */
 
 /*
  * A certificate from memory: DER (exactly one, nothing after it) or the
@@ -92,7 +104,7 @@ const char *cm_cert_strerror(int err);
 /* Last 4 bytes of subjectKeyIdentifier; -ENOKEY if the cert has none. */
 int cm_cert_keyid(X509 *cert, uint32_t *keyid);
 
-/* ---- signing -------------------------------------------------------- */
+/* ---- signing (lib/signer.c) -------------------------------------------- */
 
 struct cm_signer;
 
@@ -122,7 +134,7 @@ X509 *cm_signer_cert(const struct cm_signer *s);	/* borrowed */
 int cm_signer_sign(struct cm_signer *s, int algo, const uint8_t *digest,
 		   uint8_t *out, size_t outlen, char *err, size_t errlen);
 
-/* ---- trust store and verification ----------------------------------- */
+/* ---- trust store and verification (lib/trust.c) ------------------------ */
 
 struct cm_trust;
 
@@ -133,16 +145,6 @@ int cm_trust_add_cert_file(struct cm_trust *t, const char *path);
 int cm_trust_add_cert(struct cm_trust *t, X509 *cert);	/* takes a ref */
 /* Adds every *.pem / *.der / *.crt in @dir. Returns the count added. */
 int cm_trust_add_dir(struct cm_trust *t, const char *dir);
-/* Reads a whole regular file of at most @max bytes (malloc'd, caller frees). */
-int cm_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
-/*
- * Trusts the certificates of a keyring bundle (docs/FORMAT-keys.md) and
- * takes its revocations.  Layout only: the TPM seal that authenticates the
- * bundle is cmkeys' business.  *why names the refusal: the
- * cm_bundle_parse() errors, or the cm_read_file() errno.
- */
-int cm_trust_add_bundle_file(struct cm_trust *t, const char *path,
-			     const char **why);
 int cm_trust_revoke_keyid(struct cm_trust *t, uint32_t keyid);
 int cm_trust_revoke_digest(struct cm_trust *t, int algo, const uint8_t *d,
 			   size_t len);
@@ -170,7 +172,7 @@ int cm_trust_has_keyid(const struct cm_trust *t, uint32_t keyid);
 int cm_trust_verify(const struct cm_trust *t, const struct cm_sig *sig,
 		    const uint8_t *digest, size_t dlen);
 
-/* ---- carriers --------------------------------------------------------- */
+/* ---- carriers (lib/xattr.c: security.ima; lib/file.c: paths) ----------- */
 
 enum cm_carrier {
 	CM_CARRIER_XATTR = 1 << 0,
@@ -211,7 +213,7 @@ int cm_verify_path(const struct cm_trust *t, const char *path, int carrier,
 int cm_sign_path(struct cm_signer *s, int algo, const char *path,
 		 int carrier, char *err, size_t errlen);
 
-/* ---- ELF note carrier (lib/elfnote.c) --------------------------------- */
+/* ---- ELF note carrier (lib/elfnote.c) ---------------------------------- */
 
 /*
  * Locates the one .note.cryptomark descriptor in the ELF image @fd of @size
@@ -246,12 +248,14 @@ int cm_note_sign_path(struct cm_signer *s, int algo, const char *path,
 int cm_pkcs11_load_key(const char *uri, EVP_PKEY **out, char *err,
 		       size_t errlen);
 
-/* ---- messages -------------------------------------------------------- */
+/* ---- messages (lib/errors.c) ------------------------------------------- */
 
 /* "unsigned", "bad-signature", "unknown-key", "malformed", ... */
 const char *cm_strerror(int err);
 /* Short verdict word for cmverify: as cm_strerror but "io" for I/O errnos. */
 int cm_err_is_malformed(int err);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,9 @@
 extern "C" {
 #endif
 
+/* Everything declared here is the exported API (lib/build.mk). */
+#pragma GCC visibility push(default)
+
 /* One file of the root. */
 struct cm_manifest_item {
 	const char *path;	/* relative, NUL-terminated */
@@ -115,6 +118,8 @@ int cm_manifest_verify(const struct cm_trust *t, const void *buf,
 
 /* Reads a whole manifest file into a malloc'd buffer. */
 int cm_manifest_read(const char *path, uint8_t **out, size_t *len);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -46,13 +46,15 @@ qemu-guest: $(QEMU_GUEST)
 #   stock kernel (the initramfs-tools hook and init-premount script),
 #   keys-lsm provisions into the LSM's ".cryptomark" keyring, keys-update
 #   is a kernel update without a reseal (signed PCR policies);
-#  kernel-tests ... ima-interop: the LSM (tests/qemu/README.md);
+#  kernel-tests ... ima-interop: the LSM and its rule sets
+#   (tests/qemu/README.md);
 #  demo-kernel-test: `make demo-kernel`, as a user runs it.
 QEMU_KEYS_SUITES := tests/qemu/keys-stock.sh tests/qemu/keys-lsm.sh \
 		    tests/qemu/keys-update.sh
 QEMU_LSM_SUITES	:= tests/qemu/kernel-tests.sh tests/qemu/revoke-tests.sh \
 		   tests/qemu/attack-tests.sh tests/qemu/load-tests.sh \
-		   tests/qemu/checkexec-tests.sh tests/qemu/ima-interop.sh
+		   tests/qemu/checkexec-tests.sh tests/qemu/rules-tests.sh \
+		   tests/qemu/ima-interop.sh
 CHECK_SLOW_TESTS += $(QEMU_KEYS_SUITES) kernel/kunit.sh $(QEMU_LSM_SUITES) \
 		    tests/qemu/demo-kernel-test.sh
 CHECK_SLOW_DEPS	+= qemu-guest kernel
@@ -69,6 +71,7 @@ bench-kernel: deps
 	@$(MAKE) --no-print-directory all qemu-guest kernel
 	@bash tests/qemu/kernel-bench.sh
 	@bash tests/qemu/checkexec-bench.sh
+	@bash tests/qemu/rules-bench.sh
 
 # The harness alone, on Debian's stock kernel (no LSM needed).
 check-qemu-harness: qemu-guest

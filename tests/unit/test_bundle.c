@@ -268,14 +268,11 @@ static const struct {
 	{ M_TRUNC_REC_HDR, -EBADMSG, "4 bytes of a record header at the end" },
 };
 
-static void build_case(struct raw *r, enum mut m)
+/* The certificate records of case @m. */
+static void case_certs(struct raw *r, enum mut m)
 {
-	uint8_t keyid[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, dig[33];
 	static const uint8_t garbage[12] = { 0x30, 0x82, 0xff, 0xff, 1, 2, 3 };
 
-	memset(dig, 0x5a, sizeof(dig));
-	dig[0] = CM_HASH_SHA256;
-	raw_hdr(r);
 	switch (m) {
 	case M_CERT_GARBAGE:
 		raw_rec(r, CM_BREC_CERT, sizeof(garbage), garbage, sizeof(garbage), 0, 0);
@@ -299,6 +296,13 @@ static void build_case(struct raw *r, enum mut m)
 	}
 	if (m == M_CERT_DUP)
 		raw_cert(r, cert_a);
+}
+
+/* The revoked key id record of case @m. */
+static void case_keyid(struct raw *r, enum mut m)
+{
+	uint8_t keyid[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
 	switch (m) {
 	case M_KEYID_LEN3:
 		raw_rec(r, CM_BREC_REVOKED_KEYID, 3, keyid, 3, 1, 0);
@@ -315,6 +319,15 @@ static void build_case(struct raw *r, enum mut m)
 	default:
 		raw_rec(r, CM_BREC_REVOKED_KEYID, 4, keyid, 4, 0, 0);
 	}
+}
+
+/* The revoked digest record of case @m. */
+static void case_digest(struct raw *r, enum mut m)
+{
+	uint8_t dig[33];
+
+	memset(dig, 0x5a, sizeof(dig));
+	dig[0] = CM_HASH_SHA256;
 	switch (m) {
 	case M_DIGEST_EMPTY:
 		raw_rec(r, CM_BREC_REVOKED_DIGEST, 0, dig, 0, 0, 0);
@@ -339,17 +352,11 @@ static void build_case(struct raw *r, enum mut m)
 	default:
 		raw_rec(r, CM_BREC_REVOKED_DIGEST, 33, dig, 33, 3, 0);
 	}
-	if (m == M_TRAILING) {
-		memset(r->buf + r->len, 0, 4);
-		r->len += 4;
-	}
-	if (m == M_TRUNC_REC_HDR) {
-		memset(r->buf + r->len, 0, 4);
-		r->len += 4;
-		r->nrec++;
-	}
-	raw_fix(r);
-	/* Mutations of a well-formed image. */
+}
+
+/* Case @m's changes to the finished, consistent image. */
+static void case_mutate(struct raw *r, enum mut m)
+{
 	switch (m) {
 	case M_LEN0: r->len = 0; break;
 	case M_SHORT_HDR: r->len = CM_SIZEOF_BUNDLE_HDR - 1; break;
@@ -370,6 +377,25 @@ static void build_case(struct raw *r, enum mut m)
 		break;
 	default: break;
 	}
+}
+
+static void build_case(struct raw *r, enum mut m)
+{
+	raw_hdr(r);
+	case_certs(r, m);
+	case_keyid(r, m);
+	case_digest(r, m);
+	if (m == M_TRAILING) {
+		memset(r->buf + r->len, 0, 4);
+		r->len += 4;
+	}
+	if (m == M_TRUNC_REC_HDR) {
+		memset(r->buf + r->len, 0, 4);
+		r->len += 4;
+		r->nrec++;
+	}
+	raw_fix(r);
+	case_mutate(r, m);
 }
 
 static void test_malformed_bundles(void **state)

@@ -84,6 +84,7 @@ static bool cm_cacheable(int verdict)
 /**
  * cm_cache_verdict - the verdict for @file, verified at most once
  * @file: the file
+ * @keyid: when the file verifies, the key id of its signature
  *
  * Files of the kernel's internal mounts (memfd, SysV shm) are verified
  * every time: their writers are not counted (eval.c).
@@ -92,7 +93,7 @@ static bool cm_cacheable(int verdict)
  * cm_verify_file(); -EINTR when a fatal signal came while waiting for
  * another task's verification of the same file.
  */
-int cm_cache_verdict(struct file *file)
+int cm_cache_verdict(struct file *file, u32 *keyid)
 {
 	struct inode *inode = file_inode(file);
 	struct cm_inode *ci = cm_inode(inode);
@@ -102,7 +103,7 @@ int cm_cache_verdict(struct file *file)
 
 	if (cm_pseudo_file(inode)) {
 		cm_stat_inc(CM_STAT_HASHED);
-		ret = cm_verify_file(file);
+		ret = cm_verify_file(file, keyid);
 		if (!ret)
 			cm_stat_inc(CM_STAT_VERIFIED);
 		return ret;
@@ -115,12 +116,13 @@ int cm_cache_verdict(struct file *file)
 	if (ci->valid && ci->verdict_gen == gen && ci->revoke_gen == rgen &&
 	    cm_stamp_eq(&ci->stamp, &now) && !inode_is_open_for_write(inode)) {
 		ret = ci->verdict;
+		*keyid = ci->keyid;
 		cm_stat_inc(CM_STAT_CACHE_HITS);
 		goto out_unlock;
 	}
 	ci->valid = false;
 	cm_stat_inc(CM_STAT_HASHED);
-	ret = cm_verify_file(file);
+	ret = cm_verify_file(file, keyid);
 	if (!ret)
 		cm_stat_inc(CM_STAT_VERIFIED);
 	/* Read the generation after the stamp, check it after hashing. */
@@ -130,6 +132,7 @@ int cm_cache_verdict(struct file *file)
 		ci->verdict_gen = gen;
 		ci->revoke_gen = rgen;
 		ci->verdict = ret;
+		ci->keyid = ret ? 0 : *keyid;
 		ci->valid = true;
 	}
 out_unlock:

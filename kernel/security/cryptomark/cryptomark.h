@@ -56,6 +56,7 @@ enum cm_reason {
 	CM_REASON_WX_MAPPING,
 	CM_REASON_PTRACE,
 	CM_REASON_NO_FILE,
+	CM_REASON_WRONG_KEY,	/* signed by a key the rules do not name */
 	__CM_REASON_MAX
 };
 
@@ -92,6 +93,7 @@ struct cm_inode {
 	struct cm_stamp stamp;
 	bool valid;
 	int verdict;
+	u32 keyid;		/* the signer, when @verdict is 0 */
 };
 
 extern struct lsm_blob_sizes cm_blob_sizes;
@@ -123,7 +125,7 @@ const char *cm_reason_name(enum cm_reason reason);
 const char *cm_op_name(enum cm_op op);
 
 /* verify.c */
-int cm_verify_file(struct file *file);
+int cm_verify_file(struct file *file, u32 *keyid);
 int cm_sig_parse(const u8 *buf, size_t len, const struct cm_sig_hdr **hdr);
 int cm_digest_file(struct file *file, u8 hash_algo, loff_t hole_off,
 		   size_t hole_len, u8 *digest);
@@ -131,11 +133,11 @@ int cm_verify_digest(const struct cm_sig_hdr *hdr, const u8 *digest,
 		     u32 digest_len);
 
 /* elfnote.c */
-int cm_note_verify(struct file *file);
+int cm_note_verify(struct file *file, u32 *keyid);
 
 /* cache.c */
 void cm_cache_init(struct inode *inode);
-int cm_cache_verdict(struct file *file);
+int cm_cache_verdict(struct file *file, u32 *keyid);
 void cm_cache_invalidate(struct inode *inode);
 
 /* keyring.c */
@@ -175,6 +177,13 @@ int cm_ptrace_raise(enum cm_ptrace policy);
 int cm_ptrace_check(struct file *file, enum cm_op op);
 int cm_ptrace_check_tracer(struct task_struct *tracer);
 bool cm_is_proc_mem(const struct file *file);
+
+/* rules.c */
+enum cm_mode cm_rules_mode(enum cm_op op);
+bool cm_rules_key_allowed(enum cm_op op, u32 keyid);
+bool cm_rules_fs_trusted(struct file *file, enum cm_op op);
+int cm_rules_load(const u8 *buf, size_t len);
+int cm_rules_show(char *buf, size_t size);
 
 /* audit.c */
 void cm_audit_denial(struct file *file, struct dentry *dentry, enum cm_op op,

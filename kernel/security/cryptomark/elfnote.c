@@ -487,12 +487,13 @@ static int cm_parse_desc(const u8 *desc, const struct cm_sig_hdr **hdr)
 /**
  * cm_note_verify - verify the .note.cryptomark signature of @file
  * @file: the file, open for reading
+ * @keyid: on success, the key id of the note's signature
  *
  * Return: 0 valid; -ENODATA not an ELF file or no note; -EBADMSG,
  * -EMSGSIZE, -EPROTO, -E2BIG, -ERANGE, -EOVERFLOW malformed ELF or note;
  * the errors of cm_sig_parse(), cm_digest_file() and cm_verify_digest().
  */
-int cm_note_verify(struct file *file)
+int cm_note_verify(struct file *file, u32 *keyid)
 {
 	u8 digest[CM_MAX_DIGEST_SIZE];
 	const struct cm_sig_hdr *hdr;
@@ -524,6 +525,8 @@ int cm_note_verify(struct file *file)
 	if (ret < 0)
 		goto out_free_desc;
 	ret = cm_verify_digest(hdr, digest, ret);
+	if (!ret)
+		*keyid = be32_to_cpu(hdr->keyid);
 out_free_desc:
 	kfree(desc);
 out_free_elf:

@@ -37,13 +37,14 @@ static void cm_note_verify_vector(struct kunit *test)
 	int want = v->err == -ENOEXEC ? -ENODATA : v->err;
 	struct file *file;
 	loff_t pos = 0;
+	u32 keyid;
 	ssize_t n;
 
 	file = shmem_kernel_file_setup("cryptomark-kunit", v->len, 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
 	n = v->len ? kernel_write(file, v->bytes, v->len, &pos) : 0;
 	KUNIT_ASSERT_EQ(test, n, (ssize_t)v->len);
-	KUNIT_EXPECT_EQ_MSG(test, cm_note_verify(file), want, "%s: %s",
+	KUNIT_EXPECT_EQ_MSG(test, cm_note_verify(file, &keyid), want, "%s: %s",
 			    v->name, v->why);
 	fput(file);
 }

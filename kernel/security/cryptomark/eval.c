@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * cryptomark: the decision for one (file, operation).  The mode says
+ * cryptomark: the decision for one (file, operation).  The mode (the
+ * global one, lowered for the operation by the rule set, rules.c) says
  * whether to look at all and whether a negative verdict is enforced; the
  * verdict itself comes from the cache (cache.c), which verifies on a miss
  * (verify.c).  This file also owns the statistics.
@@ -38,6 +39,7 @@ static const char *const cm_reason_names[__CM_REASON_MAX] = {
 	[CM_REASON_WX_MAPPING] = "wx_mapping",
 	[CM_REASON_PTRACE] = "ptrace",
 	[CM_REASON_NO_FILE] = "no_file",
+	[CM_REASON_WRONG_KEY] = "wrong_key",
 };
 
 static const char *const cm_op_names[__CM_OP_MAX] = {
@@ -140,7 +142,7 @@ static int cm_deny(struct file *file, enum cm_op op, enum cm_reason reason,
 int cm_refuse(struct file *file, struct dentry *dentry, enum cm_op op,
 	      enum cm_reason reason, int err)
 {
-	enum cm_mode mode = cm_mode_get();
+	enum cm_mode mode = cm_rules_mode(op);
 
 	if (mode == CM_MODE_OFF)
 		return 0;
@@ -207,8 +209,9 @@ static bool cm_op_maps(enum cm_op op)
  */
 int cm_evaluate(struct file *file, enum cm_op op)
 {
-	enum cm_mode mode = cm_mode_get();
+	enum cm_mode mode = cm_rules_mode(op);
 	struct cm_wblock *wb = NULL;
+	u32 keyid = 0;
 	int ret;
 
 	if (mode == CM_MODE_OFF)
@@ -216,6 +219,8 @@ int cm_evaluate(struct file *file, enum cm_op op)
 	cm_stat_inc(CM_STAT_CHECKS);
 	if (cm_pseudo_file(file_inode(file)) && !cm_sealed(file_inode(file)))
 		return cm_deny(file, op, CM_REASON_UNSEALED, mode);
+	if (cm_rules_fs_trusted(file, op))
+		return 0;	/* read-only, so no writers to hold off */
 	if (cm_op_maps(op) && mode == CM_MODE_ENFORCE) {
 		wb = cm_writers_block(file);
 		if (IS_ERR(wb))
@@ -226,10 +231,11 @@ int cm_evaluate(struct file *file, enum cm_op op)
 		   inode_is_open_for_write(file_inode(file))) {
 		cm_deny(file, op, CM_REASON_WRITABLE, mode);	/* audit */
 	}
-	ret = cm_cache_verdict(file);
-	if (ret) {
+	ret = cm_cache_verdict(file, &keyid);
+	if (ret || !cm_rules_key_allowed(op, keyid)) {
 		cm_writers_release(wb);
-		return cm_deny(file, op, cm_reason_of(ret), mode);
+		return cm_deny(file, op, ret ? cm_reason_of(ret) :
+				   CM_REASON_WRONG_KEY, mode);
 	}
 	cm_writers_release_later(wb);
 	return 0;
@@ -288,7 +294,7 @@ int cm_evaluate_truncate(struct dentry *dentry)
  */
 int cm_evaluate_written_mapping(struct file *file, enum cm_op op)
 {
-	enum cm_mode mode = cm_mode_get();
+	enum cm_mode mode = cm_rules_mode(op);
 
 	if (mode == CM_MODE_OFF)
 		return 0;
@@ -309,7 +315,7 @@ int cm_evaluate_written_mapping(struct file *file, enum cm_op op)
  */
 int cm_evaluate_wx_mapping(struct file *file, enum cm_op op)
 {
-	enum cm_mode mode = cm_mode_get();
+	enum cm_mode mode = cm_rules_mode(op);
 
 	if (mode == CM_MODE_OFF)
 		return 0;

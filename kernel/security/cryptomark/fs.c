@@ -7,6 +7,8 @@
  *   revoke   write "ALG:HEX" to refuse files with that digest (until lock)
  *   ptrace   who may write into others' code (ptrace.c); write to raise
  *   stats    counters, "name value" per line
+ *   rules    read the active rule set's version, digest and signer; write
+ *            a signed policy (rules.c)
  * The contract (errors, formats) is in kernel/README.md.
  */
 #define pr_fmt(fmt) "cryptomark: " fmt
@@ -15,9 +17,12 @@
 #include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/security.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "cryptomark.h"
+#include "rules_parse.h"
 
 /* Short writes only: a mode name or a digit, and a newline. */
 #define CM_WRITE_MAX	16
@@ -138,6 +143,36 @@ static ssize_t cm_revoke_write(struct file *file, const char __user *ubuf,
 	return ret ? ret : count;
 }
 
+static ssize_t cm_rules_read(struct file *file, char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	char buf[128];
+	int len = cm_rules_show(buf, sizeof(buf));
+
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+/* The whole signed policy in one write at offset 0. */
+static ssize_t cm_rules_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	u8 *buf;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (*ppos != 0)
+		return -EINVAL;
+	if (count > CM_RULES_HDR_SIZE + CM_RULES_TEXT_MAX + CM_RULES_SIG_MAX)
+		return -E2BIG;
+	buf = vmemdup_user(ubuf, count);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = cm_rules_load(buf, count);
+	kvfree(buf);
+	return ret ? ret : count;
+}
+
 static const char *const cm_stat_names[__CM_STAT_MAX] = {
 	[CM_STAT_CHECKS] = "checks",
 	[CM_STAT_CACHE_HITS] = "cache_hits",
@@ -150,19 +185,25 @@ static const char *const cm_stat_names[__CM_STAT_MAX] = {
 static ssize_t cm_stats_read(struct file *file, char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
-	char buf[1024];	/* 20 lines, at most 860 bytes */
+	const size_t size = 2048;	/* 22 lines, at most 44 bytes each */
+	ssize_t ret;
 	int len = 0, i;
+	char *buf;
 
+	buf = kmalloc(size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
 	for (i = 0; i < __CM_STAT_MAX; i++)
-		len += scnprintf(buf + len, sizeof(buf) - len, "%s %llu\n",
+		len += scnprintf(buf + len, size - len, "%s %llu\n",
 				 cm_stat_names[i], cm_stat_get(i));
 	for (i = 0; i < __CM_REASON_MAX; i++)
-		len += scnprintf(buf + len, sizeof(buf) - len,
-				 "denied_%s %llu\n", cm_reason_name(i),
-				 cm_stat_denied(i));
-	len += scnprintf(buf + len, sizeof(buf) - len, "revoked_digests %zu\n",
+		len += scnprintf(buf + len, size - len, "denied_%s %llu\n",
+				 cm_reason_name(i), cm_stat_denied(i));
+	len += scnprintf(buf + len, size - len, "revoked_digests %zu\n",
 			 cm_revoke_count());
-	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+	ret = simple_read_from_buffer(ubuf, count, ppos, buf, len);
+	kfree(buf);
+	return ret;
 }
 
 static const struct file_operations cm_mode_fops = {
@@ -193,6 +234,12 @@ static const struct file_operations cm_revoke_fops = {
 	.llseek = generic_file_llseek,
 };
 
+static const struct file_operations cm_rules_fops = {
+	.read = cm_rules_read,
+	.write = cm_rules_write,
+	.llseek = generic_file_llseek,
+};
+
 static const struct file_operations cm_stats_fops = {
 	.read = cm_stats_read,
 	.llseek = generic_file_llseek,
@@ -209,6 +256,7 @@ static const struct {
 	{ "revoke", 0200, &cm_revoke_fops },
 	{ "ptrace", 0644, &cm_ptrace_fops },
 	{ "stats", 0444, &cm_stats_fops },
+	{ "rules", 0644, &cm_rules_fops },
 };
 
 static int __init cm_fs_init(void)

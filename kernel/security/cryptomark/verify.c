@@ -168,7 +168,7 @@ int cm_verify_digest(const struct cm_sig_hdr *hdr, const u8 *digest,
 }
 
 /* Carrier 1: security.ima.  -ENODATA/-EPROTO mean "no signature here". */
-static int cm_verify_xattr(struct file *file)
+static int cm_verify_xattr(struct file *file, u32 *keyid)
 {
 	const struct cm_sig_hdr *hdr;
 	u8 digest[CM_MAX_DIGEST_SIZE];
@@ -200,20 +200,22 @@ static int cm_verify_xattr(struct file *file)
 	if (ret < 0)
 		goto out_free_buf;
 	ret = cm_verify_digest(hdr, digest, ret);
+	if (!ret)
+		*keyid = be32_to_cpu(hdr->keyid);
 out_free_buf:
 	kfree(buf);
 	return ret;
 }
 
 /* Both carriers, in order, on a file open for reading. */
-static int cm_verify_carriers(struct file *file)
+static int cm_verify_carriers(struct file *file, u32 *keyid)
 {
 	int ret, note;
 
-	ret = cm_verify_xattr(file);
+	ret = cm_verify_xattr(file, keyid);
 	if (!ret || ret == -ENOMEM || ret == -EINTR || ret == -EKEYREVOKED)
 		return ret;
-	note = cm_note_verify(file);
+	note = cm_note_verify(file, keyid);
 	if (note != -ENODATA)
 		return note;
 	return ret == -EPROTO ? -ENODATA : ret;
@@ -222,6 +224,7 @@ static int cm_verify_carriers(struct file *file)
 /**
  * cm_verify_file - does @file carry a valid signature by a trusted key?
  * @file: the file as the caller opened it
+ * @keyid: on success, the key id of the signature that verified
  *
  * security.ima is tried first; if it holds no signature or one that does
  * not verify, the ELF note is tried.  A file without a note keeps the
@@ -240,7 +243,7 @@ static int cm_verify_carriers(struct file *file)
  * malformed; -EIO, -ENOMEM, -EINTR, or the error of the kernel's own
  * open: could not check.
  */
-int cm_verify_file(struct file *file)
+int cm_verify_file(struct file *file, u32 *keyid)
 {
 	struct file *rfile = file;
 	int ret;
@@ -251,7 +254,7 @@ int cm_verify_file(struct file *file)
 		if (IS_ERR(rfile))
 			return PTR_ERR(rfile);
 	}
-	ret = cm_verify_carriers(rfile);
+	ret = cm_verify_carriers(rfile, keyid);
 	if (rfile != file)
 		fput(rfile);
 	return ret;

@@ -42,6 +42,7 @@
  *   cmt write FILE STRING                    write(2) until all is written
  *   cmt parexec N ITER PATH                  N processes exec PATH ITER
  *                                            times each; ok if all exit 0
+ *   cmt writefile PATH FILE                  FILE's bytes in one write() to PATH
  *   cmt bench ITER PATH                      ns per fork+exec+wait of PATH
  *   cmt timeexec PATH [ARG...]               ns for one fork+exec+wait
  */
@@ -506,6 +507,31 @@ static int cmd_write(const char *path, const char *s)
 	return result_ok();
 }
 
+/* The whole of FILE in one write() to PATH (securityfs `rules`). */
+static int cmd_writefile(const char *path, const char *file)
+{
+	static char buf[1 << 17];
+	int in = open(file, O_RDONLY | O_CLOEXEC), fd, e = 0;
+	ssize_t len, n;
+
+	if (in < 0)
+		return result_errno(errno);
+	len = read(in, buf, sizeof(buf));
+	close(in);
+	if (len < 0)
+		return result_errno(errno);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return result_errno(errno);
+	n = write(fd, buf, (size_t)len);
+	if (n < 0)
+		e = errno;
+	else if (n != len)
+		e = EIO;
+	close(fd);
+	return e ? result_errno(e) : result_ok();
+}
+
 static int cmd_parexec(int nproc, int iter, char *path)
 {
 	char *argv[] = { path, NULL };
@@ -619,6 +645,8 @@ int main(int argc, char **argv)
 		return cmd_newkeyring(argv[2]);
 	if (!strcmp(c, "write") && argc == 4)
 		return cmd_write(argv[2], argv[3]);
+	if (!strcmp(c, "writefile") && argc == 4)
+		return cmd_writefile(argv[2], argv[3]);
 	if (!strcmp(c, "parexec") && argc == 5)
 		return cmd_parexec(atoi(argv[2]), atoi(argv[3]), argv[4]);
 	if (!strcmp(c, "bench") && argc == 4)
@@ -628,7 +656,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: cmt exec|tracex|fexec-memfd|mmapx|mprotect|"
 		"rw-xmap|rw-mprotect|xmap-openw|openw|setsig|"
 		"applysigs|rmsig|copysig|keyring|addkey|addkey-user|newkeyring|"
-		"write|"
+		"write|writefile|"
 		"parexec|bench|timeexec ... (see cmt.c)\n");
 	return 2;
 }

@@ -59,11 +59,11 @@ static int inode_seen(struct inode_set *s, const struct stat *st)
 	return 0;
 }
 
-static int add_file(struct cm_filelist *l, const char *path, uint64_t size)
+static int add_file(struct cmt_filelist *l, const char *path, uint64_t size)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 256;
-		struct cm_file *n = realloc(l->v, cap * sizeof(*n));
+		struct cmt_file *n = realloc(l->v, cap * sizeof(*n));
 
 		if (!n)
 			return -ENOMEM;
@@ -79,9 +79,9 @@ static int add_file(struct cm_filelist *l, const char *path, uint64_t size)
 	return 0;
 }
 
-static int consider(struct cm_filelist *out, struct inode_set *seen,
+static int consider(struct cmt_filelist *out, struct inode_set *seen,
 		    const char *path, const struct stat *st,
-		    cm_walk_report_fn report, void *ctx)
+		    cmt_walk_report_fn report, void *ctx)
 {
 	int r;
 
@@ -108,8 +108,8 @@ static int by_name(const FTSENT **a, const FTSENT **b)
 	return strcmp((*a)->fts_name, (*b)->fts_name);
 }
 
-int cm_walk(char *const *paths, int recursive, struct cm_filelist *out,
-	    cm_walk_report_fn report, void *ctx)
+int cmt_walk(char *const *paths, int recursive, struct cmt_filelist *out,
+	    cmt_walk_report_fn report, void *ctx)
 {
 	struct inode_set seen = { 0 };
 	int errors = 0;
@@ -176,7 +176,7 @@ out_nomem:
 	return errors + 1;
 }
 
-void cm_filelist_free(struct cm_filelist *l)
+void cmt_filelist_free(struct cmt_filelist *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i].path);
@@ -201,7 +201,7 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-void cm_parallel(size_t n, int threads, void (*fn)(void *ctx, size_t i),
+void cmt_parallel(size_t n, int threads, void (*fn)(void *ctx, size_t i),
 		 void *ctx)
 {
 	struct pool p = { .n = n, .fn = fn, .ctx = ctx };
@@ -226,7 +226,7 @@ void cm_parallel(size_t n, int threads, void (*fn)(void *ctx, size_t i),
 	free(tid);
 }
 
-int cm_ncpus(void)
+int cmt_ncpus(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Progress bar: files, MB, rate and ETA on one stderr line, only on a
- * terminal.  Workers call cm_progress_step() concurrently; a mutex guards
+ * terminal.  Workers call cmt_progress_step() concurrently; a mutex guards
  * the counters and the redraw, which is throttled to 10 per second.
  */
 #include <pthread.h>
@@ -12,7 +12,7 @@
 
 #include "cmtool.h"
 
-struct cm_progress {
+struct cmt_progress {
 	const char *verb;
 	uint64_t files, bytes, done_files, done_bytes;
 	double start, last;
@@ -20,7 +20,7 @@ struct cm_progress {
 	pthread_mutex_t lock;
 };
 
-static double now(void)
+double cmt_now(void)
 {
 	struct timespec ts;
 
@@ -28,10 +28,10 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-struct cm_progress *cm_progress_new(const char *verb, uint64_t files,
+struct cmt_progress *cmt_progress_new(const char *verb, uint64_t files,
 				    uint64_t bytes, int enabled)
 {
-	struct cm_progress *p;
+	struct cmt_progress *p;
 
 	if (!enabled || !isatty(STDERR_FILENO))
 		return NULL;
@@ -41,12 +41,12 @@ struct cm_progress *cm_progress_new(const char *verb, uint64_t files,
 	p->verb = verb;
 	p->files = files;
 	p->bytes = bytes;
-	p->start = p->last = now();
+	p->start = p->last = cmt_now();
 	pthread_mutex_init(&p->lock, NULL);
 	return p;
 }
 
-static void draw(struct cm_progress *p, double t)
+static void draw(struct cmt_progress *p, double t)
 {
 	double el = t - p->start, mb = (double)p->done_bytes / 1e6;
 	double rate = el > 0 ? mb / el : 0, frac;
@@ -67,7 +67,7 @@ static void draw(struct cm_progress *p, double t)
 	p->drawn = 1;
 }
 
-void cm_progress_step(struct cm_progress *p, uint64_t bytes)
+void cmt_progress_step(struct cmt_progress *p, uint64_t bytes)
 {
 	double t;
 
@@ -76,7 +76,7 @@ void cm_progress_step(struct cm_progress *p, uint64_t bytes)
 	pthread_mutex_lock(&p->lock);
 	p->done_files++;
 	p->done_bytes += bytes;
-	t = now();
+	t = cmt_now();
 	if (t - p->last >= 0.1 || p->done_files == p->files) {
 		p->last = t;
 		draw(p, t);
@@ -84,7 +84,7 @@ void cm_progress_step(struct cm_progress *p, uint64_t bytes)
 	pthread_mutex_unlock(&p->lock);
 }
 
-void cm_progress_clear(struct cm_progress *p)
+void cmt_progress_clear(struct cmt_progress *p)
 {
 	if (!p)
 		return;
@@ -95,11 +95,11 @@ void cm_progress_clear(struct cm_progress *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
-void cm_progress_free(struct cm_progress *p)
+void cmt_progress_free(struct cmt_progress *p)
 {
 	if (!p)
 		return;
-	cm_progress_clear(p);
+	cmt_progress_clear(p);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }

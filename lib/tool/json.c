@@ -3,7 +3,7 @@
 
 #include "cmtool.h"
 
-void cm_json_str(FILE *f, const char *s)
+void cmt_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
