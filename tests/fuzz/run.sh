@@ -10,7 +10,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 t=${FUZZ_TIME:-60}
 # target -> directory of tests/vectors/ whose files seed it
-declare -A VECTORS=([fuzz_elfnote]=elf [fuzz_sig]=sig)
+declare -A VECTORS=([fuzz_elfnote]=elf [fuzz_sig]=sig [fuzz_rules]=rules)
 pass=0 fail=0
 for f in build/fuzz/fuzz_*; do
 	[ -x "$f" ] || continue
