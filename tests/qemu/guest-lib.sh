@@ -81,6 +81,25 @@ g_ima_appraise() {
 "
 }
 
+# Benchmarks (bench.sh): b_fig CMD... echoes the ns figure CMD prints
+# ("ns...=N"), or 0 with a "bench: no figure" line on stderr; b_warm LABEL
+# prints ROUNDS lines "bench: warm LABEL ns_per_exec=N" of `cmt bench ITER
+# /cmq/hello` after one discarded round (TCG still translating).
+b_fig() {
+	_o=$("$@")
+	if ! echo "$_o" | grep -qx 'result=ok'; then
+		echo "bench: no figure from $*: $(echo "$_o" | tr '\n' ' ')" >&2
+		echo 0; return 1
+	fi
+	echo "$_o" | sed -n 's/^ns[a-z_]*=//p'
+}
+b_warm() {
+	b_fig cmt bench "$ITER" /cmq/hello >/dev/null
+	for _i in $(seq "$ROUNDS"); do
+		echo "bench: warm $1 ns_per_exec=$(b_fig cmt bench "$ITER" /cmq/hello)"
+	done
+}
+
 g_done() {
 	echo "$G_PASS passed, $G_FAIL failed"
 	[ "$G_FAIL" -eq 0 ]

@@ -4,37 +4,21 @@
 # Prints "bench: " lines; /cmq/bench.env holds ITER and ROUNDS.
 . /cmq/lib.sh
 . /cmq/bench.env
-# fig CMD...: the ns figure CMD prints, or a "bench: no figure" line.
-fig() {
-	_o=$("$@")
-	if ! echo "$_o" | grep -qx 'result=ok'; then
-		echo "bench: no figure from $*: $(echo "$_o" | tr '\n' ' ')" >&2
-		echo 0; return 1
-	fi
-	echo "$_o" | sed -n 's/^ns[a-z_]*=//p'
-}
-warm() {
-	# Warm-up, discarded: TCG is still translating the exec paths.
-	fig cmt bench "$ITER" /cmq/hello >/dev/null
-	for _i in $(seq "$ROUNDS"); do
-		echo "bench: warm $1 ns_per_exec=$(fig cmt bench "$ITER" /cmq/hello)"
-	done
-}
 cmt applysigs /cmq/sigs.list | grep -q result=ok || echo "bench: signatures not applied"
 grep -qx off $cm/mode || echo "bench: not booted in mode off"
 cmt exec /cmq/hello | grep -q result=ok || echo "bench: hello does not run"
-warm off
+b_warm off
 cmt addkey "$(cat $cm/keyring)" /cmq/signer.der | grep -q result=ok ||
 	echo "bench: key not loaded"
 cmt write $cm/mode enforce | grep -q result=ok || echo "bench: enforce refused"
 cmt exec /cmq/hello | grep -q result=ok || echo "bench: signed hello refused"
-warm enforce
+b_warm enforce
 h0=$(sed -n 's/^hashed //p' $cm/stats)
 sha256=$(which sha256sum)
 for i in $(seq "$ROUNDS"); do
 	cmt setsig /cmq/big /cmq/big.sig >/dev/null
-	echo "bench: cold exec ns=$(fig cmt timeexec /cmq/big)"
-	echo "bench: sha256sum ns=$(fig cmt timeexec "$sha256" /cmq/big)"
+	echo "bench: cold exec ns=$(b_fig cmt timeexec /cmq/big)"
+	echo "bench: sha256sum ns=$(b_fig cmt timeexec "$sha256" /cmq/big)"
 done
 h1=$(sed -n 's/^hashed //p' $cm/stats)
 echo "bench: cold hashed=$((h1 - h0))"
