@@ -51,6 +51,7 @@ include verifier/build.mk
 -include keys/build.mk
 -include kernel/build.mk
 include tests/build.mk
+include attest/build.mk
 
 all: $(LIBCM) $(BINS)
 
@@ -103,7 +104,7 @@ bench-deb: all
 # Man pages: help2man from each tool's --help/--version, pod2man for
 # dh_cryptomark (a debhelper command documents itself in POD).
 MAN_PAGES	:= $(B)/man/cmsign.1 $(B)/man/cmverify.1 $(B)/man/cmkeys.1 \
-		   $(B)/man/dh_cryptomark.1
+		   $(B)/man/cmattest.1 $(B)/man/dh_cryptomark.1
 MAN_DESC_cmsign		:= sign executables, package roots and Debian packages
 MAN_DESC_cmverify	:= verify cryptomark and IMA file signatures offline
 MAN_DESC_cmkeys		:= cryptomark PKI, keyring bundles, TPM sealing and provisioning

@@ -33,6 +33,19 @@ DEST=${CM_KERNEL_DEST:-$ROOT/build/kernel}
 
 die() { echo "build-kernel: $*" >&2; exit 1; }
 
+# The parsers the LSM shares with libcryptomark: one source each, written
+# libc-free (lib/shared/cm_private.h maps kernel vs libc), copied into
+# security/cryptomark/ beside the LSM's own files.  Sharing another file is
+# one line here (and its .o in kernel/security/cryptomark/Makefile).
+SHARED="
+lib/shared/cm_private.h
+lib/shared/cm_parse.h
+lib/shared/elfparse.c
+lib/shared/sigparse.c
+lib/rules_parse.c
+lib/rules_parse.h
+"
+
 [ -r "$TARBALL" ] || die "$TARBALL missing (apt-get install linux-source-6.1)"
 ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || true)
 [ -n "$ver" ] || ver=$(stat -c '%s-%Y' "$TARBALL")
@@ -60,7 +73,7 @@ fi
 
 if [ "${1:-}" = checkpatch ]; then
 	rc=0
-	for f in "$LSM"/*.c "$LSM"/*.h "$ROOT"/lib/rules_parse.[ch]; do
+	for f in "$LSM"/*.c "$LSM"/*.h $(for s in $SHARED; do echo "$ROOT/$s"; done); do
 		"$SRC/scripts/checkpatch.pl" --no-tree --terse -f "$f" || rc=1
 	done
 	exit $rc
@@ -73,20 +86,19 @@ copy_if_changed() {
 	fi
 }
 
-# 2. Install the LSM and the repo's single format.h (as a uapi header, so
-#    the LSM includes <cryptomark/format.h> exactly as userspace does).
+# 2. Install the LSM, the shared parsers ($SHARED) and the repo's single
+#    format.h (as a uapi header, so the LSM includes <cryptomark/format.h>
+#    exactly as userspace does).
 mkdir -p "$SRC/security/cryptomark" "$SRC/include/uapi/cryptomark"
 copy_if_changed "$ROOT/include/cryptomark/format.h" \
 	"$SRC/include/uapi/cryptomark/format.h"
-for f in "$LSM"/*; do
+for f in "$LSM"/* $(for s in $SHARED; do echo "$ROOT/$s"; done); do
+	[ -f "$f" ] || die "${f#"$ROOT"/} missing"
 	copy_if_changed "$f" "$SRC/security/cryptomark/${f##*/}"
 done
-# The rule-set parser is shared with libcryptomark (lib/rules_parse.[ch]).
-for f in rules_parse.c rules_parse.h; do
-	copy_if_changed "$ROOT/lib/$f" "$SRC/security/cryptomark/$f"
-done
 for f in "$SRC/security/cryptomark"/*; do
-	case ${f##*/} in *.gen.h|rules_parse.[ch]) continue ;; esac
+	case ${f##*/} in *.gen.h) continue ;; esac
+	case " $(echo $SHARED) " in *"/${f##*/} "*) continue ;; esac
 	[ -e "$LSM/${f##*/}" ] || rm -f "$f"	# removed from the repo
 done
 

@@ -7,7 +7,7 @@
 # include/cryptomark/ turn default visibility back on around their
 # declarations, and lib/libcryptomark.map names the same functions
 # (tests/integration/lib_exports.sh checks both against nm -D).
-LIB_SRCS	:= $(sort $(wildcard lib/*.c))
+LIB_SRCS	:= $(sort $(wildcard lib/*.c lib/shared/*.c))
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIB_MAP		:= lib/libcryptomark.map
 LIB_DEPRECATED_OK := lib/pkcs11.c

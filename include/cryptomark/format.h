@@ -87,17 +87,28 @@ struct cm_sig_hdr {
 #define CM_NOTE_TYPE_SIG	0x434d0001u	/* "CM" 1 */
 #define CM_NOTE_DESC_SIZE	1024
 
+/* The note's bytes: header (namesz, descsz, type), name padded to 4, desc. */
+#define CM_NOTE_HDR_SIZE	12
+#define CM_NOTE_NAME_PADDED	12	/* CM_NOTE_NAMESZ rounded up to 4 */
+#define CM_NOTE_DESC_OFF	(CM_NOTE_HDR_SIZE + CM_NOTE_NAME_PADDED)
+#define CM_NOTE_SECTION_SIZE	(CM_NOTE_DESC_OFF + CM_NOTE_DESC_SIZE)
+#define CM_NOTE_ALIGN		4
+
 /*
- * What an ELF file may declare before either parser (lib/elfnote.c, the
- * LSM's elfnote.c) refuses it with -E2BIG instead of allocating: the
- * kernel parses files any user can create, so these bound the memory one
- * verification takes (~8 MiB at most).  Real programs and libraries have
- * tens of sections and segments (Linux's ELF loader itself takes at most
- * a page of program headers).
+ * What the ELF note parser (lib/shared/elfparse.c, the one source the
+ * kernel LSM and libcryptomark both build) scans; they bound the memory
+ * one verification takes (~8 MiB at most) in a parser the kernel runs on
+ * files any user can create.  A file beyond a limit is not invalid: it
+ * has no note the parser will find (-ENODATA, so the security.ima carrier
+ * decides), unless it claims one (a SHT_NOTE section named
+ * .note.cryptomark), then it is refused with -E2BIG.  More sections than
+ * CM_ELF_MAX_SECTIONS is always "no note": the note cannot be looked for.
+ * The section name table has no limit: only the names of SHT_NOTE
+ * sections are read, sizeof(CM_NOTE_SECTION) bytes each
+ * (docs/FORMAT-note.md, "Parsing limits").
  */
 #define CM_ELF_MAX_SECTIONS	(1u << 16)
 #define CM_ELF_MAX_SEGMENTS	(1u << 12)
-#define CM_ELF_MAX_SHSTRTAB	(1u << 20)	/* section name table bytes */
 #define CM_ELF_MAX_NOTE_SCAN	(1u << 20)	/* bytes of another note section */
 
 /* ---------------------------------------------------------------------

@@ -20,6 +20,18 @@
 
 #include "cryptomark.h"
 
+/**
+ * cm_pseudo_file - is @inode on one of the kernel's internal mounts?
+ * @inode: the inode
+ *
+ * memfd_create(), SysV shm and other in-kernel files live there; they are
+ * created open without counting a writer (alloc_file_pseudo()).
+ */
+bool cm_pseudo_file(const struct inode *inode)
+{
+	return inode->i_sb->s_flags & SB_KERNMOUNT;
+}
+
 void cm_cache_init(struct inode *inode)
 {
 	struct cm_inode *ci = cm_inode(inode);

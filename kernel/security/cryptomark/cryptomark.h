@@ -117,15 +117,10 @@ int cm_evaluate_write_open(struct file *file);
 int cm_evaluate_truncate(struct dentry *dentry);
 int cm_refuse(struct file *file, struct dentry *dentry, enum cm_op op,
 	      enum cm_reason reason, int err);
-bool cm_pseudo_file(const struct inode *inode);
-void cm_stat_inc(enum cm_stat stat);
-u64 cm_stat_get(enum cm_stat stat);
-u64 cm_stat_denied(enum cm_reason reason);
-const char *cm_reason_name(enum cm_reason reason);
-const char *cm_op_name(enum cm_op op);
 
 /* verify.c */
 int cm_verify_file(struct file *file, u32 *keyid);
+int cm_note_verify(struct file *file, u32 *keyid);
 int cm_sig_parse(const u8 *buf, size_t len, const struct cm_sig_hdr **hdr);
 int cm_digest_file(struct file *file, u8 hash_algo, loff_t hole_off,
 		   size_t hole_len, u8 *digest);
@@ -133,9 +128,18 @@ int cm_verify_digest(const struct cm_sig_hdr *hdr, const u8 *digest,
 		     u32 digest_len);
 
 /* elfnote.c */
-int cm_note_verify(struct file *file, u32 *keyid);
+int cm_note_read(struct file *file, u8 *desc, loff_t *desc_off);
+
+/* stats.c */
+void cm_stat_inc(enum cm_stat stat);
+void cm_stat_deny(enum cm_reason reason);
+u64 cm_stat_get(enum cm_stat stat);
+u64 cm_stat_denied(enum cm_reason reason);
+const char *cm_reason_name(enum cm_reason reason);
+const char *cm_op_name(enum cm_op op);
 
 /* cache.c */
+bool cm_pseudo_file(const struct inode *inode);
 void cm_cache_init(struct inode *inode);
 int cm_cache_verdict(struct file *file, u32 *keyid);
 void cm_cache_invalidate(struct inode *inode);

@@ -4,7 +4,7 @@
  * global one, lowered for the operation by the rule set, rules.c) says
  * whether to look at all and whether a negative verdict is enforced; the
  * verdict itself comes from the cache (cache.c), which verifies on a miss
- * (verify.c).  This file also owns the statistics.
+ * (verify.c).  The counters are stats.c's.
  *
  * Files of the kernel's internal mounts (memfd_create(), SysV shared
  * memory) are special: they are created open, so the kernel's writer
@@ -20,67 +20,6 @@
 #include <linux/shmem_fs.h>
 
 #include "cryptomark.h"
-
-static atomic64_t cm_stats[__CM_STAT_MAX];
-static atomic64_t cm_denied[__CM_REASON_MAX];
-
-static const char *const cm_reason_names[__CM_REASON_MAX] = {
-	[CM_REASON_UNSIGNED] = "unsigned",
-	[CM_REASON_MALFORMED] = "malformed",
-	[CM_REASON_UNSUPPORTED] = "unsupported",
-	[CM_REASON_UNKNOWN_KEY] = "unknown_key",
-	[CM_REASON_BAD_SIGNATURE] = "bad_signature",
-	[CM_REASON_WRITTEN_MAPPING] = "written_mapping",
-	[CM_REASON_REVOKED] = "revoked",
-	[CM_REASON_WRITABLE] = "writable",
-	[CM_REASON_EXEC_MAPPED] = "exec_mapped",
-	[CM_REASON_IO] = "io",
-	[CM_REASON_UNSEALED] = "unsealed",
-	[CM_REASON_WX_MAPPING] = "wx_mapping",
-	[CM_REASON_PTRACE] = "ptrace",
-	[CM_REASON_NO_FILE] = "no_file",
-	[CM_REASON_WRONG_KEY] = "wrong_key",
-};
-
-static const char *const cm_op_names[__CM_OP_MAX] = {
-	[CM_OP_EXEC] = "exec",
-	[CM_OP_MMAP] = "mmap",
-	[CM_OP_MPROTECT] = "mprotect",
-	[CM_OP_WRITE_OPEN] = "write_open",
-	[CM_OP_TRUNCATE] = "truncate",
-	[CM_OP_PTRACE] = "ptrace",
-	[CM_OP_PROC_MEM] = "proc_mem",
-	[CM_OP_USERFAULTFD] = "userfaultfd",
-	[CM_OP_MODULE] = "module",
-	[CM_OP_FIRMWARE] = "firmware",
-	[CM_OP_KEXEC] = "kexec",
-	[CM_OP_CHECK] = "check",
-};
-
-void cm_stat_inc(enum cm_stat stat)
-{
-	atomic64_inc(&cm_stats[stat]);
-}
-
-u64 cm_stat_get(enum cm_stat stat)
-{
-	return atomic64_read(&cm_stats[stat]);
-}
-
-u64 cm_stat_denied(enum cm_reason reason)
-{
-	return atomic64_read(&cm_denied[reason]);
-}
-
-const char *cm_reason_name(enum cm_reason reason)
-{
-	return reason < __CM_REASON_MAX ? cm_reason_names[reason] : "?";
-}
-
-const char *cm_op_name(enum cm_op op)
-{
-	return op < __CM_OP_MAX ? cm_op_names[op] : "?";
-}
 
 /* The internal error of a verification, as the reason users see. */
 static enum cm_reason cm_reason_of(int err)
@@ -115,7 +54,7 @@ static int cm_deny_err(struct file *file, struct dentry *dentry,
 		       int err)
 {
 	cm_stat_inc(CM_STAT_DENIED);
-	atomic64_inc(&cm_denied[reason]);
+	cm_stat_deny(reason);
 	cm_audit_denial(file, dentry, op, reason, mode);
 	if (mode != CM_MODE_ENFORCE)
 		return 0;
@@ -148,18 +87,6 @@ int cm_refuse(struct file *file, struct dentry *dentry, enum cm_op op,
 		return 0;
 	cm_stat_inc(CM_STAT_CHECKS);
 	return cm_deny_err(file, dentry, op, reason, mode, err);
-}
-
-/**
- * cm_pseudo_file - is @inode on one of the kernel's internal mounts?
- * @inode: the inode
- *
- * memfd_create(), SysV shm and other in-kernel files live there; they are
- * created open without counting a writer (alloc_file_pseudo()).
- */
-bool cm_pseudo_file(const struct inode *inode)
-{
-	return inode->i_sb->s_flags & SB_KERNMOUNT;
 }
 
 /*

@@ -100,8 +100,8 @@ int cm_keyring_lock(void)
 {
 	if (!cm_keyring)
 		return -ENOKEY;
+	cm_revoke_freeze();	/* first: no revocation after the lock */
 	if (!xchg(&cm_locked, true)) {
-		cm_revoke_freeze();
 		pr_notice(".cryptomark keyring locked, %zu revoked digests\n",
 			  cm_revoke_count());
 	}

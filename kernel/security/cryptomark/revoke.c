@@ -26,6 +26,7 @@
 #include <linux/string.h>
 
 #include "cryptomark.h"
+#include "cm_parse.h"
 
 struct cm_revoked {
 	u8 hash_algo;
@@ -35,6 +36,7 @@ struct cm_revoked {
 static DECLARE_RWSEM(cm_revoke_sem);
 static struct cm_revoked *cm_revoked;
 static size_t cm_revoked_n, cm_revoked_cap;
+static bool cm_revoke_frozen;	/* by the keyring lock, for good */
 static atomic64_t cm_revoke_gen = ATOMIC64_INIT(0);
 
 static int cm_revoked_cmp(const void *a, const void *b)
@@ -46,19 +48,17 @@ static int cm_revoked_cmp(const void *a, const void *b)
 	return memcmp(x->digest, y->digest, CM_MAX_DIGEST_SIZE);
 }
 
-/* Only what a signature may use: see cm_sig_parse(). */
+/* Only what a signature may use: cm_hash_accepted_size() (sigparse.c). */
 static int cm_revoke_algo(const char *name, size_t len)
 {
-	static const u8 algos[] = {
-		CM_HASH_SHA224, CM_HASH_SHA256, CM_HASH_SHA384, CM_HASH_SHA512,
-	};
-	size_t i;
+	unsigned int algo;
 
-	for (i = 0; i < ARRAY_SIZE(algos); i++) {
-		const char *n = hash_algo_name[algos[i]];
+	for (algo = 0; algo < __CM_HASH_MAX; algo++) {
+		const char *n = hash_algo_name[algo];
 
-		if (strlen(n) == len && !memcmp(n, name, len))
-			return algos[i];
+		if (cm_hash_accepted_size(algo) > 0 && strlen(n) == len &&
+		    !memcmp(n, name, len))
+			return algo;
 	}
 	return -ENOPKG;
 }
@@ -110,8 +110,8 @@ int cm_revoke_add(const char *s)
 	if (ret)
 		return ret;
 	down_write(&cm_revoke_sem);
-	/* Under the semaphore: cm_keyring_lock() takes it too. */
-	if (cm_keyring_locked()) {
+	/* Under the semaphore: cm_revoke_freeze() takes it too. */
+	if (cm_revoke_frozen) {
 		ret = -EPERM;
 		goto out_unlock;
 	}
@@ -189,11 +189,13 @@ size_t cm_revoke_count(void)
 }
 
 /*
- * The keyring lock freezes the revocations too: taking the semaphore for
- * writing waits out an addition that already passed its locked check.
+ * The keyring lock (keyring.c, which calls this before it locks the keys)
+ * freezes the revocations too: under the semaphore, so an addition either
+ * completed before or is refused.  This file asks nothing of keyring.c.
  */
 void cm_revoke_freeze(void)
 {
 	down_write(&cm_revoke_sem);
+	cm_revoke_frozen = true;
 	up_write(&cm_revoke_sem);
 }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * cryptomark: is this file signed by a trusted key?  The security.ima
- * signature v2 first, then the ELF note (elfnote.c).  The signature header
- * parser is as strict as libcryptomark's cm_sig_parse() and returns the
- * same error for the same bytes (tests/vectors/sig/index.txt).
+ * signature v2 first, then the ELF note (elfnote.c finds it).  The
+ * signature header parser is sigparse.c, libcryptomark's own source
+ * (tests/vectors/sig/index.txt).
  */
 #include <crypto/hash.h>
 #include <crypto/hash_info.h>
@@ -15,22 +15,10 @@
 #include <linux/xattr.h>
 
 #include "cryptomark.h"
+#include "cm_parse.h"
 
 /* Large enough to keep the per-call overhead of kernel_read() small. */
 #define CM_READ_CHUNK	(128 * 1024)
-
-static int cm_hash_size(u8 hash_algo)
-{
-	switch (hash_algo) {
-	case CM_HASH_SHA256:
-	case CM_HASH_SHA384:
-	case CM_HASH_SHA512:
-	case CM_HASH_SHA224:
-		return hash_digest_size[hash_algo];
-	default:
-		return -ENOPKG;
-	}
-}
 
 /**
  * cm_sig_parse - check a signature v2 value (header + signature)
@@ -38,35 +26,19 @@ static int cm_hash_size(u8 hash_algo)
  * @len: their number
  * @hdr: on success, points into @buf
  *
- * Return: 0; -ENODATA empty; -EPROTO not a signature (another IMA type);
- * -EBADMSG truncated header or signature under CM_SIG_MIN_SIZE;
- * -EPROTONOSUPPORT version not 2; -EMSGSIZE sig_size is not exactly the
- * rest; -E2BIG signature over CM_SIG_MAX_SIZE; -ENOPKG hash not accepted.
+ * The checks are sigparse.c's cm_sig_check(), libcryptomark's own.
+ *
+ * Return: 0 or the errors of cm_sig_check().
  */
 int cm_sig_parse(const u8 *buf, size_t len, const struct cm_sig_hdr **hdr)
 {
-	const struct cm_sig_hdr *h = (const struct cm_sig_hdr *)buf;
-	size_t sig_size;
+	const char *why;
+	int ret;
 
-	if (len == 0)
-		return -ENODATA;
-	if (h->type != CM_IMA_XATTR_DIGSIG)
-		return -EPROTO;
-	if (len < CM_SIG_HDR_SIZE)
-		return -EBADMSG;
-	if (h->version != CM_SIG_VERSION)
-		return -EPROTONOSUPPORT;
-	sig_size = be16_to_cpu(h->sig_size);
-	if (sig_size != len - CM_SIG_HDR_SIZE)
-		return -EMSGSIZE;
-	if (sig_size < CM_SIG_MIN_SIZE)
-		return -EBADMSG;
-	if (sig_size > CM_SIG_MAX_SIZE)
-		return -E2BIG;
-	if (cm_hash_size(h->hash_algo) < 0)
-		return -ENOPKG;
-	*hdr = h;
-	return 0;
+	ret = cm_sig_check(buf, len, &why);
+	if (!ret)
+		*hdr = (const struct cm_sig_hdr *)buf;
+	return ret;
 }
 
 /**
@@ -165,6 +137,44 @@ int cm_verify_digest(const struct cm_sig_hdr *hdr, const u8 *digest,
 	return cm_keyring_verify(be32_to_cpu(hdr->keyid), hdr->hash_algo,
 				 hdr->sig, be16_to_cpu(hdr->sig_size), digest,
 				 digest_len);
+}
+
+/**
+ * cm_note_verify - verify the .note.cryptomark signature of @file
+ * @file: the file, open for reading
+ * @keyid: on success, the key id of the note's signature
+ *
+ * elfnote.c finds the note; the signed digest is the whole file's with
+ * the descriptor counted as zeros.
+ *
+ * Return: 0 valid; the errors of cm_note_read() (-ENODATA: no note),
+ * cm_digest_file() and cm_verify_digest().
+ */
+int cm_note_verify(struct file *file, u32 *keyid)
+{
+	u8 digest[CM_MAX_DIGEST_SIZE];
+	const struct cm_sig_hdr *hdr;
+	loff_t desc_off;
+	u8 *desc;
+	int ret;
+
+	desc = kmalloc(CM_NOTE_DESC_SIZE, GFP_KERNEL);
+	if (!desc)
+		return -ENOMEM;
+	ret = cm_note_read(file, desc, &desc_off);
+	if (ret)
+		goto out_free_desc;
+	hdr = (const struct cm_sig_hdr *)desc;
+	ret = cm_digest_file(file, hdr->hash_algo, desc_off, CM_NOTE_DESC_SIZE,
+			     digest);
+	if (ret < 0)
+		goto out_free_desc;
+	ret = cm_verify_digest(hdr, digest, ret);
+	if (!ret)
+		*keyid = be32_to_cpu(hdr->keyid);
+out_free_desc:
+	kfree(desc);
+	return ret;
 }
 
 /* Carrier 1: security.ima.  -ENODATA/-EPROTO mean "no signature here". */
