@@ -48,7 +48,8 @@ qemu-guest: $(QEMU_GUEST)
 #   is a kernel update without a reseal (signed PCR policies);
 #  kernel-tests ... ima-interop: the LSM and its rule sets
 #   (tests/qemu/README.md);
-#  demo-kernel-test: `make demo-kernel`, as a user runs it.
+#  demo-kernel-test: `make demo-kernel`, as a user runs it;
+#  attest-quote: cmattest in the guest, its quote verified on the host.
 QEMU_KEYS_SUITES := tests/qemu/keys-stock.sh tests/qemu/keys-lsm.sh \
 		    tests/qemu/keys-update.sh
 QEMU_LSM_SUITES	:= tests/qemu/kernel-tests.sh tests/qemu/revoke-tests.sh \
@@ -56,7 +57,7 @@ QEMU_LSM_SUITES	:= tests/qemu/kernel-tests.sh tests/qemu/revoke-tests.sh \
 		   tests/qemu/checkexec-tests.sh tests/qemu/rules-tests.sh \
 		   tests/qemu/ima-interop.sh
 CHECK_SLOW_TESTS += $(QEMU_KEYS_SUITES) kernel/kunit.sh $(QEMU_LSM_SUITES) \
-		    tests/qemu/demo-kernel-test.sh
+		    tests/qemu/demo-kernel-test.sh tests/qemu/attest-quote.sh
 CHECK_SLOW_DEPS	+= qemu-guest kernel
 
 # The LSM suite and the interop boot against build/kernel/bzImage.
