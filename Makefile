@@ -50,7 +50,6 @@ include signtool/build.mk
 include verifier/build.mk
 -include keys/build.mk
 -include kernel/build.mk
--include tests/qemu/build.mk
 include tests/build.mk
 include attest/build.mk
 

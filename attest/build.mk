@@ -35,14 +35,14 @@ MAN_DESC_cmattest := remote attestation: TPM quote and measurement log verificat
 
 # The suites of cmattest: the host one (swtpm; also in check-fast through
 # tests/integration/), the guest one (cmattest in the busybox guest, needs
-# the kernel: a slow suite of make check).  The LSM's end-to-end suite adds
-# itself to CHECK_ATTEST_TESTS too.
+# the kernel: a slow suite of make check, registered in tests/qemu/build.mk).
+# The LSM's end-to-end suite adds itself to CHECK_ATTEST_TESTS too.
 CHECK_ATTEST_TESTS += tests/integration/attest_quote.sh tests/qemu/attest-quote.sh
-CHECK_SLOW_TESTS += tests/qemu/attest-quote.sh
 
 .PHONY: check-attest bench-attest
 check-attest: all $(B)/tests/test_attest kernel
 	@tests/run.sh $(B)/tests/test_attest $(CHECK_ATTEST_TESTS)
+	@bench/attest.sh
 
 bench-attest: all
 	@bench/attest.sh

@@ -21,7 +21,5 @@ checkpatch:
 
 kernel-kunit: kernel
 	@kernel/kunit.sh
-
-CHECK_SLOW_DEPS	+= kernel
-# The LSM parsers vs the shared vectors, in the booted kernel.
-CHECK_SLOW_TESTS += kernel/kunit.sh
+# kernel/kunit.sh is registered with the other slow suites in
+# tests/qemu/build.mk.

@@ -1,6 +1,6 @@
 # cmkeys: PKI, keyring bundles, TPM2 sealing, boot-time provisioning.
 # The initramfs-tools hook and init-premount script are installed by
-# `make install`; the QEMU suites register in keys/qemu.mk.
+# `make install`; its QEMU suites are registered in tests/qemu/build.mk.
 CMKEYS_SRCS	:= $(sort $(wildcard keys/*.c))
 CMKEYS_OBJS	:= $(CMKEYS_SRCS:%.c=$(B)/obj/%.o)
 BINS		+= $(B)/cmkeys
@@ -23,4 +23,3 @@ install-cmkeys-initramfs:
 	install -m 0755 keys/initramfs/kernel-postinst \
 		$(DESTDIR)/etc/kernel/postinst.d/cryptomark
 
--include keys/qemu.mk

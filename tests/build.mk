@@ -1,19 +1,22 @@
 # Tests.  tests/unit/test_*.c: cmocka programs linked with libcryptomark;
 # tests/integration/*.sh: shell suites using tests/lib.sh; tests/fuzz/:
-# libFuzzer targets.  Fragments add slow suites (QEMU) to CHECK_SLOW_TESTS
-# and their prerequisites (the kernel image) to CHECK_SLOW_DEPS.
+# libFuzzer targets; tests/qemu/build.mk: the guest programs and the slow
+# suites (QEMU boots, KUnit) in CHECK_SLOW_TESTS, with what they need
+# built in CHECK_SLOW_DEPS.
 UNIT_SRCS	:= $(sort $(wildcard tests/unit/test_*.c))
 UNIT_TESTS	:= $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 SHELL_TESTS	:= $(sort $(wildcard tests/integration/*.sh))
 CHECK_SLOW_TESTS ?=
 CHECK_SLOW_DEPS	?=
+include tests/qemu/build.mk
 FUZZ_TIME	?= 20
 # Shell suites find the tools of this build (build/ or build/san/).
 export T_BUILD	:= $(abspath $(B))
 
-$(B)/tests/%: tests/unit/%.c $(LIBCM)
+# tests/unit/unit.c: the helpers every unit program shares (unit.h).
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.c tests/unit/unit.h $(LIBCM)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(LIBCM) $(LDFLAGS) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -Itests -o $@ $< tests/unit/unit.c $(LIBCM) $(LDFLAGS) $(LDLIBS) -lcmocka
 
 .PHONY: check-unit check-integration check-fast check fuzz check-valgrind
 

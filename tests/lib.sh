@@ -52,6 +52,38 @@ t_require_root() {
 	fi
 }
 
+# t_need TOOL...: each TOOL on PATH (a path: executable), else one failure
+# naming it and what provides it (make deps; make all for build/), and exit.
+t_need() {
+	local t
+	for t in "$@"; do
+		case $t in
+		*/*) [ -x "$t" ] || { t_fail "$t missing (make all)"; t_done; exit 1; } ;;
+		*) command -v "$t" >/dev/null ||
+			{ t_fail "$t missing (make deps)"; t_done; exit 1; } ;;
+		esac
+	done
+}
+
+# t_keys_scratch: for the suites of cmkeys on a swtpm.  D, a scratch
+# directory; CMKEYS and K, a private copy of cmkeys in it (a concurrent
+# rebuild of build/ must not change the binary under a running suite);
+# RINGS, the kernel keyrings the suite made (it appends their ids).  At
+# exit the swtpm is stopped, the keyrings unlinked, D removed.
+t_keys_scratch() {
+	D=$(t_scratch)
+	cp "$CMKEYS" "$D/cmkeys" || { t_fail "copying $CMKEYS"; t_done; exit 1; }
+	CMKEYS=$D/cmkeys K=$D/cmkeys
+	RINGS=()
+	trap t_keys_cleanup EXIT
+}
+t_keys_cleanup() {
+	local r
+	t_swtpm_stop
+	for r in "${RINGS[@]}"; do keyctl unlink "$r" @u >/dev/null 2>&1; done
+	rm -rf "$D"
+}
+
 # A scratch directory on a filesystem with user-writable security.* xattrs
 # (tmpfs supports security.ima for root).
 t_scratch() {
@@ -75,34 +107,8 @@ t_mkcert() {
 		-keyout "$dir/$name.key" -out "$dir/$name.pem" 2>/dev/null
 }
 
-# t_swtpm_start DIR: a fresh swtpm process on the state in DIR (PCRs reset,
-# as at a reboot; seeds and NV kept), on free loopback ports; stops the one
-# this shell started before (SWPID).  Exports TPM2TOOLS_TCTI.
-SWPID=
-t_swtpm_start() {
-	local dir=$1 try port i
-	if [ -n "$SWPID" ]; then
-		# The next one needs the state's lock: wait for this one to exit.
-		kill "$SWPID" 2>/dev/null
-		for i in $(seq 50); do kill -0 "$SWPID" 2>/dev/null || break; sleep 0.05; done
-		SWPID=
-	fi
-	mkdir -p "$dir"
-	for try in 1 2 3 4 5; do
-		port=$((20000 + RANDOM % 20000))
-		rm -f "$dir/pid"
-		swtpm socket --tpm2 --tpmstate dir="$dir" \
-			--server type=tcp,port=$port,bindaddr=127.0.0.1 \
-			--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
-			--flags not-need-init,startup-clear --pid file="$dir/pid" \
-			--log file="$dir/log" --daemon 2>/dev/null || continue
-		SWPID=$(cat "$dir/pid")
-		export TPM2TOOLS_TCTI=swtpm:host=127.0.0.1,port=$port
-		tpm2_pcrread sha256:0 >/dev/null 2>&1 && return 0
-		kill "$SWPID"; SWPID=
-	done
-	return 1
-}
+# t_swtpm_start DIR [SOCK], t_swtpm_stop, SWPID: tests/swtpm.sh.
+. "$T_ROOT/tests/swtpm.sh"
 
 # t_flip FILE OFFSET: xor one byte with 0x01 (always a change).
 t_flip() {

@@ -13,9 +13,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 t_require_root
 PK=$T_ROOT/packaging/debian
-for tool in dpkg-buildpackage dh curl; do
-	command -v $tool >/dev/null || { t_fail "$tool missing (make deps)"; t_done; exit 1; }
-done
+t_need dpkg-buildpackage dh curl
 
 D=$(t_scratch)
 trap 'rm -rf "$D"' EXIT

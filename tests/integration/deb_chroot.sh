@@ -14,9 +14,7 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 t_require_root
-for tool in debootstrap apt-ftparchive evmctl chroot; do
-	command -v $tool >/dev/null || { t_fail "$tool missing (make deps)"; t_done; exit 1; }
-done
+t_need debootstrap apt-ftparchive evmctl chroot
 
 D=$(t_scratch)
 trap 'rm -rf "$D"' EXIT

@@ -10,9 +10,7 @@ set -u
 t_require_root
 
 PK=$T_ROOT/packaging/debian
-for tool in dpkg-buildpackage dh dpkg evmctl; do
-	command -v $tool >/dev/null || { t_fail "$tool missing (make deps)"; t_done; exit 1; }
-done
+t_need dpkg-buildpackage dh dpkg evmctl
 
 D=$(t_scratch)
 trap 'rm -rf "$D"' EXIT

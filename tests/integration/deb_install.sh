@@ -13,9 +13,7 @@ set -u
 t_require_root
 
 PK=$T_ROOT/packaging/debian
-for tool in dpkg dpkg-deb evmctl getfattr cc strip; do
-	command -v $tool >/dev/null || { t_fail "$tool missing (make deps)"; t_done; exit 1; }
-done
+t_need dpkg dpkg-deb evmctl getfattr cc strip
 
 D=$(t_scratch)
 trap 'rm -rf "$D"' EXIT

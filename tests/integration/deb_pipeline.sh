@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole pipeline, as issue 9 states it done: real archive packages
+# The whole pipeline, end to end: real archive packages
 # (hello, less, sensible-utils, libzstd1) re-signed with cmsign deb, and a
 # real multi-binary source package (nyancat: any + all, unmodified, signing
 # switched on with DH_EXTRA_ADDONS=cryptomark) built with dpkg-buildpackage,

@@ -16,9 +16,7 @@ set -u
 t_require_root
 
 PK=$T_ROOT/packaging/debian
-for tool in dpkg dpkg-deb evmctl apt-get curl; do
-	command -v $tool >/dev/null || { t_fail "$tool missing (make deps)"; t_done; exit 1; }
-done
+t_need dpkg dpkg-deb evmctl apt-get curl
 
 D=$(t_scratch)
 trap 'rm -rf "$D"' EXIT

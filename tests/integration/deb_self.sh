@@ -8,9 +8,7 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 t_require_root
-for tool in dpkg-buildpackage lintian help2man; do
-	command -v $tool >/dev/null || { t_fail "$tool missing (make deps)"; t_done; exit 1; }
-done
+t_need dpkg-buildpackage lintian help2man
 D=$(t_scratch)
 trap 'rm -rf "$D"' EXIT
 OUT=$T_ROOT/build/deb

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Keys resident in a TPM (optional in issue 4): a software TPM (swtpm) holds
+# Keys resident in a TPM : a software TPM (swtpm) holds
 # an ECDSA P-256 and an RSA-2048 key made by the tpm2-openssl provider
 # (TSS2 PRIVATE KEY files, the private parts wrapped by the TPM).  cmsign
 # loads them through OSSL_STORE once OPENSSL_CONF activates the provider;
@@ -9,33 +9,19 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 t_require_root
 
-for tool in swtpm evmctl; do
-	command -v $tool >/dev/null || { t_fail "$tool missing (make deps)"; t_done; exit 1; }
-done
+t_need swtpm tpm2_pcrread evmctl
 [ -f /usr/lib/x86_64-linux-gnu/ossl-modules/tpm2.so ] ||
 	{ t_fail "tpm2-openssl provider missing (make deps)"; t_done; exit 1; }
 
 D=$(t_scratch)
-SWTPM_PID=
 cleanup() {
-	[ -z "$SWTPM_PID" ] || kill "$SWTPM_PID" 2>/dev/null
+	t_swtpm_stop
 	rm -rf "$D"
 }
 trap cleanup EXIT
 
-# A swtpm on a free port (a few tries: another suite may hold one).
-mkdir -p "$D/tpm"
-for try in 1 2 3 4 5; do
-	port=$((20000 + RANDOM % 30000))
-	swtpm socket --tpm2 --tpmstate dir="$D/tpm" \
-		--server type=tcp,port=$port,bindaddr=127.0.0.1 \
-		--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
-		--flags not-need-init,startup-clear --daemon --pid file="$D/swtpm.pid" 2>/dev/null && break
-	port=
-done
-[ -n "$port" ] && sleep 0.3 && SWTPM_PID=$(cat "$D/swtpm.pid" 2>/dev/null)
-[ -n "$SWTPM_PID" ] || { t_fail "swtpm did not start"; t_done; exit 1; }
-export TPM2OPENSSL_TCTI="swtpm:host=127.0.0.1,port=$port"
+t_swtpm_start "$D/tpm" || { t_fail "swtpm did not start"; t_done; exit 1; }
+export TPM2OPENSSL_TCTI="swtpm:host=127.0.0.1,port=$SWTPM_PORT"
 
 # default first: the library must not depend on the provider order.
 cat > "$D/openssl.cnf" <<'EOF'

@@ -9,21 +9,9 @@
 # a missing index are clear errors; provisioning time with PolicyAuthorize.
 . "$(dirname "$0")/../lib.sh"
 t_require_root
-for tool in swtpm tpm2_pcrread tpm2_pcrextend tpm2_nvdefine tpm2_nvundefine \
-	tpm2_loadexternal tpm2_policyauthorize keyctl openssl xxd; do
-	command -v $tool >/dev/null || { t_fail "$tool missing (make deps)"; t_done; exit 1; }
-done
-[ -x "$CMKEYS" ] || { t_fail "$CMKEYS missing (make all)"; t_done; exit 1; }
-D=$(t_scratch)
-cp "$CMKEYS" "$D/cmkeys" && CMKEYS=$D/cmkeys
-RINGS=()
-cleanup() {
-	[ -n "$SWPID" ] && kill "$SWPID" 2>/dev/null
-	for r in "${RINGS[@]}"; do keyctl unlink "$r" @u >/dev/null 2>&1; done
-	rm -rf "$D"
-}
-trap cleanup EXIT
-K=$CMKEYS
+t_need swtpm tpm2_pcrread tpm2_pcrextend tpm2_nvdefine tpm2_nvundefine \
+	tpm2_loadexternal tpm2_policyauthorize keyctl openssl xxd "$CMKEYS"
+t_keys_scratch
 reboot() { t_swtpm_start "$D/tpm" || { t_fail "swtpm (re)start: $(cat "$D/tpm/log" 2>/dev/null)"; t_done; exit 1; }; }
 pcr() { tpm2_pcrread sha256:$1 | sed -n "s/.*$1 *: *0x//p" | tr A-F a-f; }
 # next VALUE EVENT: the PCR value after extending VALUE with sha256(EVENT).

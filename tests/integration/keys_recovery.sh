@@ -7,19 +7,8 @@
 # another bundle, for other PCRs, signed by another key or changed.
 . "$(dirname "$0")/../lib.sh"
 t_require_root
-for tool in swtpm tpm2_pcrextend tpm2_clear keyctl; do
-	command -v $tool >/dev/null || { t_fail "$tool missing (make deps)"; t_done; exit 1; }
-done
-[ -x "$CMKEYS" ] || { t_fail "$CMKEYS missing (make all)"; t_done; exit 1; }
-D=$(t_scratch)
-cp "$CMKEYS" "$D/cmkeys" && K=$D/cmkeys
-RINGS=()
-cleanup() {
-	[ -n "$SWPID" ] && kill "$SWPID" 2>/dev/null
-	for r in "${RINGS[@]}"; do keyctl unlink "$r" @u >/dev/null 2>&1; done
-	rm -rf "$D"
-}
-trap cleanup EXIT
+t_need swtpm tpm2_pcrextend tpm2_clear keyctl "$CMKEYS"
+t_keys_scratch
 boot() { # DIR: a (re)boot of the TPM whose state is in DIR
 	t_swtpm_start "$1" || { t_fail "swtpm start: $(cat "$1/log" 2>/dev/null)"; t_done; exit 1; }
 }

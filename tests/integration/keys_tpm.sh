@@ -9,21 +9,9 @@
 # 100 ms target is checked by bench/keys.sh).
 . "$(dirname "$0")/../lib.sh"
 t_require_root
-for tool in swtpm tpm2_pcrread tpm2_pcrextend tpm2_createpolicy keyctl python3; do
-	command -v $tool >/dev/null || { t_fail "$tool missing (make deps)"; t_done; exit 1; }
-done
-[ -x "$CMKEYS" ] || { t_fail "$CMKEYS missing (make all)"; t_done; exit 1; }
-D=$(t_scratch)
-# A private copy: a concurrent rebuild of build/ must not change the binary
-# under a 30-second suite.
-cp "$CMKEYS" "$D/cmkeys" && CMKEYS=$D/cmkeys
-RINGS=()
-cleanup() {
-	[ -n "$SWPID" ] && kill "$SWPID" 2>/dev/null
-	for r in "${RINGS[@]}"; do keyctl unlink "$r" @u >/dev/null 2>&1; done
-	rm -rf "$D"
-}
-trap cleanup EXIT
+t_need swtpm tpm2_pcrread tpm2_pcrextend tpm2_createpolicy keyctl python3 \
+	"$CMKEYS"
+t_keys_scratch
 
 # swtpm_start: a fresh swtpm on the same state (a reboot), tests/lib.sh.
 swtpm_start() { t_swtpm_start "$D/tpm"; }

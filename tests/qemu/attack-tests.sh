@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The attacks of the LSM's security review (issue 15), each tried in a real
+# The attacks of the LSM's security review, each tried in a real
 # kernel under QEMU: one boot of build/kernel/bzImage.  In mode off every
 # attack must work (the control: the probe really detects injected code);
 # in enforce mode, keyring locked, each must fail with its exact errno and
@@ -20,24 +20,12 @@
 # The guest side is tests/qemu/guest/attack.sh; the probe guest/cma.c.
 #
 #   tests/qemu/attack-tests.sh [KERNEL]        prints "N passed, N failed"
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib.sh"
-. "$here/../lib.sh"
-. "$here/stage.sh"
-work=$(mktemp -d /tmp/cmq-atk.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { t_fail "$*"; t_done; exit 1; }
-
-kernel=${1:-}
-[ -n "$kernel" ] || kernel=$(cmq_kernel_cryptomark) || fail "no kernel image"
-q=$T_BUILD/qemu
-r=$work/root
-[ -x "$q/cma" ] || fail "$q/cma missing: run 'make qemu-guest'"
+. "$(dirname "$0")/suite.sh"
+suite_begin attack cryptomark "$@"
+suite_need cma libcmt.so hello "$CMKEYS"
 st_keys "$work" || fail "test keys"
 st_base "$r" "$work" || fail "base tree"
-tcti_lib=$(ldconfig -p | awk '$1 == "libtss2-tcti-device.so.0" {print $NF; exit}')
-[ -n "$tcti_lib" ] || fail "libtss2-tcti-device.so.0 not found (make deps)"
+tcti_lib=$(suite_tcti) || fail "no TPM library for cmkeys"
 cmq_rootfs_add "$r" "$CMKEYS" /sbin/cmkeys 0755 &&
 	cmq_rootfs_add_libs "$r" "$CMKEYS" "$tcti_lib" &&
 	cmq_rootfs_add "$r" "$tcti_lib" "$tcti_lib" || fail "staging cmkeys"
@@ -75,5 +63,5 @@ t_grep "--revoke FILE: the bundle revokes the file's security.ima digest" \
 t_grep "--revoke FILE: ... and its ELF note digest" \
 	"^revoked digest sha256:$(sha256sum "$work/zeroed" | cut -d' ' -f1)\$" cat "$work/show.log"
 printf 'COMMENT_OFF=0x%s\n' "$off" >"$c/attack.env"
-st_run_guest "$r" "$work" "$kernel" "$here/guest/attack.sh" 60
+suite_guest "$here/guest/attack.sh"
 t_done

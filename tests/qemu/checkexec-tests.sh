@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scripts read by an interpreter (issue 13, part 1), in a real kernel under
+# Scripts read by an interpreter (the execveat check), in a real kernel under
 # QEMU: one boot of build/kernel/bzImage.  The kernel carries the backport
 # of execveat(AT_EXECVE_CHECK) and the exec securebits
 # (kernel/patches/0001-execve-check-securebits.patch); the shell is busybox
@@ -20,29 +20,14 @@
 #     included), an unprivileged process may set them but no other bit.
 #
 #   tests/qemu/checkexec-tests.sh [KERNEL]       prints "N passed, N failed"
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib.sh"
-. "$here/../lib.sh"
-. "$here/stage.sh"
-work=$(mktemp -d /tmp/cmq-cx.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { t_fail "$*"; t_done; exit 1; }
-
-kernel=${1:-}
-[ -n "$kernel" ] || kernel=$(cmq_kernel_cryptomark) || fail "no kernel image"
-q=$T_BUILD/qemu
-r=$work/root
-[ -x "$q/cmx" ] || fail "$q/cmx missing: run 'make qemu-guest'"
-bb=$("$here/build-busybox.sh") || fail "building the shells (tests/qemu/build-busybox.sh)"
+. "$(dirname "$0")/suite.sh"
+suite_begin checkexec cryptomark "$@"
+suite_need cmx
 st_keys "$work" || fail "test keys"
 st_base "$r" "$work" || fail "base tree"
 c=$r/cmq
 # The shells: busybox dispatches on argv[0], so each gets its own "sh".
-for v in check plain; do
-	mkdir -p "$r/opt/$v" && cp "$bb/busybox-$v" "$r/opt/$v/busybox" &&
-		ln -s busybox "$r/opt/$v/sh" || fail "staging the $v shell"
-done
+bb=$(st_shells "$r") || fail "the shells"
 cp "$q/cmx" "$c/cmx"
 # Scripts: all executable (the check is an exec's: mode bits count).
 printf 'echo signed ran\n' >"$c/signed.sh"
@@ -59,5 +44,5 @@ st_sign signer "$r/opt/check/busybox" "$r/opt/plain/busybox" "$c/cmx" \
 	"$c/signed.sh" "$c/lib-signed" "$c/dot-signed.sh" "$c/dot-unsigned.sh" \
 	"$c/clear.sh" "$c/noexec.sh" "$c/empty.sh" || fail "cmsign"
 echo "# shells from $bb"
-st_run_guest "$r" "$work" "$kernel" "$here/guest/checkexec.sh" 60
+suite_guest "$here/guest/checkexec.sh"
 t_done

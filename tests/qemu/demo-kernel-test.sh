@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make demo-kernel` (scripts/demo-kernel.sh), tested the way a user runs it
-# (issue 17).  Three boots of build/kernel/bzImage:
+# `make demo-kernel` (scripts/demo-kernel.sh), tested the way a user runs
+# it.  Three boots of build/kernel/bzImage:
 #  1. non-interactive: every outcome the demo narrates is asserted from its
 #     output (keys unsealed and provisioned, keyring locked, mode raised,
 #     signed programs run, unsigned / tampered / LD_PRELOAD'ed unsigned

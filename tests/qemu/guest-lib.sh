@@ -55,6 +55,51 @@ g_grep() {
 	fi
 }
 
+# The cryptomark LSM's securityfs directory and two readers of it.
+cm=/sys/kernel/security/cryptomark
+# cmstat NAME: one counter of $cm/stats.
+cmstat() { sed -n "s/^$1 //p" $cm/stats; }
+# logged PATTERN: the kernel log has a cryptomark line matching PATTERN.
+logged() { dmesg | grep -E "cryptomark: .*$1" >/dev/null; }
+
+# g_begin_lsm: the signatures restored on the tmpfs root (one result);
+# the script ends there (g_done) if the kernel has no cryptomark LSM.
+g_begin_lsm() {
+	g_expect "signatures restored on the tmpfs root" ok cmt applysigs /cmq/sigs.list
+	if [ ! -r $cm/mode ]; then
+		g_fail "no $cm/mode: the kernel has no cryptomark LSM"
+		g_done; exit 1
+	fi
+}
+
+# g_ima_appraise: unsigned programs still run, then IMA's appraisal policy
+# for exec, in one write (the policy file takes one rule per write).
+g_ima_appraise() {
+	g_expect "unsigned binary runs before the IMA policy" ok cmt exec /cmq/hello-unsigned
+	g_expect "IMA appraisal policy loaded (one write)" ok \
+		cmt write /sys/kernel/security/ima/policy "appraise func=BPRM_CHECK appraise_type=imasig
+"
+}
+
+# Benchmarks (bench.sh): b_fig CMD... echoes the ns figure CMD prints
+# ("ns...=N"), or 0 with a "bench: no figure" line on stderr; b_warm LABEL
+# prints ROUNDS lines "bench: warm LABEL ns_per_exec=N" of `cmt bench ITER
+# /cmq/hello` after one discarded round (TCG still translating).
+b_fig() {
+	_o=$("$@")
+	if ! echo "$_o" | grep -qx 'result=ok'; then
+		echo "bench: no figure from $*: $(echo "$_o" | tr '\n' ' ')" >&2
+		echo 0; return 1
+	fi
+	echo "$_o" | sed -n 's/^ns[a-z_]*=//p'
+}
+b_warm() {
+	b_fig cmt bench "$ITER" /cmq/hello >/dev/null
+	for _i in $(seq "$ROUNDS"); do
+		echo "bench: warm $1 ns_per_exec=$(b_fig cmt bench "$ITER" /cmq/hello)"
+	done
+}
+
 g_done() {
 	echo "$G_PASS passed, $G_FAIL failed"
 	[ "$G_FAIL" -eq 0 ]

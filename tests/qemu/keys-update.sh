@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A kernel update under QEMU with swtpm, without a reseal (issue 11): four
+# A kernel update under QEMU with swtpm, without a reseal: four
 # boots of Debian's stock kernel on one TPM state.
 #
 #  install (host, on that TPM state): NV counters, the bundle sealed under
@@ -18,21 +18,12 @@
 # init-premount script runs; every TPM command is real.
 #
 #   tests/qemu/keys-update.sh [KERNEL]   (default: Debian's stock vmlinuz)
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib.sh"
-. "$here/../lib.sh"
-work=$(mktemp -d /tmp/cmq-upd.XXXXXX)
-cleanup() { [ -n "$SWPID" ] && kill "$SWPID" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { t_fail "$*"; t_done; exit 1; }
-
-kernel=${1:-}
-[ -n "$kernel" ] || kernel=$(cmq_kernel_debian) || fail "no Debian kernel image"
+. "$(dirname "$0")/suite.sh"
+suite_begin upd debian "$@"
+suite_at_exit t_swtpm_stop
 for b in "$CMKEYS" /usr/bin/tpm2; do [ -x "$b" ] || fail "$b missing (make all / make deps)"; done
 [ -r /usr/share/initramfs-tools/hook-functions ] || fail "initramfs-tools-core missing (make deps)"
-tcti=$(ldconfig -p | awk '$1 == "libtss2-tcti-device.so.0" {print $NF; exit}')
-[ -n "$tcti" ] || fail "libtss2-tcti-device.so.0 not found (make deps)"
+tcti=$(suite_tcti) || fail "no TPM library for tpm2 in the guest"
 
 "$CMKEYS" ca -o "$work/ca" --type rsa3072 >/dev/null &&
 	"$CMKEYS" signer --ca "$work/ca" -o "$work/signer" --type rsa3072 >/dev/null &&
@@ -47,8 +38,7 @@ host_tpm() { # CMD...: a cmkeys command on the guest's TPM state, from the host
 	local rc
 	t_swtpm_start "$state" >/dev/null || return 1
 	"$@"; rc=$?
-	kill "$SWPID"; for i in $(seq 50); do kill -0 "$SWPID" 2>/dev/null || break; sleep 0.05; done
-	SWPID=
+	t_swtpm_stop
 	return $rc
 }
 
@@ -91,29 +81,19 @@ image() {
 		mkdir -p "$r/usr/share/cryptomark" &&
 		cp -r "$work/ship" "$r/usr/share/cryptomark/policies" || fail "staging"
 	printf "CHAIN=%s\nEVENT=%s\nEXPECT='%s'\nUPDATE=%s\n" "$2" "$(ev "$3")" "$4" "${5:-}" >"$r/cmq/update.env"
-	cmq_rootfs_script "$r" "$here/guest/update.sh" || fail "guest script"
-	cmq_initramfs "$r" "$work/initrd-$2.gz" || fail "initramfs"
 }
 # boot CHAIN: boots the image, takes the guest's results
 boot() {
-	local log=$work/console-$1.log rc start gp gf
-	start=$(date +%s)
-	cmq_boot -k "$kernel" -i "$work/initrd-$1.gz" -l "$log" -s "$state" -t 180
-	rc=$?
-	echo "# boot $1: $(( $(date +%s) - start )) s; $(tr -d '\r' <"$log" | sed -n 's/^# guest: //p')"
-	cmq_report "$log" $rc 40 >"$work/report"
-	sed '$d' "$work/report"
-	read -r gp _ gf _ < <(tail -n 1 "$work/report")
-	T_PASS=$((T_PASS + gp)) T_FAIL=$((T_FAIL + gf))
+	suite_guest -r "$work/root-$1" -s "$state" -o "$1" -t 180 -n 40 "$here/guest/update.sh"
 	t_check "chain $1: the guest's seal is the install's (no reseal)" \
-		[ "$(tr -d '\r' <"$log" | sed -n 's/^SEALSUM://p')" = "$(sha256sum "$work/seal.install" | cut -c1-64)" ]
+		[ "$(tr -d '\r' <"$SUITE_LOG" | sed -n 's/^SEALSUM://p')" = "$(sha256sum "$work/seal.install" | cut -c1-64)" ]
 }
 
 # ---- 1. chain A, then the kernel update ---------------------------------------
 image "$work/policies" A "kernel A" ok 6.1.0-99-cmtest
 boot A
 mkdir -p "$work/policies2"
-tr -d '\r' <"$work/console-A.log" | sed -n 's/^POLICY:\([^:]*\):\([0-9a-f]*\)$/\1 \2/p' |
+tr -d '\r' <"$work/A.log" | sed -n 's/^POLICY:\([^:]*\):\([0-9a-f]*\)$/\1 \2/p' |
 	while read -r name hex; do printf '%s' "$hex" | xxd -r -p >"$work/policies2/$name"; done
 t_check "the update left both policies on the machine (A's and the new kernel's)" \
 	[ "$(ls "$work/policies2" | wc -l)" = 2 ]

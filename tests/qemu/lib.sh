@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # tests/qemu/lib.sh: boot a kernel under QEMU (TCG) with a fresh software
 # TPM and a busybox initramfs, run a test script in the guest and collect
-# its results.  Shared by the LSM suite (issue 6) and the keys suite (issue
-# 5).  Source it from bash; every function returns non-zero with a message
+# its results.  Suites reach it through suite.sh; scripts/demo-kernel.sh
+# sources it alone.  Source it from bash; every function returns non-zero with a message
 # on stderr ("cmq: ...") instead of exiting, so a suite can count the
 # failure and go on.
 #
@@ -79,8 +79,8 @@
 #                               on any failure.
 #
 # Guest side (/cmq/lib.sh, sourced by the test script): g_ok DESC, g_fail
-# DESC, g_check DESC CMD..., g_refuse_errno DESC ERRNO CMD... (the C test
-# programs print "errno=N" on failure; see guest-lib.sh), g_done.
+# DESC, g_check DESC CMD..., g_expect DESC ERRNO CMD... (the probes print
+# "result=ok" or "result=ERRNO"), g_begin_lsm, g_done: see guest-lib.sh.
 #
 # Environment: CMQ_ACCEL (default tcg; "kvm" if you want it, never needed),
 # CMQ_MACHINE (q35), CMQ_MEM (512), CMQ_TIMEOUT (120), CMQ_CACHE,
@@ -98,6 +98,8 @@ CMQ_MACHINE=${CMQ_MACHINE:-q35}
 CMQ_MEM=${CMQ_MEM:-512}
 CMQ_TIMEOUT=${CMQ_TIMEOUT:-120}
 CMQ_BUSYBOX=${CMQ_BUSYBOX:-/bin/busybox}
+# t_swtpm_start: the swtpm starter the host-side tests use too.
+. "$CMQ_ROOT/tests/swtpm.sh"
 
 cmq_err() { echo "cmq: $*" >&2; }
 
@@ -245,21 +247,9 @@ cmq_boot() {
 	mkdir -p "$state" "$(dirname "$log")" || return 1
 	: >"$log"
 	# A fresh swtpm per boot: it exits when QEMU drops the control channel.
-	swtpm socket --tpm2 --tpmstate dir="$state" \
-		--ctrl type=unixio,path="$tpmdir/ctrl.sock" \
-		--log file="$tpmdir/swtpm.log" --terminate &
-	swpid=$!
-	local i
-	for i in $(seq 50); do
-		[ -S "$tpmdir/ctrl.sock" ] && break
-		kill -0 "$swpid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if [ ! -S "$tpmdir/ctrl.sock" ]; then
-		cmq_err "swtpm did not start: $(cat "$tpmdir/swtpm.log" 2>/dev/null)"
-		kill "$swpid" 2>/dev/null; wait "$swpid" 2>/dev/null
-		rm -rf "$tpmdir"; return 1
-	fi
+	t_swtpm_start "$state" "$tpmdir/ctrl.sock" 2>"$tpmdir/swtpm.err" || {
+		cmq_err "$(cat "$tpmdir/swtpm.err")"; rm -rf "$tpmdir"; return 1; }
+	swpid=$SWPID
 	local qemu=(qemu-system-x86_64
 		-machine "$CMQ_MACHINE,accel=$CMQ_ACCEL" -cpu max -m "$mem" -smp 1
 		-nographic -monitor none -no-reboot
@@ -302,10 +292,8 @@ cmq_boot() {
 		wait "$qpid"; rc=$?
 	fi
 	# swtpm normally exits with QEMU; never leave one behind.
-	if kill -0 "$swpid" 2>/dev/null; then
-		sleep 0.2; kill "$swpid" 2>/dev/null
-	fi
-	wait "$swpid" 2>/dev/null
+	kill -0 "$swpid" 2>/dev/null && sleep 0.2
+	t_swtpm_stop
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		cmq_err "timeout after ${tmo}s booting $kernel (log: $log)"
 		rc=1

@@ -15,22 +15,11 @@
 # module tests/qemu/module/, built with the kernel (kernel/build-kernel.sh).
 #
 #   tests/qemu/load-tests.sh [KERNEL]        prints "N passed, N failed"
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib.sh"
-. "$here/../lib.sh"
-. "$here/stage.sh"
-work=$(mktemp -d /tmp/cmq-load.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { t_fail "$*"; t_done; exit 1; }
-
-kernel=${1:-}
-[ -n "$kernel" ] || kernel=$(cmq_kernel_cryptomark) || fail "no kernel image"
+. "$(dirname "$0")/suite.sh"
+suite_begin load cryptomark "$@"
 ko=$(dirname "$kernel")/cmtest.ko
 [ -r "$ko" ] || fail "$ko missing: run 'make kernel' (it builds the test module)"
-q=$T_BUILD/qemu
-r=$work/root
-[ -x "$q/cma" ] || fail "$q/cma missing: run 'make qemu-guest'"
+suite_need cma
 st_keys "$work" || fail "test keys"
 st_base "$r" "$work" || fail "base tree"
 c=$r/cmq
@@ -49,5 +38,5 @@ t_check "the note-signed module verifies offline" \
 	"$CMVERIFY" -q --carrier note --cert "$work/signer.pem" "$c/cmtest-note.ko"
 printf '\0' >>"$c/cmtest-tampered.ko"	# after signing: the digest changed
 chmod 0755 "$c/cma"
-st_run_guest "$r" "$work" "$kernel" "$here/guest/load.sh" 20
+suite_guest -n 20 "$here/guest/load.sh"
 t_done

@@ -23,23 +23,11 @@
 # The guest side is tests/qemu/guest/rules.sh.
 #
 #   tests/qemu/rules-tests.sh [KERNEL]        prints "N passed, N failed"
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib.sh"
-. "$here/../lib.sh"
-. "$here/stage.sh"
-work=$(mktemp -d /tmp/cmq-rules.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { t_fail "$*"; t_done; exit 1; }
-
-kernel=${1:-}
-[ -n "$kernel" ] || kernel=$(cmq_kernel_cryptomark) || fail "no kernel image"
+. "$(dirname "$0")/suite.sh"
+suite_begin rules cryptomark "$@"
 ko=$(dirname "$kernel")/cmtest.ko
 [ -r "$ko" ] || fail "$ko missing: run 'make kernel' (it builds the test module)"
-q=$T_BUILD/qemu
-r=$work/root
-[ -x "$q/cma" ] || fail "$q/cma missing: run 'make qemu-guest'"
-[ -x "$CMKEYS" ] || fail "$CMKEYS missing: run 'make all'"
+suite_need cma "$CMKEYS"
 command -v mkfs.ext4 >/dev/null || fail "mkfs.ext4 missing (e2fsprogs)"
 st_keys "$work" || fail "test keys"
 st_base "$r" "$work" || fail "base tree"
@@ -110,5 +98,5 @@ SIGNER_ID=$sid
 UUID_TRUSTED=$ut
 UUID_OTHER=$uo
 E
-st_run_guest "$r" "$work" "$kernel" "$here/guest/rules.sh" 40
+suite_guest -n 40 "$here/guest/rules.sh"
 t_done

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# tests/qemu/stage.sh: host-side staging shared by kernel-tests.sh and
-# kernel-bench.sh (source after lib.sh and ../lib.sh).  Keys, signing with
+# tests/qemu/stage.sh: host-side staging and the guest's boot, shared by
+# the QEMU suites and benchmarks (sourced by suite.sh, after lib.sh and
+# ../lib.sh).  Keys, signing with
 # cmsign, and the base tree every cryptomark guest needs once enforcing:
 # busybox, the probe cmt, the dynamic loader and libc, all signed.
 #
@@ -12,12 +13,16 @@
 #                         programs + signer/p256/stranger DER certificates
 #                         (and p384) in /cmq; signs busybox, cmt, ld.so and libc
 #   st_sigblob FILE OUT   security.ima of FILE (host) into OUT, raw
+#   st_shells ROOT        busybox ash as built by build-busybox.sh, plain
+#                         and patched (execveat check), in ROOT/opt/plain
+#                         and ROOT/opt/check (busybox + its "sh" link);
+#                         echoes the directory they came from
+#   suite_guest [OPTION]... SCRIPT
+#                         one boot of $kernel on the tree $r, its results
+#                         added to T_PASS/T_FAIL: see suite.sh
 #   st_run_guest ROOT WORK KERNEL SCRIPT [TAIL]
-#                         SCRIPT as the guest's test, ROOT's signatures
-#                         saved, one boot (cryptomark.mode=off, 240 s); the
-#                         guest's lines printed and its counts added to
-#                         T_PASS/T_FAIL (TAIL: console lines shown on
-#                         failure, default 60).  The caller then t_done's.
+#                         the same, for ROOT, WORK and KERNEL, with the
+#                         console's last TAIL lines shown on a failure
 
 st_keys() {
 	local w=$1 n
@@ -54,23 +59,61 @@ st_base() {
 		$(cd "$r" && ldd "$q/hello-dyn" | grep -oE '/[^ ]+' | sed "s|^|$r|")
 }
 
+st_shells() {
+	local r=$1 bb v
+	bb=$("$CMQ_DIR/build-busybox.sh") ||
+		{ cmq_err "building the shells (tests/qemu/build-busybox.sh)"; return 1; }
+	for v in check plain; do
+		mkdir -p "$r/opt/$v" && cp "$bb/busybox-$v" "$r/opt/$v/busybox" &&
+			ln -s busybox "$r/opt/$v/sh" ||
+			{ cmq_err "staging the $v shell"; return 1; }
+	done
+	echo "$bb"
+}
+
 st_sigblob() {
 	getfattr --absolute-names --only-values -n security.ima "$1" >"$2"
 }
 
-st_run_guest() {
-	local r=$1 w=$2 kernel=$3 script=$4 tail=${5:-60} nsig rc gp gf
-	cmq_rootfs_script "$r" "$script" || { t_fail "guest script"; return 1; }
-	nsig=$(cmq_rootfs_save_sigs "$r") || { t_fail "saving signatures"; return 1; }
-	echo "# $nsig signatures staged"
-	cmq_initramfs "$r" "$w/initrd.gz" || { t_fail "initramfs"; return 1; }
-	echo "# kernel: $kernel"
-	cmq_boot -k "$kernel" -i "$w/initrd.gz" -l "$w/console.log" \
-		-a "cryptomark.mode=off" -t 240
+suite_guest() {
+	local root=$r append='' tmo=240 lines=60 state=() name=boot want='' o OPTIND=1
+	local script nsig rc start gp gf
+	[ "${SUITE_KIND:-}" = debian ] || append=cryptomark.mode=off
+	while getopts r:a:t:n:s:o:S: o; do
+		case $o in
+		r) root=$OPTARG ;; a) append=$OPTARG ;; t) tmo=$OPTARG ;;
+		n) lines=$OPTARG ;; s) state=(-s "$OPTARG") ;; o) name=$OPTARG ;;
+		S) want=$OPTARG ;; *) t_fail "suite_guest: bad option"; return 1 ;;
+		esac
+	done
+	shift $((OPTIND - 1))
+	script=$1
+	SUITE_LOG=$work/$name.log
+	if [ "$script" != - ]; then
+		cmq_rootfs_script "$root" "$script" || { t_fail "guest script $script"; return 1; }
+	fi
+	nsig=$(cmq_rootfs_save_sigs "$root") || { t_fail "saving signatures"; return 1; }
+	echo "# $name: $nsig signatures staged"
+	if [ -n "$want" ] && [ "$nsig" != "$want" ]; then
+		t_fail "expected $want signed files in the guest's tree, found $nsig"; return 1
+	fi
+	cmq_initramfs "$root" "$work/$name.initrd.gz" || { t_fail "initramfs"; return 1; }
+	echo "# $name: kernel $kernel${append:+, $append}"
+	start=$(date +%s.%N)
+	cmq_boot -k "$kernel" -i "$work/$name.initrd.gz" -l "$SUITE_LOG" \
+		-a "$append" -t "$tmo" "${state[@]}"
 	rc=$?
-	# The guest's lines, then one closing line for host and guest together.
-	cmq_report "$w/console.log" $rc "$tail" >"$w/report"
-	sed '$d' "$w/report"
-	read -r gp _ gf _ < <(tail -n 1 "$w/report")
+	echo "# $name: boot $(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)") s"
+	tr -d '\r' <"$SUITE_LOG" | grep -E '^# guest: '
+	# The guest's lines; its counts join the host's.
+	cmq_report "$SUITE_LOG" $rc "$lines" >"$work/$name.report"
+	sed '$d' "$work/$name.report"
+	read -r gp _ gf _ < <(tail -n 1 "$work/$name.report")
 	T_PASS=$((T_PASS + gp)) T_FAIL=$((T_FAIL + gf))
+	[ "$gf" -eq 0 ]
+}
+
+st_run_guest() {
+	local r=$1 work=$2 kernel=$3
+	suite_guest -n "${5:-60}" "$4"
 }

@@ -16,64 +16,37 @@
 #include <sys/xattr.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include <cryptomark/cryptomark.h>
 
-static char dir[] = "/tmp/cmunit.XXXXXX";
-
-static void sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0)
-		fail_msg("setup command failed: %s", cmd);
-}
-
-static const char *p(const char *name)
-{
-	static char buf[8][512];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-	return buf[i];
-}
-
-static void mkcert(const char *name, const char *alg, const char *extra)
-{
-	sh("openssl req -x509 %s -nodes -days 2 -subj /CN=%s %s -keyout %s/%s.key -out %s/%s.pem 2>/dev/null",
-	   alg, name, extra, dir, name, dir, name);
-}
 
 static int setup(void **state)
 {
-	if (!mkdtemp(dir))
+	if (u_scratch("cmunit"))
 		return -1;
-	mkcert("rsa", "-newkey rsa:2048", "");
-	mkcert("p256", "-newkey ec -pkeyopt ec_paramgen_curve:P-256", "");
-	mkcert("p384", "-newkey ec -pkeyopt ec_paramgen_curve:P-384", "");
-	mkcert("rsa1024", "-newkey rsa:1024", "");
-	mkcert("p521", "-newkey ec -pkeyopt ec_paramgen_curve:P-521", "");
-	mkcert("ed", "-newkey ed25519", "");
-	mkcert("noskid", "-newkey ec -pkeyopt ec_paramgen_curve:P-256",
+	u_mkcert("rsa", "-newkey rsa:2048", "");
+	u_mkcert("p256", "-newkey ec -pkeyopt ec_paramgen_curve:P-256", "");
+	u_mkcert("p384", "-newkey ec -pkeyopt ec_paramgen_curve:P-384", "");
+	u_mkcert("rsa1024", "-newkey rsa:1024", "");
+	u_mkcert("p521", "-newkey ec -pkeyopt ec_paramgen_curve:P-521", "");
+	u_mkcert("ed", "-newkey ed25519", "");
+	u_mkcert("noskid", "-newkey ec -pkeyopt ec_paramgen_curve:P-256",
 	       "-addext subjectKeyIdentifier=none");
-	mkcert("skid3", "-newkey ec -pkeyopt ec_paramgen_curve:P-256",
+	u_mkcert("skid3", "-newkey ec -pkeyopt ec_paramgen_curve:P-256",
 	       "-addext subjectKeyIdentifier=01:02:03");
-	sh("openssl x509 -in %s/p256.pem -outform DER -out %s/p256.der", dir, dir);
-	sh("head -c 3000000 /dev/urandom > %s/data", dir);
-	sh("echo garbage > %s/garbage.pem", dir);
+	u_sh("openssl x509 -in %s/p256.pem -outform DER -out %s/p256.der", u_dir, u_dir);
+	u_sh("head -c 3000000 /dev/urandom > %s/data", u_dir);
+	u_sh("echo garbage > %s/garbage.pem", u_dir);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	sh("rm -rf %s", dir);
+	u_cleanup();
 	return 0;
 }
 
@@ -81,8 +54,8 @@ static void test_digest(void **state)
 {
 	uint8_t a[64], b[64];
 	unsigned char *buf = malloc(3000000);
-	int fd = open(p("data"), O_RDONLY);
-	FILE *f = fopen(p("data"), "rb");
+	int fd = open(u_path("data"), O_RDONLY);
+	FILE *f = fopen(u_path("data"), "rb");
 
 	assert_non_null(buf);
 	assert_true(fd >= 0);
@@ -115,18 +88,18 @@ static void test_cert_load(void **state)
 	X509 *c;
 	uint32_t id1, id2;
 
-	assert_int_equal(cm_cert_load(p("p256.pem"), &c), 0);
+	assert_int_equal(cm_cert_load(u_path("p256.pem"), &c), 0);
 	assert_int_equal(cm_cert_keyid(c, &id1), 0);
 	X509_free(c);
-	assert_int_equal(cm_cert_load(p("p256.der"), &c), 0);
+	assert_int_equal(cm_cert_load(u_path("p256.der"), &c), 0);
 	assert_int_equal(cm_cert_keyid(c, &id2), 0);
 	X509_free(c);
 	assert_int_equal(id1, id2);
-	assert_int_equal(cm_cert_load(p("garbage.pem"), &c), -EBADMSG);
-	assert_int_equal(cm_cert_load(p("data"), &c), -E2BIG);
-	assert_int_equal(cm_cert_load(p("missing.pem"), &c), -ENOENT);
-	assert_int_equal(cm_cert_load(dir, &c), -EINVAL);	/* a directory */
-	assert_int_equal(cm_cert_load(p("noskid.pem"), &c), 0);
+	assert_int_equal(cm_cert_load(u_path("garbage.pem"), &c), -EBADMSG);
+	assert_int_equal(cm_cert_load(u_path("data"), &c), -E2BIG);
+	assert_int_equal(cm_cert_load(u_path("missing.pem"), &c), -ENOENT);
+	assert_int_equal(cm_cert_load(u_dir, &c), -EINVAL);	/* a directory */
+	assert_int_equal(cm_cert_load(u_path("noskid.pem"), &c), 0);
 	assert_int_equal(cm_cert_keyid(c, &id1), -ENOKEY);
 	X509_free(c);
 }
@@ -135,7 +108,7 @@ static uint8_t *slurp(const char *name, size_t *len)
 {
 	uint8_t *b = NULL;
 
-	assert_int_equal(cm_read_file(p(name), 1 << 20, &b, len), 0);
+	assert_int_equal(cm_read_file(u_path(name), 1 << 20, &b, len), 0);
 	return b;
 }
 
@@ -220,7 +193,7 @@ static void test_cert_parse_vectors(void **state)
 
 static int load(const char *key, const char *cert, struct cm_signer **s)
 {
-	struct cm_signer_opts o = { .key = p(key), .cert = p(cert) };
+	struct cm_signer_opts o = { .key = u_path(key), .cert = u_path(cert) };
 	char err[512];
 
 	return cm_signer_load(&o, s, err, sizeof(err));
@@ -264,10 +237,10 @@ static void test_sign_verify(void **state)
 	uint8_t digest[64], val[CM_XATTR_MAX_SIZE];
 	char err[256], key[32], cert[32];
 
-	assert_int_equal(cm_trust_add_cert_file(other, p("rsa1024.pem")), 0);
+	assert_int_equal(cm_trust_add_cert_file(other, u_path("rsa1024.pem")), 0);
 	for (size_t n = 0; n < 3; n++) {
 		snprintf(cert, sizeof(cert), "%s.pem", names[n]);
-		assert_int_equal(cm_trust_add_cert_file(t, p(cert)), 0);
+		assert_int_equal(cm_trust_add_cert_file(t, u_path(cert)), 0);
 	}
 	assert_int_equal(cm_trust_count(t), 3);
 	for (size_t n = 0; n < 3; n++) {
@@ -314,7 +287,7 @@ static void test_revocation(void **state)
 	char err[256];
 	int len;
 
-	assert_int_equal(cm_trust_add_cert_file(t, p("p256.pem")), 0);
+	assert_int_equal(cm_trust_add_cert_file(t, u_path("p256.pem")), 0);
 	assert_int_equal(load("p256.key", "p256.pem", &s), 0);
 	len = cm_signer_sign(s, CM_HASH_SHA256, d, val, sizeof(val), err, sizeof(err));
 	assert_true(len > 0);
@@ -325,7 +298,7 @@ static void test_revocation(void **state)
 	assert_int_equal(cm_trust_verify(t, &sig, d, 32), -EKEYREVOKED);
 	cm_trust_free(t);
 	t = cm_trust_new();
-	assert_int_equal(cm_trust_add_cert_file(t, p("p256.pem")), 0);
+	assert_int_equal(cm_trust_add_cert_file(t, u_path("p256.pem")), 0);
 	assert_int_equal(cm_trust_revoke_keyid(t, cm_signer_keyid(s)), 0);
 	assert_int_equal(cm_trust_verify(t, &sig, d, 32), -EKEYREVOKED);
 	cm_trust_free(t);
@@ -340,10 +313,10 @@ static void test_xattr_carrier(void **state)
 	char err[256];
 	int fd;
 
-	sh("cp /usr/bin/true %s/bin", dir);
-	fd = open(p("bin"), O_RDWR);
+	u_sh("cp /usr/bin/true %s/bin", u_dir);
+	fd = open(u_path("bin"), O_RDWR);
 	assert_true(fd >= 0);
-	assert_int_equal(cm_trust_add_cert_file(t, p("p384.pem")), 0);
+	assert_int_equal(cm_trust_add_cert_file(t, u_path("p384.pem")), 0);
 	assert_int_equal(load("p384.key", "p384.pem", &s), 0);
 	assert_int_equal(cm_verify_xattr_fd(t, fd, &r), -ENODATA);
 	assert_int_equal(cm_sign_xattr_fd(s, CM_HASH_SHA384, fd, err, sizeof(err)), 0);

@@ -22,36 +22,15 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <cryptomark/cryptomark.h>
 #include <cryptomark/rewrite.h>
 
 #define VECTORS "tests/vectors/elf"
 
-static char dir[] = "/tmp/cmelfnote.XXXXXX";
 static struct cm_signer *rsa, *p256;
 static struct cm_trust *trust_rsa, *trust_p256, *trust_none;
-
-static void sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0)
-		fail_msg("setup command failed: %s", cmd);
-}
-
-static const char *p(const char *name)
-{
-	static char buf[8][512];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-	return buf[i];
-}
 
 static struct cm_signer *load_signer(const char *name)
 {
@@ -59,8 +38,8 @@ static struct cm_signer *load_signer(const char *name)
 	struct cm_signer *s = NULL;
 	char key[512], cert[512], err[256];
 
-	snprintf(key, sizeof(key), "%s/%s.key", dir, name);
-	snprintf(cert, sizeof(cert), "%s/%s.pem", dir, name);
+	snprintf(key, sizeof(key), "%s/%s.key", u_dir, name);
+	snprintf(cert, sizeof(cert), "%s/%s.pem", u_dir, name);
 	o.key = key;
 	o.cert = cert;
 	if (cm_signer_load(&o, &s, err, sizeof(err)))
@@ -70,19 +49,17 @@ static struct cm_signer *load_signer(const char *name)
 
 static int setup(void **state)
 {
-	if (!mkdtemp(dir))
+	if (u_scratch("cmelfnote"))
 		return -1;
-	sh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=rsa -keyout %s/rsa.key -out %s/rsa.pem 2>/dev/null",
-	   dir, dir);
-	sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=p256 -keyout %s/p256.key -out %s/p256.pem 2>/dev/null",
-	   dir, dir);
+	u_mkcert("rsa", "-newkey rsa:2048", "");
+	u_mkcert("p256", "-newkey ec -pkeyopt ec_paramgen_curve:P-256", "");
 	rsa = load_signer("rsa");
 	p256 = load_signer("p256");
 	trust_rsa = cm_trust_new();
 	trust_p256 = cm_trust_new();
 	trust_none = cm_trust_new();
-	if (cm_trust_add_cert_file(trust_rsa, p("rsa.pem")) ||
-	    cm_trust_add_cert_file(trust_p256, p("p256.pem")))
+	if (cm_trust_add_cert_file(trust_rsa, u_path("rsa.pem")) ||
+	    cm_trust_add_cert_file(trust_p256, u_path("p256.pem")))
 		return -1;
 	elf_version(EV_CURRENT);
 	return 0;
@@ -95,7 +72,7 @@ static int teardown(void **state)
 	cm_trust_free(trust_rsa);
 	cm_trust_free(trust_p256);
 	cm_trust_free(trust_none);
-	sh("rm -rf %s", dir);
+	u_cleanup();
 	return 0;
 }
 
@@ -278,7 +255,7 @@ static void test_sign_vectors(void **state)
 	char src[512], err[512];
 
 	for (size_t i = 0; i < n; i++) {
-		const char *dst = p("v.elf"), *why = NULL;
+		const char *dst = u_path("v.elf"), *why = NULL;
 		uint64_t before_off = 0, after_off = 0;
 		size_t len, len2;
 		uint8_t *orig, *now;
@@ -352,7 +329,7 @@ static void test_every_byte(void **state)
 	char src[512], err[512];
 
 	for (size_t b = 0; b < 4; b++) {
-		const char *dst = p("flip.elf");
+		const char *dst = u_path("flip.elf");
 		uint8_t *img, *orig;
 		size_t len, olen;
 
@@ -388,7 +365,7 @@ static void test_every_byte(void **state)
 
 static void test_resign_other_key(void **state)
 {
-	const char *dst = p("resign.elf");
+	const char *dst = u_path("resign.elf");
 	struct cm_verify_result res;
 	uint64_t off1, off2;
 	struct stat a, b;
@@ -418,8 +395,8 @@ static void test_resign_other_key(void **state)
 
 static void test_not_elf_and_links(void **state)
 {
-	const char *txt = p("script.sh"), *a = p("a.elf"), *b = p("b.elf");
-	const char *lnk = p("link.elf");
+	const char *txt = u_path("script.sh"), *a = u_path("a.elf"), *b = u_path("b.elf");
+	const char *lnk = u_path("link.elf");
 	struct cm_verify_result res;
 	struct stat st, st2;
 	char err[512];
@@ -472,7 +449,7 @@ static void test_metadata(void **state)
 {
 	/* VFS_CAP_REVISION_2, cap_net_raw (bit 13) permitted + effective. */
 	static const uint8_t cap[20] = { 0x01, 0x00, 0x00, 0x02, 0x00, 0x20 };
-	const char *f = p("meta.elf");
+	const char *f = u_path("meta.elf");
 	struct timespec ts[2] = { { 1000000000, 0 }, { 1234567890, 123456789 } };
 	uint8_t *orig, buf[64];
 	struct stat st;
@@ -490,7 +467,7 @@ static void test_metadata(void **state)
 	assert_int_equal(setxattr(f, "user.origin", "build-42", 8, 0), 0);
 	assert_int_equal(setxattr(f, "security.capability", cap, sizeof(cap), 0), 0);
 	assert_int_equal(setxattr(f, "security.ima", "\x03\x02", 2, 0), 0);
-	sh("setfacl -m u:4321:r-x %s", f);
+	u_sh("setfacl -m u:4321:r-x %s", f);
 	assert_int_equal(utimensat(AT_FDCWD, f, ts, 0), 0);
 
 	assert_int_equal(cm_note_sign_path(rsa, CM_HASH_SHA256, f, err,
@@ -509,7 +486,7 @@ static void test_metadata(void **state)
 	/* The stale security.ima signed the old bytes: dropped. */
 	assert_int_equal(getxattr(f, "security.ima", buf, sizeof(buf)), -1);
 	assert_int_equal(errno, ENODATA);
-	sh("getfacl -c %s 2>/dev/null | grep -q '^user:4321:r-x'", f);
+	u_sh("getfacl -c %s 2>/dev/null | grep -q '^user:4321:r-x'", f);
 	assert_int_equal(locate(f, &(uint64_t){ 0 }, NULL), 0);
 }
 
@@ -559,7 +536,7 @@ static void write_many_sections(const char *path, size_t n)
 static void test_extended_numbering(void **state)
 {
 	/* 0xfeff sections + the note = 0xff00: e_shnum must go to sh[0]. */
-	const char *f = p("many.o");
+	const char *f = u_path("many.o");
 	struct cm_verify_result res;
 	uint64_t off;
 	size_t shnum;
@@ -588,7 +565,7 @@ static void test_extended_numbering(void **state)
 /* The named-temporary-file path (filesystems without O_TMPFILE). */
 static void test_named_tmp(void **state)
 {
-	const char *f = p("named.elf"), *bad = p("named-bad.elf");
+	const char *f = u_path("named.elf"), *bad = u_path("named-bad.elf");
 	struct cm_verify_result res;
 	char err[512], cmd[600];
 	uint8_t *orig;
@@ -610,8 +587,8 @@ static void test_named_tmp(void **state)
 						     CM_REWRITE_NAMED_TMP, err,
 						     sizeof(err)), 0);
 	assert_non_null(strstr(err, "rename into place"));
-	sh("chattr -i %s", bad);
-	snprintf(cmd, sizeof(cmd), "ls -A %s | grep -q '^\\.cm-'", dir);
+	u_sh("chattr -i %s", bad);
+	snprintf(cmd, sizeof(cmd), "ls -A %s | grep -q '^\\.cm-'", u_dir);
 	assert_int_not_equal(system(cmd), 0);
 	assert_int_equal(verify(trust_rsa, bad, &res), -ENODATA);
 }
@@ -661,7 +638,7 @@ static void grow_section(const char *name, const char *dst, unsigned int sec,
  */
 static void test_limits(void **state)
 {
-	const char *big = p("bigstr.elf"), *why = NULL;
+	const char *big = u_path("bigstr.elf"), *why = NULL;
 	struct cm_verify_result res;
 	uint64_t off = 0;
 	size_t len, len2;

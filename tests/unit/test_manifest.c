@@ -16,10 +16,11 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <cryptomark/cryptomark.h>
 #include <cryptomark/manifest.h>
 
-static char dir[] = "/tmp/cmunit-mf.XXXXXX";
 static struct cm_signer *signer;
 static struct cm_trust *trust, *other_trust;
 
@@ -33,24 +34,6 @@ static uint8_t dig_x[32], dig_y[32];
 static uint8_t xat_x[CM_XATTR_MAX_SIZE], xat_y[CM_XATTR_MAX_SIZE];
 static int xat_x_len, xat_y_len;
 
-static void sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0)
-		fail_msg("setup command failed: %s", cmd);
-}
-
-static void mkcert(const char *name, const char *alg)
-{
-	sh("openssl req -x509 %s -nodes -days 2 -subj /CN=%s -keyout %s/%s.key -out %s/%s.pem 2>/dev/null",
-	   alg, name, dir, name, dir, name);
-}
-
 static int setup(void **state)
 {
 	struct cm_signer_opts o = { 0 };
@@ -59,13 +42,13 @@ static int setup(void **state)
 	struct cm_manifest m;
 	const char *why;
 
-	if (!mkdtemp(dir))
+	if (u_scratch("cmunit-mf"))
 		return -1;
-	mkcert("p256", "-newkey ec -pkeyopt ec_paramgen_curve:P-256");
-	mkcert("other", "-newkey rsa:2048");
-	snprintf(key, sizeof(key), "%s/p256.key", dir);
-	snprintf(cert, sizeof(cert), "%s/p256.pem", dir);
-	snprintf(other, sizeof(other), "%s/other.pem", dir);
+	u_mkcert("p256", "-newkey ec -pkeyopt ec_paramgen_curve:P-256", "");
+	u_mkcert("other", "-newkey rsa:2048", "");
+	snprintf(key, sizeof(key), "%s/p256.key", u_dir);
+	snprintf(cert, sizeof(cert), "%s/p256.pem", u_dir);
+	snprintf(other, sizeof(other), "%s/other.pem", u_dir);
 	o.key = key;
 	o.cert = cert;
 	if (cm_signer_load(&o, &signer, err, sizeof(err))) {
@@ -109,7 +92,7 @@ static int teardown(void **state)
 	cm_signer_free(signer);
 	cm_trust_free(trust);
 	cm_trust_free(other_trust);
-	sh("rm -rf %s", dir);
+	u_cleanup();
 	return 0;
 }
 
@@ -417,7 +400,7 @@ static void test_read(void **state)
 	size_t len;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/m.cmm", dir);
+	snprintf(path, sizeof(path), "%s/m.cmm", u_dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	assert_int_equal(fwrite(good, 1, good_len, f), good_len);
@@ -426,9 +409,9 @@ static void test_read(void **state)
 	assert_int_equal(len, good_len);
 	assert_memory_equal(buf, good, len);
 	free(buf);
-	snprintf(path, sizeof(path), "%s/absent", dir);
+	snprintf(path, sizeof(path), "%s/absent", u_dir);
 	assert_int_equal(cm_manifest_read(path, &buf, &len), -ENOENT);
-	assert_int_equal(cm_manifest_read(dir, &buf, &len), -EINVAL);
+	assert_int_equal(cm_manifest_read(u_dir, &buf, &len), -EINVAL);
 }
 
 int main(void)

@@ -5,16 +5,9 @@
 # must fail with its exact errno and audit line.
 . /cmq/lib.sh
 . /cmq/attack.env
-cm=/sys/kernel/security/cryptomark
 U="cma -u 1000"
-cmstat() { sed -n "s/^$1 //p" $cm/stats; }
-logged() { dmesg | grep -E "cryptomark: .*$1" >/dev/null; }
 
-g_expect "signatures restored on the tmpfs root" ok cmt applysigs /cmq/sigs.list
-if [ ! -r $cm/mode ]; then
-	g_fail "no $cm/mode: the kernel has no cryptomark LSM"
-	g_done; exit 1
-fi
+g_begin_lsm
 
 # Controls (mode off): the attacks themselves work on this kernel.
 g_expect "off: unprivileged PTRACE_ATTACH + POKETEXT runs injected code (control)" \

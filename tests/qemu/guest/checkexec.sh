@@ -4,11 +4,9 @@
 # P the same busybox without the patch.  Securebits: 0x100 RESTRICT_FILE,
 # 0x200 its lock, 0x400 DENY_INTERACTIVE, 0x800 its lock.
 . /cmq/lib.sh
-cm=/sys/kernel/security/cryptomark
 S=/opt/check/sh
 P=/opt/plain/sh
 ALL=0xf00
-logged() { dmesg | grep -E "cryptomark: .*$1" >/dev/null; }
 nlogged() { dmesg | grep -cE "cryptomark: .*$1"; }
 
 # runs DESC WANT_EXIT PATTERN CMD...: CMD exits WANT_EXIT and its output
@@ -31,11 +29,7 @@ runs() {
 # piped INPUT CMD...: CMD with INPUT on a pipe as stdin.
 piped() { _in=$1; shift; echo "$_in" | "$@"; }
 
-g_expect "signatures restored on the tmpfs root" ok cmt applysigs /cmq/sigs.list
-if [ ! -r $cm/mode ]; then
-	g_fail "no $cm/mode: the kernel has no cryptomark LSM"
-	g_done; exit 1
-fi
+g_begin_lsm
 g_grep "no securebit set at boot" '^bits=0$' cmx getbits
 
 # 1. The kernel's check, mode off: an exec's permission checks only.

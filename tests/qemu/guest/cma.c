@@ -79,6 +79,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #define PAGE	4096
 #define VICTIM_OK	7
 #define INJECTED	42
@@ -93,27 +95,10 @@ static __attribute__((noinline, aligned(16))) int victim(void)
 
 static int (*volatile victim_p)(void) = victim;
 
-static int result_errno(int e)
-{
-	const char *n = strerrorname_np(e);
-
-	if (n)
-		printf("result=%s\n", n);
-	else
-		printf("result=errno:%d\n", e);
-	return 1;
-}
-
 static int result_ran(int v)
 {
 	printf("result=%s\n", v == INJECTED ? "injected" : "notinjected");
 	return v == INJECTED ? 3 : 0;
-}
-
-static int result_ok(void)
-{
-	printf("result=ok\n");
-	return 0;
 }
 
 static int call_at(void *a)
@@ -352,31 +337,8 @@ static int memfd_of(const char *src)
 static int fexec(int fd)
 {
 	char *argv[] = { "memfd-prog", NULL }, *envp[] = { NULL };
-	int p[2], st, e = 0;
-	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		if (null >= 0)
-			dup2(null, 1);
-		fexecve(fd, argv, envp);
-		e = errno;
-		if (write(p[1], &e, sizeof(e)) != sizeof(e))
-			_exit(126);
-		_exit(127);
-	}
-	close(p[1]);
-	if (read(p[0], &e, sizeof(e)) != sizeof(e))
-		e = 0;
-	close(p[0]);
-	if (waitpid(pid, &st, 0) < 0)
-		return -errno;
-	return e ? -e : st;
+	return spawn_fd(fd, argv, envp, 1);
 }
 
 static int seal(int fd, const char *how)
@@ -675,26 +637,18 @@ static int cmd_kexec_load(void)
 	       result_errno(errno) : result_ok();
 }
 
-static int drop_to(const char *uid_s)
-{
-	uid_t uid = (uid_t)strtoul(uid_s, NULL, 10);
-
-	if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
-		return errno;
-	/* As a process the user started itself: dumpable, /proc/self its own. */
-	return prctl(PR_SET_DUMPABLE, 1) < 0 ? errno : 0;
-}
-
 int main(int argc, char **argv)
 {
 	int i = 1, e;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (i + 1 < argc && !strcmp(argv[i], "-u")) {
-		e = drop_to(argv[i + 1]);
+		e = probe_opt_user(argc, argv, &i);
+		/* As a process the user started itself: dumpable, /proc/self its own. */
+		if (!e && prctl(PR_SET_DUMPABLE, 1) < 0)
+			e = errno;
 		if (e)
 			return result_errno(e);
-		i += 2;
 	}
 	if (i < argc && !strcmp(argv[i], "-n")) {
 		if (unshare(CLONE_NEWUSER) < 0)

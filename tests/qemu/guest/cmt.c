@@ -62,24 +62,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #define KEY_SPEC_USER_KEYRING	-4
-
-static int result_errno(int e)
-{
-	const char *n = strerrorname_np(e);
-
-	if (n)
-		printf("result=%s\n", n);
-	else
-		printf("result=errno:%d\n", e);
-	return 1;
-}
-
-static int result_ok(void)
-{
-	printf("result=ok\n");
-	return 0;
-}
 
 static int result_status(int st)
 {
@@ -123,48 +108,6 @@ static ssize_t read_file(const char *path, char *buf, size_t size)
 	}
 	close(fd);
 	return total;
-}
-
-/*
- * fork + execve; the child reports a failed execve's errno through a
- * close-on-exec pipe, so "exec refused" (errno) and "program ran and
- * failed" (exit status) stay distinct.  Returns the wait status, or
- * -errno of the execve.
- */
-static int spawn_fd(int execfd, char *const argv[], char *const envp[],
-		    int quiet)
-{
-	int p[2], st, e = 0;
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		if (quiet) {
-			int null = open("/dev/null", O_WRONLY);
-
-			if (null >= 0)
-				dup2(null, 1);
-		}
-		if (execfd >= 0)
-			fexecve(execfd, argv, envp);
-		else
-			execve(argv[0], argv, envp);
-		e = errno;
-		if (write(p[1], &e, sizeof(e)) != sizeof(e))
-			_exit(126);
-		_exit(127);
-	}
-	close(p[1]);
-	if (read(p[0], &e, sizeof(e)) != sizeof(e))
-		e = 0;
-	close(p[0]);
-	if (waitpid(pid, &st, 0) < 0)
-		return -errno;
-	return e ? -e : st;
 }
 
 static int spawn(char *const argv[], char *const envp[], int quiet)

@@ -36,27 +36,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 /* Linux 6.14's values (include/uapi/linux/fcntl.h, securebits.h). */
 #ifndef AT_EXECVE_CHECK
 #define AT_EXECVE_CHECK 0x10000
 #endif
-
-static int result_errno(int e)
-{
-	const char *n = strerrorname_np(e);
-
-	if (n)
-		printf("result=%s\n", n);
-	else
-		printf("result=errno:%d\n", e);
-	return 1;
-}
-
-static int result_ok(void)
-{
-	printf("result=ok\n");
-	return 0;
-}
 
 static int exec_check(int dirfd, const char *path, int flags)
 {
@@ -130,27 +115,15 @@ static int cmd_bench(int iter, char **cmd)
 	return result_ok();
 }
 
-static int drop_to(const char *uid_s)
-{
-	uid_t uid = (uid_t)strtoul(uid_s, NULL, 10);
-
-	if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
-		return errno;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	int i = 1, e;
 	int bits;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (i + 1 < argc && !strcmp(argv[i], "-u")) {
-		e = drop_to(argv[i + 1]);
-		if (e)
-			return result_errno(e);
-		i += 2;
-	}
+	e = probe_opt_user(argc, argv, &i);
+	if (e)
+		return result_errno(e);
 	argc -= i;
 	argv += i;
 	if (argc == 2 && !strcmp(argv[0], "check"))
