@@ -73,7 +73,7 @@ st_run_guest "$r" "$work" "$kernel" "$here/guest/attest.sh" 40
 o=$work/out
 mkdir -p "$o"
 for f in ak.pem old.quote new.quote log.bin pcrs ascii; do
-	tr -d '\r' <"$work/console.log" | awk -v n="$f" '
+	tr -d '\r' <"$SUITE_LOG" | awk -v n="$f" '
 		$1 == "cmq-b64-end" { on = 0 }
 		on { print }
 		$1 == "cmq-b64" && $2 == n { on = 1; print $3 >"/dev/stderr" }' \

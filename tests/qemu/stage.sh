@@ -114,6 +114,10 @@ suite_guest() {
 }
 
 st_run_guest() {
-	local r=$1 work=$2 kernel=$3
+	local r=$1 work=$2 kernel=$3 rc
 	suite_guest -n "${5:-60}" "$4"
+	rc=$?
+	# The older form's console log, which its callers read.
+	cp "$SUITE_LOG" "$work/console.log" 2>/dev/null
+	return $rc
 }
