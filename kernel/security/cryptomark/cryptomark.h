@@ -122,6 +122,7 @@ int cm_refuse(struct file *file, struct dentry *dentry, enum cm_op op,
 int cm_verify_file(struct file *file, u32 *keyid);
 int cm_note_verify(struct file *file, u32 *keyid);
 int cm_sig_parse(const u8 *buf, size_t len, const struct cm_sig_hdr **hdr);
+struct file *cm_open_readable(struct file *file);
 int cm_digest_file(struct file *file, u8 hash_algo, loff_t hole_off,
 		   size_t hole_len, u8 *digest);
 int cm_verify_digest(const struct cm_sig_hdr *hdr, const u8 *digest,

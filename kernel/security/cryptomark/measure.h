@@ -8,6 +8,7 @@
 
 #include <crypto/sha1.h>
 #include <linux/fs.h>
+#include <linux/sched.h>
 #include <linux/types.h>
 
 #include <cryptomark/format.h>
@@ -53,6 +54,11 @@ struct cm_task {
 	struct cm_mcapture *capture;
 };
 
+static inline struct cm_task *cm_task(const struct task_struct *t)
+{
+	return t->security + cm_blob_sizes.lbs_task;
+}
+
 /* measure.c */
 unsigned int cm_measure_pcr(void);
 unsigned long cm_measure_max(void);
@@ -64,6 +70,8 @@ int cm_measure_add(struct cm_mentry *e);
 
 /* measure_file.c */
 int cm_measure_verify(struct file *file, u32 *keyid);
+
+/* verify.c: records into the current task's capture */
 void cm_measure_capture(const struct cm_sig_hdr *hdr, const u8 *digest,
 			u32 digest_len);
 

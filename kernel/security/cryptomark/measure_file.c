@@ -2,11 +2,11 @@
 /*
  * cryptomark: measuring one file while it is verified.  The cache calls
  * cm_measure_verify() instead of cm_verify_file() on a miss; while the
- * verification runs, verify.c hands every (digest, signature) a carrier
- * checks to cm_measure_capture(), through the task's LSM blob.  When the
- * file verified, the last capture is the signature that verified and the
- * digest it covers; otherwise the entry gets the file's whole SHA-256
- * (all zeros when the file cannot be read) and no signature.
+ * verification runs, verify.c records every (digest, signature) a carrier
+ * checks (cm_measure_capture()) in the capture hung on the task's LSM
+ * blob.  When the file verified, the last capture is the signature that
+ * verified and the digest it covers; otherwise the entry gets the file's
+ * whole SHA-256 (all zeros when the file cannot be read) and no signature.
  */
 #include <crypto/hash_info.h>
 #include <linux/dcache.h>
@@ -18,53 +18,17 @@
 #include "cryptomark.h"
 #include "measure.h"
 
-static struct cm_task *cm_task(const struct task_struct *t)
-{
-	return t->security + cm_blob_sizes.lbs_task;
-}
-
-/**
- * cm_measure_capture - remember what a carrier is about to check
- * @hdr: the parsed signature value (header and signature)
- * @digest: the digest it must sign
- * @digest_len: its length
- *
- * A no-op unless the current task is inside cm_measure_verify().
- */
-void cm_measure_capture(const struct cm_sig_hdr *hdr, const u8 *digest,
-			u32 digest_len)
-{
-	struct cm_mcapture *c = current->security ?
-				cm_task(current)->capture : NULL;
-	u32 len = CM_SIG_HDR_SIZE + be16_to_cpu(hdr->sig_size);
-
-	if (!c || digest_len > sizeof(c->digest) || len > sizeof(c->sig) ||
-	    digest_len != hash_digest_size[hdr->hash_algo])
-		return;
-	c->algo = hdr->hash_algo;
-	memcpy(c->digest, digest, digest_len);
-	memcpy(c->sig, hdr, len);
-	c->sig_len = len;
-	c->have = true;
-}
-
 /* The whole file's SHA-256, through a read-only open when needed. */
 static void cm_whole_digest(struct file *file, u8 *digest)
 {
-	struct file *rfile = file;
+	struct file *rfile = cm_open_readable(file);
 	int ret;
 
-	if (!(file->f_mode & FMODE_READ) || (file->f_flags & O_DIRECT)) {
-		rfile = dentry_open(&file->f_path, O_RDONLY | O_LARGEFILE,
-				    file->f_cred);
-		if (IS_ERR(rfile))
-			rfile = NULL;
-	}
-	ret = rfile ? cm_digest_file(rfile, HASH_ALGO_SHA256, 0, 0, digest) :
-		      -EBADF;
+	ret = IS_ERR(rfile) ? PTR_ERR(rfile) :
+	      cm_digest_file(rfile, HASH_ALGO_SHA256, 0, 0, digest);
 	if (ret < 0)
 		memset(digest, 0, SHA256_DIGEST_SIZE);
-	if (rfile && rfile != file)
+	if (!IS_ERR(rfile) && rfile != file)
 		fput(rfile);
 }
 

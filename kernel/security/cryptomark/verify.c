@@ -117,6 +117,49 @@ out_free_tfm:
 }
 
 /**
+ * cm_measure_capture - remember what a carrier is about to check
+ * @hdr: the parsed signature value (header and signature)
+ * @digest: the digest it must sign
+ * @digest_len: its length
+ *
+ * A no-op unless the current task is inside cm_measure_verify().
+ */
+void cm_measure_capture(const struct cm_sig_hdr *hdr, const u8 *digest,
+			u32 digest_len)
+{
+	struct cm_mcapture *c = current->security ?
+				cm_task(current)->capture : NULL;
+	u32 len = CM_SIG_HDR_SIZE + be16_to_cpu(hdr->sig_size);
+
+	if (!c || digest_len > sizeof(c->digest) || len > sizeof(c->sig) ||
+	    digest_len != hash_digest_size[hdr->hash_algo])
+		return;
+	c->algo = hdr->hash_algo;
+	memcpy(c->digest, digest, digest_len);
+	memcpy(c->sig, hdr, len);
+	c->sig_len = len;
+	c->have = true;
+}
+
+/**
+ * cm_open_readable - @file, or a read-only open of the same path
+ * @file: the file as the caller opened it
+ *
+ * A file opened without read access (open(path, 3)) or with O_DIRECT is
+ * hashed through a read-only open of its own, as IMA does, so no verdict
+ * or measurement depends on how the caller opened it.
+ *
+ * Return: @file itself, a new reference the caller fput()s when it is not
+ * @file, or an ERR_PTR() from the open.
+ */
+struct file *cm_open_readable(struct file *file)
+{
+	if ((file->f_mode & FMODE_READ) && !(file->f_flags & O_DIRECT))
+		return file;
+	return dentry_open(&file->f_path, O_RDONLY | O_LARGEFILE, file->f_cred);
+}
+
+/**
  * cm_verify_digest - the checks every carrier makes once it has the digest
  * @hdr: the parsed signature header (cm_sig_parse())
  * @digest: the file's digest as the carrier signs it
@@ -257,15 +300,11 @@ static int cm_verify_carriers(struct file *file, u32 *keyid)
  */
 int cm_verify_file(struct file *file, u32 *keyid)
 {
-	struct file *rfile = file;
+	struct file *rfile = cm_open_readable(file);
 	int ret;
 
-	if (!(file->f_mode & FMODE_READ) || (file->f_flags & O_DIRECT)) {
-		rfile = dentry_open(&file->f_path, O_RDONLY | O_LARGEFILE,
-				    file->f_cred);
-		if (IS_ERR(rfile))
-			return PTR_ERR(rfile);
-	}
+	if (IS_ERR(rfile))
+		return PTR_ERR(rfile);
 	ret = cm_verify_carriers(rfile, keyid);
 	if (rfile != file)
 		fput(rfile);
