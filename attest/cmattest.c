@@ -21,6 +21,7 @@
 #include <tss2/tss2_esys.h>
 
 #include "cmattest.h"
+#include "util.h"
 #include "cmkeys.h"
 #include "imalog.h"
 #include "quote.h"
@@ -68,75 +69,6 @@ static const char usage_text[] =
 "  --version       print the version\n"
 "\n"
 "Exit status: 0 ok, 1 verification failed, 2 usage error, 3 TPM or I/O error.\n";
-
-int cma_parse_pcr(const char *s)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	return *s && !*end && v >= 0 && v <= 23 ? (int)v : -1;
-}
-
-int cma_read_all(const char *path, size_t max, uint8_t **out, size_t *len)
-{
-	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
-	size_t cap = 1 << 16, n = 0;
-	uint8_t *b = NULL, *nb;
-	ssize_t r;
-
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		if (n == cap || !b) {
-			if (b)
-				cap *= 2;
-			nb = realloc(b, cap);
-			if (!nb) {
-				r = -ENOMEM;
-				goto fail;
-			}
-			b = nb;
-		}
-		r = read(fd, b + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			r = -errno;
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > max) {
-			r = -E2BIG;
-			goto fail;
-		}
-	}
-	if (fd)
-		close(fd);
-	*out = b;
-	*len = n;
-	return 0;
-fail:
-	if (fd)
-		close(fd);
-	free(b);
-	return (int)r;
-}
-
-int cma_write_all(const char *path, const void *buf, size_t len)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
-	int ret = 0;
-
-	if (!f)
-		return -errno;
-	if (fwrite(buf, 1, len, f) != len || fflush(f))
-		ret = -errno ? -errno : -EIO;
-	if (f != stdout && fclose(f) && !ret)
-		ret = -errno;
-	return ret;
-}
 
 static int parse_handle(const char *s, uint32_t *h)
 {

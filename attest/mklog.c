@@ -19,6 +19,7 @@
 #include <cryptomark/cryptomark.h>
 
 #include "cmattest.h"
+#include "util.h"
 #include "cmtool.h"
 #include "imalog.h"
 #include "quote.h"

@@ -15,6 +15,7 @@
 #include <cryptomark/cryptomark.h>
 
 #include "cmattest.h"
+#include "util.h"
 #include "cmtool.h"
 #include "verify.h"
 
