@@ -73,6 +73,11 @@ build/fuzz/fuzz_debfmt: tests/fuzz/fuzz_debfmt.c signtool/debfmt.c signtool/debf
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -Isigntool -o $@ $< signtool/debfmt.c -llzma -lz -lzstd
 
+# cmaudit's line reader lives with cmaudit (verifier/auditlog.c).
+build/fuzz/fuzz_auditlog: tests/fuzz/fuzz_auditlog.c verifier/auditlog.c verifier/auditlog.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -Iverifier -o $@ $< verifier/auditlog.c
+
 fuzz-build: $(FUZZERS)
 
 fuzz: fuzz-build
