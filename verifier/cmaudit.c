@@ -26,19 +26,20 @@ static const char usage_text[] =
 "Usage: cmaudit [--json] [-q] [--mode audit|enforce|any] [FILE...]\n"
 "\n"
 "Reads kernel log text from each FILE (standard input when there is none,\n"
-"or for '-') and lists what the cryptomark LSM refused or would refuse: one\n"
-"row per distinct path, operation and reason, with its count, most frequent\n"
-"first:\n"
-"  PATH               OPERATION  REASON    COUNT\n"
-"  /opt/tool/bin/run  exec       unsigned      3\n"
-"  2 distinct, 5 events\n"
+"or for '-') and lists what the cryptomark LSM refused or would refuse: a\n"
+"header (PATH OPERATION REASON COUNT), one row per distinct path, operation\n"
+"and reason with its count, most frequent first (then by path), and a\n"
+"summary line \"N distinct, M events\".\n"
 "A path with a space, a quote, a backslash or a byte that is not printable\n"
 "UTF-8 is printed in double quotes with C escapes (\\n, \\\", \\\\, \\xHH).\n"
 "Any log wrapper is read: dmesg (also -T, -x, -r), journalctl -k (any\n"
 "-o short* format, -o cat), /var/log/kern.log, the console with its time\n"
 "stamps, and audit.log INTEGRITY_DATA records.  Other lines are ignored.\n"
 "When both the kernel's cryptomark lines and audit records of the same\n"
-"events are read, only the cryptomark lines count.\n"
+"events are read, only the cryptomark lines count.  In audit mode the ELF\n"
+"loader then maps the file a process just executed (op=mmap, same pid and\n"
+"path); enforce refuses the exec first, so that line is not listed (the\n"
+"count is said on stderr).\n"
 "\n"
 "Options:\n"
 "  --mode audit       (default) what cryptomark.mode=audit logged as\n"
@@ -46,8 +47,8 @@ static const char usage_text[] =
 "  --mode enforce     what enforce mode refused (verdict=deny)\n"
 "  --mode any         both\n"
 "  --json             one JSON document on stdout: \"results\" and \"summary\"\n"
-"  -q, --quiet        rows only: no header, no summary line, no note on\n"
-"                     events of the other mode (warnings stay on stderr)\n"
+"  -q, --quiet        rows only: no header, no summary line, no notes on\n"
+"                     stderr (warnings about lost lines stay)\n"
 "  -h, --help         this text\n"
 "  --version          print the version\n"
 "\n"
@@ -57,8 +58,8 @@ static const char usage_text[] =
 "\"cm_audit_denial: N callbacks suppressed\"), console drops, messages\n"
 "journalctl printed as \"[blob data]\" (run it with --all), or lines naming\n"
 "cryptomark that do not parse.  The kernel reports suppressed lines only\n"
-"at its next audit line; compare the events with 'denied' in\n"
-"/sys/kernel/security/cryptomark/stats.\n"
+"at its next audit line: compare the events plus the mmap lines not listed\n"
+"with 'denied' in /sys/kernel/security/cryptomark/stats.\n"
 "\n"
 "Exit status: 0 read (the rows are the result), 1 incomplete, 2 usage\n"
 "error or a FILE that cannot be read.\n";
@@ -525,7 +526,7 @@ static int report(struct audit_run *r)
 	if (r->folded[src] && !r->quiet)
 		fprintf(stderr, PROG ": %llu mmap lines not listed: the loader mapping a file its process had just executed, whose exec is listed (enforce refuses the exec first)\n",
 			(unsigned long long)r->folded[src]);
-	if (r->truncated)
+	if (r->truncated && !r->quiet)
 		fprintf(stderr, PROG ": %llu events with a path printk cut at its line limit (listed \"(cut by printk)\")\n",
 			(unsigned long long)r->truncated);
 	if (incomplete) {
