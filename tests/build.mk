@@ -18,6 +18,11 @@ $(B)/tests/%: tests/unit/%.c tests/unit/unit.c tests/unit/unit.h $(LIBCM)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -o $@ $< tests/unit/unit.c $(LIBCM) $(LDFLAGS) $(LDLIBS) -lcmocka
 
+# cmaudit's line reader is cmaudit's, not the library's.
+$(B)/tests/test_auditlog: tests/unit/test_auditlog.c $(B)/obj/verifier/auditlog.o tests/unit/unit.c tests/unit/unit.h $(LIBCM)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -Iverifier -o $@ $< $(B)/obj/verifier/auditlog.o tests/unit/unit.c $(LIBCM) $(LDFLAGS) $(LDLIBS) -lcmocka
+
 .PHONY: check-unit check-integration check-fast check fuzz check-valgrind
 
 # Unit tests under valgrind: any definite leak or memory error fails.

@@ -490,7 +490,7 @@ out_nomem:
 static int report(struct audit_run *r)
 {
 	/* The cryptomark lines and the records are the same events. */
-	int src = r->events[0] || r->other_mode[0] ? 0 : 1;
+	int src = r->events[0] || r->other_mode[0] || r->folded[0] ? 0 : 1;
 	uint64_t events = r->events[src];
 	int incomplete = r->suppressed || r->dropped || r->blob || r->unreadable;
 	struct row **v = calloc(r->nrows ? r->nrows : 1, sizeof(*v)), *w;
