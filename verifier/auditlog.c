@@ -8,10 +8,10 @@
  *    kernel's ctype calls printable (0x20-0x7e and 0xa0-0xff) pass as they
  *    are, `"` and `\` included; \n \r \t \v \f become those escapes, \a \e
  *    too, any other byte \ooo (three octal digits).  So the path is what
- *    lies between `path="` and the line's last `"`, and the comm ends at the
- *    first `" path="` (a comm is at most 15 bytes; a comm holding that text
- *    is indistinguishable from a path holding it, and counts as the comm).
- *    A message printk cut at its limit (CMA_PRINTK_MAX) has no closing quote.
+ *    lies between `path="` and the line's last `"`, and the comm ends at a
+ *    `" path="` (comm_end(): a comm holding that text can be
+ *    indistinguishable from a path holding it).  A message printk cut at
+ *    its limit (CMA_PRINTK_MAX) has no closing quote.
  *  - dmesg (util-linux) reads /dev/kmsg, which \x-escapes, unescapes it and
  *    prints what the locale cannot as \xHH: decoded here too.  `-x`, `-T`,
  *    `-r` and the console's `[    1.234567]` stamps are prefixes; so are
