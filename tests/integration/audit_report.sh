@@ -97,4 +97,14 @@ done >"$D/many.log"
 out=$("$CMAUDIT" "$D/many.log" 2>&1 | tail -n 1)
 [ "$out" = "5000 distinct, 20000 events" ] && t_ok "20000 lines, 5000 distinct paths" ||
 	t_fail "many: $out"
+# A log of look-alikes: 20 named, the rest counted, the list incomplete.
+for i in $(seq 1 500); do
+	printf '[ %d.0] cryptomark: op=exec reason=unsigned mode=audit verdict=allow pid=x comm="sh" path="/b"\n' "$i"
+done >"$D/bad.log"
+"$CMAUDIT" "$D/bad.log" >"$D/bad.out" 2>"$D/bad.err"; rc=$?
+[ $rc -eq 1 ] && [ "$(grep -c 'cannot read' "$D/bad.err")" = 20 ] &&
+	grep -qx 'cmaudit: 480 more unreadable lines not named' "$D/bad.err" &&
+	grep -qx '0 distinct, 0 events; incomplete: 500 cryptomark lines unreadable' "$D/bad.out" &&
+	t_ok "500 unreadable lines: 20 named, all counted, exit 1" ||
+	t_fail "bad lines: exit $rc: $(tail -n 3 "$D/bad.err")"
 t_done
