@@ -2,7 +2,7 @@
 # cmaudit (issue 10, the audit dry run) on kernel log text: the real log of
 # a QEMU boot in audit mode (tests/integration/audit/qemu-audit.log, kept
 # from tests/qemu/audit-report.sh: awkward names, a burst the rate limit
-# cut), real lines of the demo boot in enforce mode, and hand-made logs in
+# cut; also as util-linux dmesg prints it, dmesg-{C,Tx,r}.log), real lines of the demo boot in enforce mode, and hand-made logs in
 # each wrapper (dmesg and its -T/-x/-r forms, journalctl -k and -o cat,
 # kern.log, a serial console, audit.log records), with the quoting cases
 # the kernel's %pE and dmesg's \xHH produce, other messages between, the
@@ -51,6 +51,18 @@ for c in "${cases[@]}"; do
 		t_fail "$name: cmaudit $args: output differs (above)"
 	else
 		t_ok "$name: cmaudit $args (exit $rc, output as expected)"
+	fi
+done
+
+# The same real log as util-linux dmesg 2.38 prints it (dmesg -F on the
+# boot's buffer; LC_ALL=C: UTF-8 as \xHH; -T -x; -r): the same report.
+for v in dmesg-C dmesg-Tx dmesg-r; do
+	"$CMAUDIT" "$v.log" >"$D/$v.out" 2>"$D/$v.err"
+	rc=$?
+	if [ $rc -eq 1 ] && diff -u qemu-audit.out "$D/$v.out" && diff -u qemu-audit.err "$D/$v.err"; then
+		t_ok "$v: util-linux dmesg's rendering of the boot's log, the same report"
+	else
+		t_fail "$v: exit $rc or output differs from qemu-audit's (above)"
 	fi
 done
 
