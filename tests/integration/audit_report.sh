@@ -55,8 +55,9 @@ for c in "${cases[@]}"; do
 done
 
 # The same real log as util-linux dmesg 2.38 prints it (dmesg -F on the
-# boot's buffer; LC_ALL=C: UTF-8 as \xHH; -T -x; -r): the same report.
-for v in dmesg-C dmesg-Tx dmesg-r; do
+# boot's buffer; LC_ALL=C: UTF-8 as \xHH; -T -x; -r; --color=always):
+# the same report.
+for v in dmesg-C dmesg-Tx dmesg-r dmesg-color; do
 	"$CMAUDIT" "$v.log" >"$D/$v.out" 2>"$D/$v.err"
 	rc=$?
 	if [ $rc -eq 1 ] && diff -u qemu-audit.out "$D/$v.out" && diff -u qemu-audit.err "$D/$v.err"; then
