@@ -368,16 +368,21 @@ static size_t cm_digests_copy(u8 algo, const u8 *digest, unsigned int k,
 }
 
 /*
- * Of several failures, the one that says most: a revoked digest is final,
- * an unknown key is never cached (it may be added before the lock).
+ * Of several failures, the one that says most, whatever the order of the
+ * entries: a revoked digest is final; an unknown key is never cached (it
+ * may be added before the lock); a signature that does not match the
+ * digest; else the first error (RSA reports a damaged signature as
+ * -EINVAL or -EBADMSG, as for security.ima).
  */
 static int cm_digests_worse(int a, int b)
 {
-	if (a == -EKEYREVOKED || b == -EKEYREVOKED)
-		return -EKEYREVOKED;
-	if (a == -ENOKEY || b == -ENOKEY)
-		return -ENOKEY;
-	return b;
+	static const int order[] = { -EKEYREVOKED, -ENOKEY, -EKEYREJECTED };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(order); i++)
+		if (a == order[i] || b == order[i])
+			return order[i];
+	return a;
 }
 
 /**
