@@ -59,6 +59,7 @@ QEMU_LSM_SUITES	:= tests/qemu/kernel-tests.sh tests/qemu/revoke-tests.sh \
 		   tests/qemu/ima-interop.sh
 # audit-report: cmaudit on the log of an audit-mode boot (issue 10).
 QEMU_LSM_SUITES	+= tests/qemu/audit-report.sh
+QEMU_LSM_SUITES	+= tests/qemu/digests-tests.sh
 CHECK_SLOW_TESTS += $(QEMU_KEYS_SUITES) kernel/kunit.sh $(QEMU_LSM_SUITES) \
 		    tests/qemu/demo-kernel-test.sh tests/qemu/attest-quote.sh \
 		    tests/qemu/attest-tests.sh
