@@ -53,8 +53,11 @@ void cm_audit_denial(struct file *file, struct dentry *dentry, enum cm_op op,
 	const char *path;
 	char *buf;
 
-	if (!__ratelimit(&cm_audit_rs))
+	if (!__ratelimit(&cm_audit_rs)) {
+		/* Counted, so a reader of the log can tell it is incomplete. */
+		cm_stat_inc(CM_STAT_AUDIT_SUPPRESSED);
 		return;
+	}
 	get_task_comm(comm, current);
 	buf = file || dentry ? kmalloc(PATH_MAX, GFP_KERNEL) : NULL;
 	path = cm_audit_path(file, dentry, buf);

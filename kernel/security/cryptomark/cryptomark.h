@@ -71,6 +71,7 @@ enum cm_stat {
 	/* shown after revoked_digests, at the end of securityfs "stats" */
 	CM_STAT_DIGEST_ALLOWED,		/* allowed by a digest table entry */
 	CM_STAT_INITRAMFS_ALLOWED,	/* allowed by the initial-rootfs trust */
+	CM_STAT_AUDIT_SUPPRESSED,	/* audit lines the rate limit dropped */
 	__CM_STAT_MAX
 };
 

@@ -213,6 +213,7 @@ static const char *const cm_stat_names[__CM_STAT_MAX] = {
 	[CM_STAT_ENFORCED] = "enforced",
 	[CM_STAT_DIGEST_ALLOWED] = "digest_allowed",
 	[CM_STAT_INITRAMFS_ALLOWED] = "initramfs_allowed",
+	[CM_STAT_AUDIT_SUPPRESSED] = "audit_suppressed",
 };
 
 static ssize_t cm_stats_read(struct file *file, char __user *ubuf,
