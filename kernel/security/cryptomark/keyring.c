@@ -142,8 +142,9 @@ int cm_keyring_permission(struct key *key, enum key_need_perm need_perm)
  * Looked up as IMA's asymmetric_verify() does ("id:%08x").
  *
  * Return: 0 valid; -ENOKEY no such key in .cryptomark; -EKEYREJECTED
- * signature mismatch; -ENOPKG key algorithm not supported; -EBADMSG
- * malformed signature; or another verify_signature() error.
+ * signature mismatch (also a value the key's algorithm cannot decode);
+ * -ENOPKG key algorithm not supported; or another verify_signature()
+ * error (-ENOMEM...).
  */
 int cm_keyring_verify(u32 keyid, u8 hash_algo, const u8 *sig, u32 sig_len,
 		      const u8 *digest, u32 digest_len)
@@ -185,6 +186,14 @@ int cm_keyring_verify(u32 keyid, u8 hash_algo, const u8 *sig, u32 sig_len,
 	pks.s = (u8 *)sig;
 	pks.s_size = sig_len;
 	ret = verify_signature(key, &pks);
+	/*
+	 * The header parsed, so an RSA value the key rejects as such (not
+	 * its size, no valid padding: -EINVAL, -EBADMSG) or an ECDSA value
+	 * that is no DER pair is a signature that does not verify: reported
+	 * and cached as bad_signature, not retried as an I/O error.
+	 */
+	if (ret == -EINVAL || ret == -EBADMSG)
+		ret = -EKEYREJECTED;
 out_put_key:
 	key_put(key);
 	return ret;
