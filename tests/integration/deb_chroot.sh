@@ -8,7 +8,9 @@
 # scripts (less), an arch:all one (sensible-utils) and an upgrade of a
 # package the chroot already has (libzstd1, the bookworm-security version
 # over the bookworm one), and upgrades with maintainer scripts run by apt
-# (libpam-modules: Multi-Arch: same, tzdata: a debconf config script).
+# (libpam-modules: Multi-Arch: same, and a conffile the upgrade changes,
+# which dpkg installs only at configure, a later dpkg run than the unpack;
+# tzdata: a debconf config script).
 # Every installed file, and every maintainer script dpkg keeps in
 # /var/lib/dpkg/info (PKG.SCRIPT, PKG:ARCH.SCRIPT), must then carry a
 # security.ima that cmverify and evmctl accept, dpkg -V must be clean, and
