@@ -79,7 +79,7 @@ static const char usage_text[] =
 "  --clear            empty the table (apt's post-invoke, after dpkg)\n"
 "  -j, --jobs N       worker threads (default: online CPUs)\n"
 "  -q, --quiet        no summary line\n"
-"  -v, --verbose      name each package's manifest and entry count\n"
+"  -v, --verbose      name where each package's manifest came from\n"
 "  -h, --help         this text\n"
 "\n"
 "A package without a manifest is named (its files will be refused under\n"
