@@ -115,13 +115,13 @@ MAN_SUBCMDS_cmsign	:= manifest apply deb preload
 
 $(B)/man/%.1: $(B)/%
 	@mkdir -p $(dir $@)
-	@for c in $(MAN_SUBCMDS_$*); do \
+	@$(if $(MAN_SUBCMDS_$*),for c in $(MAN_SUBCMDS_$*); do \
 		echo "[$* $$c]" | tr a-z A-Z; echo .nf; \
 		$< $$c --help | sed -e 's/\\/\\e/g' -e 's/^[.'"'"']/\\\&&/'; \
 		echo .fi; \
-	done > $@.h2m
+	done > $@.h2m)
 	help2man -N --no-discard-stderr --version-string=$(VERSION) \
-		-n "$(MAN_DESC_$*)" --include $@.h2m -o $@ $<
+		-n "$(MAN_DESC_$*)" $(if $(MAN_SUBCMDS_$*),--include $@.h2m) -o $@ $<
 
 $(B)/man/dh_cryptomark.1: packaging/debian/dh_cryptomark
 	@mkdir -p $(dir $@)
