@@ -19,12 +19,24 @@
 
 static const char usage_text[] =
 "Usage: cmsign --key KEY --cert CERT [options] PATH...\n"
-"       cmsign manifest --key KEY --cert CERT --root DIR -o MANIFEST\n"
-"       cmsign apply --manifest MANIFEST --root DIR --cert CERT\n"
-"       cmsign deb --key KEY --cert CERT [-o DIR] PKG.deb...\n"
+"  or:  cmsign manifest --key KEY --cert CERT --root DIR -o MANIFEST\n"
+"  or:  cmsign apply --manifest MANIFEST --root DIR --cert CERT\n"
+"  or:  cmsign deb --key KEY --cert CERT [-o DIR] PKG.deb...\n"
+"  or:  cmsign preload [--signers DIR] [--securityfs FILE] (PKG.deb... | --stdin)\n"
+"  or:  cmsign preload --clear [--securityfs FILE]\n"
 "\n"
 "Signs each PATH in place so that cmverify, evmctl and the kernel (IMA\n"
 "appraisal or the cryptomark LSM) accept it.\n"
+"\n"
+"Subcommands (each has its own --help):\n"
+"  manifest           sign a package root into a signed manifest\n"
+"  apply              write a trusted manifest's signatures onto the installed\n"
+"                     files (the dpkg hook)\n"
+"  deb                add a signed manifest to prebuilt .deb packages, their\n"
+"                     maintainer scripts included\n"
+"  preload            check packages' manifests and load their digests into\n"
+"                     the cryptomark LSM before dpkg unpacks them (apt's\n"
+"                     pre-install hook); --clear empties the table\n"
 "\n"
 "Options:\n"
 "  -k, --key KEY      private key: PEM file (RSA 2048-4096, ECDSA P-256/P-384)\n"
@@ -327,5 +339,7 @@ int main(int argc, char **argv)
 		return cmd_apply(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "deb"))
 		return cmd_deb(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "preload"))
+		return cmd_preload(argc - 1, argv + 1);
 	return cmd_sign(argc, argv);
 }
