@@ -23,7 +23,7 @@
 #define PROG "cmaudit"
 
 static const char usage_text[] =
-"Usage: cmaudit [--json] [-q] [--mode audit|enforce|any] [FILE...]\n"
+"Usage: cmaudit [--json] [-q] [--mode audit|enforce|any] [--stats FILE] [FILE...]\n"
 "\n"
 "Reads kernel log text from each FILE (standard input when there is none,\n"
 "or for '-') and lists what the cryptomark LSM refused or would refuse: a\n"
@@ -47,6 +47,9 @@ static const char usage_text[] =
 "  --mode enforce     what enforce mode refused (verdict=deny)\n"
 "  --mode any         both\n"
 "  --json             one JSON document on stdout: \"results\" and \"summary\"\n"
+"  --stats FILE       also read the LSM's stats (normally\n"
+"                     /sys/kernel/security/cryptomark/stats): the list is\n"
+"                     incomplete when its audit_suppressed is not 0\n"
 "  -q, --quiet        rows only: no header, no summary line, no notes on\n"
 "                     stderr (warnings about lost lines stay)\n"
 "  -h, --help         this text\n"
@@ -58,8 +61,8 @@ static const char usage_text[] =
 "\"cm_audit_denial: N callbacks suppressed\"), console drops, messages\n"
 "journalctl printed as \"[blob data]\" (run it with --all), or lines naming\n"
 "cryptomark that do not parse.  The kernel reports suppressed lines only\n"
-"at its next audit line: compare the events plus the mmap lines not listed\n"
-"with 'denied' in /sys/kernel/security/cryptomark/stats.\n"
+"at its next audit line, but counts every dropped line in its stats:\n"
+"--stats makes that count part of the verdict.\n"
 "\n"
 "Exit status: 0 read (the rows are the result), 1 incomplete, 2 usage\n"
 "error or a FILE that cannot be read.\n";
@@ -104,12 +107,14 @@ struct audit_run {
 	uint64_t events[2];	/* per source: printk, record (wanted ones) */
 	uint64_t other_mode[2];	/* per source: events --mode left out */
 	uint64_t suppressed, dropped, blob, unreadable, truncated;
+	uint64_t stats_suppressed;	/* --stats: the kernel's own count */
 };
 
 struct audit_opts {
 	struct cmt_common run;
 	struct audit_run *r;
 	char **files;
+	const char *stats;
 };
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -390,9 +395,14 @@ static void incomplete_text(const struct audit_run *r, FILE *f, const char *sep)
 			(unsigned long long)r->blob);
 		s = sep;
 	}
-	if (r->unreadable)
+	if (r->unreadable) {
 		fprintf(f, "%s%llu cryptomark lines unreadable", s,
 			(unsigned long long)r->unreadable);
+		s = sep;
+	}
+	if (r->stats_suppressed)
+		fprintf(f, "%s%llu audit lines dropped by the rate limit since boot (stats audit_suppressed)",
+			s, (unsigned long long)r->stats_suppressed);
 }
 
 static void print_json(struct audit_run *r, struct row **v, size_t n,
@@ -495,7 +505,8 @@ static int report(struct audit_run *r)
 	/* The cryptomark lines and the records are the same events. */
 	int src = r->events[0] || r->other_mode[0] || r->folded[0] ? 0 : 1;
 	uint64_t events = r->events[src];
-	int incomplete = r->suppressed || r->dropped || r->blob || r->unreadable;
+	int incomplete = r->suppressed || r->dropped || r->blob ||
+			 r->unreadable || r->stats_suppressed;
 	struct row **v = calloc(r->nrows ? r->nrows : 1, sizeof(*v)), *w;
 	size_t n = 0;
 	int e = 0;
@@ -544,6 +555,33 @@ static int report(struct audit_run *r)
 	return 0;
 }
 
+/* --stats FILE: the kernel's count of audit lines its rate limit dropped. */
+static int read_stats(struct audit_run *r, const char *path)
+{
+	char line[128];
+	unsigned long long n;
+	int found = 0;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "audit_suppressed %llu", &n) == 1) {
+			r->stats_suppressed = n;
+			found = 1;
+		}
+	fclose(f);
+	if (!found) {
+		fprintf(stderr, PROG ": %s: no audit_suppressed line (not the LSM's stats, or a kernel that does not count dropped lines)\n",
+			path);
+		return 2;
+	}
+	return 0;
+}
+
 static int audit_opt(void *ctx, int c, char *arg)
 {
 	struct audit_opts *o = ctx;
@@ -564,6 +602,9 @@ static int audit_opt(void *ctx, int c, char *arg)
 	case 'J':
 		o->r->json = 1;
 		return 0;
+	case 'S':
+		o->stats = arg;
+		return 0;
 	case 'V':
 		printf("cmaudit (cryptomark) %s\n", CM_VERSION);
 		return 1;
@@ -577,6 +618,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "mode", required_argument, NULL, 'M' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "stats", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -601,6 +643,8 @@ int main(int argc, char **argv)
 	}
 	for (char **f = o.files; *f && !ret; f++)
 		ret = read_file(&r, *f);
+	if (!ret && o.stats)
+		ret = read_stats(&r, o.stats);
 	if (!ret)
 		ret = report(&r);
 	for (size_t i = 0; i < r.nbuckets; i++)
