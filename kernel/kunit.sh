@@ -12,7 +12,7 @@ IMG=${1:-$ROOT/build/kernel/bzImage}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 timeout 300 qemu-system-x86_64 -m 256 -nographic -no-reboot -kernel "$IMG" \
-	-append "console=ttyS0 panic=-1 kunit.filter_glob=cryptomark*" \
+	-append "console=ttyS0 panic=-1 printk.time=0 kunit.filter_glob=cryptomark*" \
 	</dev/null 2>&1 | tr -d '\r' >"$log" || true
 # KTAP: suites at column 0, cases indented 4, parameters indented 8.  A
 # parameterised case ("    # Subtest: NAME") is counted by its parameters.

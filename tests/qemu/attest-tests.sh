@@ -153,7 +153,7 @@ boot_no_tpm() {
 		-machine "$CMQ_MACHINE,accel=$CMQ_ACCEL" -cpu max -m "$CMQ_MEM" \
 		-smp 1 -nographic -monitor none -no-reboot -serial "file:$log" \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init cryptomark.mode=off cryptomark.log_max=64K" \
+		-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init cryptomark.initramfs=check cryptomark.mode=off cryptomark.log_max=64K" \
 		</dev/null >"$work/qemu2.out" 2>&1
 	rc=$?
 	[ $rc -eq 0 ] || cmq_err "qemu (no TPM) exited $rc: $(tail -n 3 "$work/qemu2.out")"

@@ -50,8 +50,11 @@
 #                               second boot sees the same TPM, else a new
 #                               temporary one), boot KERNEL with
 #                               "console=ttyS0 panic=-1 loglevel=4 rdinit=/init
-#                               APPEND" (loglevel keeps kernel chatter from
-#                               splitting result lines; APPEND can override)
+#                               cryptomark.initramfs=check APPEND" (loglevel
+#                               keeps kernel chatter from splitting result
+#                               lines; the guests run from the initramfs, so
+#                               the LSM checks its files from the start;
+#                               APPEND can override both)
 #                               and write the serial console to LOG.
 #                               Returns 0 when the guest reached the end of
 #                               /init ("cmq: guest done"), 1 on a timeout
@@ -256,7 +259,7 @@ cmq_boot() {
 		-chardev "socket,id=chrtpm,path=$tpmdir/ctrl.sock"
 		-tpmdev "emulator,id=tpm0,chardev=chrtpm" -device "tpm-tis,tpmdev=tpm0"
 		-kernel "$kernel" -initrd "$initrd"
-		-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init $append")
+		-append "console=ttyS0 panic=-1 loglevel=4 rdinit=/init cryptomark.initramfs=check $append")
 	if [ "$con" != file ]; then
 		# On a terminal, SeaBIOS's serial console would reset it (ESC c,
 		# line wrap off) and iPXE would talk: no BIOS console, no NIC.

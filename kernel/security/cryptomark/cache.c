@@ -9,7 +9,8 @@
  * any lock by every hook that sees a possible change (write-open,
  * truncate, xattr change), so those hooks never wait behind a hash in
  * progress; a newly revoked digest drops every verdict at once through
- * its own, global generation (revoke.c).  The per-inode mutex only
+ * its own, global generation (revoke.c), and a change of the digest table
+ * (digests.c) drops the negative verdicts and those the table gave.  The per-inode mutex only
  * serialises verifications, which makes concurrent first execs of a file
  * hash it once: the first computes, the others find its verdict; the wait
  * is killable.  While the file is open for writing (or mapped
@@ -111,12 +112,13 @@ int cm_cache_verdict(struct file *file, u32 *keyid)
 	struct inode *inode = file_inode(file);
 	struct cm_inode *ci = cm_inode(inode);
 	struct cm_stamp now;
-	u64 gen, rgen;
+	u64 gen, rgen, dgen;
+	bool by_table;
 	int ret;
 
 	if (cm_pseudo_file(inode)) {
 		cm_stat_inc(CM_STAT_HASHED);
-		ret = cm_measure_verify(file, keyid);
+		ret = cm_measure_verify(file, keyid, &by_table);
 		if (!ret)
 			cm_stat_inc(CM_STAT_VERIFIED);
 		return ret;
@@ -125,8 +127,10 @@ int cm_cache_verdict(struct file *file, u32 *keyid)
 		return -EINTR;
 	gen = atomic64_read(&ci->gen);
 	rgen = cm_revoke_generation();
+	dgen = cm_digests_generation();
 	cm_stamp_take(inode, &now);
 	if (ci->valid && ci->verdict_gen == gen && ci->revoke_gen == rgen &&
+	    (ci->digests_gen == dgen || (!ci->verdict && !ci->by_table)) &&
 	    cm_stamp_eq(&ci->stamp, &now) && !inode_is_open_for_write(inode)) {
 		ret = ci->verdict;
 		*keyid = ci->keyid;
@@ -135,7 +139,7 @@ int cm_cache_verdict(struct file *file, u32 *keyid)
 	}
 	ci->valid = false;
 	cm_stat_inc(CM_STAT_HASHED);
-	ret = cm_measure_verify(file, keyid);
+	ret = cm_measure_verify(file, keyid, &by_table);
 	if (!ret)
 		cm_stat_inc(CM_STAT_VERIFIED);
 	/* Read the generation after the stamp, check it after hashing. */
@@ -144,6 +148,8 @@ int cm_cache_verdict(struct file *file, u32 *keyid)
 		ci->stamp = now;
 		ci->verdict_gen = gen;
 		ci->revoke_gen = rgen;
+		ci->digests_gen = dgen;
+		ci->by_table = by_table;
 		ci->verdict = ret;
 		ci->keyid = ret ? 0 : *keyid;
 		ci->valid = true;

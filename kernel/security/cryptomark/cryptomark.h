@@ -10,6 +10,7 @@
 #include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/key.h>
+#include <linux/list.h>
 #include <linux/lsm_hooks.h>
 #include <linux/mutex.h>
 #include <linux/time64.h>
@@ -67,6 +68,9 @@ enum cm_stat {
 	CM_STAT_VERIFIED,
 	CM_STAT_DENIED,
 	CM_STAT_ENFORCED,
+	/* shown after revoked_digests, at the end of securityfs "stats" */
+	CM_STAT_DIGEST_ALLOWED,		/* allowed by a digest table entry */
+	CM_STAT_INITRAMFS_ALLOWED,	/* allowed by the initial-rootfs trust */
 	__CM_STAT_MAX
 };
 
@@ -83,15 +87,19 @@ struct cm_stamp {
  * concurrent first execs hash it once.  @gen is bumped, without the lock,
  * by every event that may change what the file holds; a verdict is valid
  * only while @gen still equals @verdict_gen, and while no digest was
- * revoked since (@revoke_gen, revoke.c).
+ * revoked since (@revoke_gen, revoke.c).  A negative verdict, or one the
+ * digest table gave (@by_table), is valid only while the table has not
+ * changed since (@digests_gen, digests.c).
  */
 struct cm_inode {
 	struct mutex lock;
 	atomic64_t gen;
 	u64 verdict_gen;
 	u64 revoke_gen;
+	u64 digests_gen;
 	struct cm_stamp stamp;
 	bool valid;
+	bool by_table;
 	int verdict;
 	u32 keyid;		/* the signer, when @verdict is 0 */
 };
@@ -119,7 +127,7 @@ int cm_refuse(struct file *file, struct dentry *dentry, enum cm_op op,
 	      enum cm_reason reason, int err);
 
 /* verify.c */
-int cm_verify_file(struct file *file, u32 *keyid);
+int cm_verify_file(struct file *file, u32 *keyid, bool *by_table);
 int cm_note_verify(struct file *file, u32 *keyid);
 int cm_sig_parse(const u8 *buf, size_t len, const struct cm_sig_hdr **hdr);
 struct file *cm_open_readable(struct file *file);
@@ -127,6 +135,34 @@ int cm_digest_file(struct file *file, u8 hash_algo, loff_t hole_off,
 		   size_t hole_len, u8 *digest);
 int cm_verify_digest(const struct cm_sig_hdr *hdr, const u8 *digest,
 		     u32 digest_len);
+
+/* digests.c */
+/* At most this many bytes per write(2) to securityfs "digests". */
+#define CM_DIGESTS_WRITE_MAX	65536
+
+/* One entry of the table; @sig is a complete security.ima value. */
+struct cm_digest {
+	struct hlist_node hnode;	/* in the table */
+	struct list_head lnode;		/* in a write's list, before insertion */
+	struct rcu_head rcu;
+	u8 algo;
+	u8 digest[CM_MAX_DIGEST_SIZE];	/* zero past the digest size */
+	u16 sig_len;
+	u8 sig[];
+};
+
+int cm_digests_parse_line(const char *s, size_t len, struct cm_digest **out);
+int cm_digests_parse(const char *buf, size_t len, struct list_head *list,
+		     bool *clear);
+void cm_digests_free_list(struct list_head *list);
+int cm_digests_write(const char *buf, size_t len);
+int cm_digests_show(char *buf, size_t size);
+u64 cm_digests_generation(void);
+int cm_digests_verify(struct file *file, u32 *keyid);
+
+/* initramfs.c */
+void cm_initramfs_exec(struct file *file);
+bool cm_initramfs_trusted(struct file *file);
 
 /* elfnote.c */
 int cm_note_read(struct file *file, u8 *desc, loff_t *desc_off);

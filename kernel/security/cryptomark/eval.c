@@ -144,6 +144,10 @@ int cm_evaluate(struct file *file, enum cm_op op)
 	if (mode == CM_MODE_OFF)
 		return 0;
 	cm_stat_inc(CM_STAT_CHECKS);
+	if (cm_initramfs_trusted(file)) {
+		cm_stat_inc(CM_STAT_INITRAMFS_ALLOWED);
+		return 0;	/* the kernel's own initramfs, before init */
+	}
 	if (cm_pseudo_file(file_inode(file)) && !cm_sealed(file_inode(file)))
 		return cm_deny(file, op, CM_REASON_UNSEALED, mode);
 	if (cm_rules_fs_trusted(file, op))

@@ -9,6 +9,8 @@
  *   stats    counters, "name value" per line
  *   rules    read the active rule set's version, digest and signer; write
  *            a signed policy (rules.c)
+ *   digests  read the number of entries and the bound; write
+ *            "ALG:HEXDIGEST HEXSIG" lines, or "clear" (digests.c)
  * The contract (errors, formats) is in kernel/README.md.
  */
 #define pr_fmt(fmt) "cryptomark: " fmt
@@ -174,6 +176,34 @@ static ssize_t cm_rules_write(struct file *file, const char __user *ubuf,
 	return ret ? ret : count;
 }
 
+/* Up to CM_DIGESTS_WRITE_MAX bytes of whole lines in one write. */
+static ssize_t cm_digests_fs_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	char *buf;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (count == 0 || count > CM_DIGESTS_WRITE_MAX)
+		return -EINVAL;
+	buf = vmemdup_user(ubuf, count);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = cm_digests_write(buf, count);
+	kvfree(buf);
+	return ret ? ret : count;
+}
+
+static ssize_t cm_digests_fs_read(struct file *file, char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	char buf[64];
+	int len = cm_digests_show(buf, sizeof(buf));
+
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
 static const char *const cm_stat_names[__CM_STAT_MAX] = {
 	[CM_STAT_CHECKS] = "checks",
 	[CM_STAT_CACHE_HITS] = "cache_hits",
@@ -181,12 +211,14 @@ static const char *const cm_stat_names[__CM_STAT_MAX] = {
 	[CM_STAT_VERIFIED] = "verified",
 	[CM_STAT_DENIED] = "denied",
 	[CM_STAT_ENFORCED] = "enforced",
+	[CM_STAT_DIGEST_ALLOWED] = "digest_allowed",
+	[CM_STAT_INITRAMFS_ALLOWED] = "initramfs_allowed",
 };
 
 static ssize_t cm_stats_read(struct file *file, char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
-	const size_t size = 2048;	/* 22 lines, at most 44 bytes each */
+	const size_t size = 2048;	/* 24 lines, at most 44 bytes each */
 	ssize_t ret;
 	int len = 0, i;
 	char *buf;
@@ -194,7 +226,7 @@ static ssize_t cm_stats_read(struct file *file, char __user *ubuf,
 	buf = kmalloc(size, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	for (i = 0; i < __CM_STAT_MAX; i++)
+	for (i = 0; i <= CM_STAT_ENFORCED; i++)
 		len += scnprintf(buf + len, size - len, "%s %llu\n",
 				 cm_stat_names[i], cm_stat_get(i));
 	for (i = 0; i < __CM_REASON_MAX; i++)
@@ -202,6 +234,9 @@ static ssize_t cm_stats_read(struct file *file, char __user *ubuf,
 				 cm_reason_name(i), cm_stat_denied(i));
 	len += scnprintf(buf + len, size - len, "revoked_digests %zu\n",
 			 cm_revoke_count());
+	for (i = CM_STAT_ENFORCED + 1; i < __CM_STAT_MAX; i++)	/* appended */
+		len += scnprintf(buf + len, size - len, "%s %llu\n",
+				 cm_stat_names[i], cm_stat_get(i));
 	ret = simple_read_from_buffer(ubuf, count, ppos, buf, len);
 	kfree(buf);
 	return ret;
@@ -241,6 +276,12 @@ static const struct file_operations cm_rules_fops = {
 	.llseek = generic_file_llseek,
 };
 
+static const struct file_operations cm_digests_fops = {
+	.read = cm_digests_fs_read,
+	.write = cm_digests_fs_write,
+	.llseek = generic_file_llseek,
+};
+
 static const struct file_operations cm_stats_fops = {
 	.read = cm_stats_read,
 	.llseek = generic_file_llseek,
@@ -258,6 +299,7 @@ static const struct {
 	{ "ptrace", 0644, &cm_ptrace_fops },
 	{ "stats", 0444, &cm_stats_fops },
 	{ "rules", 0644, &cm_rules_fops },
+	{ "digests", 0600, &cm_digests_fops },
 };
 
 static int __init cm_fs_init(void)

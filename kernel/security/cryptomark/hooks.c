@@ -14,9 +14,13 @@
 #include "cryptomark.h"
 #include "hooks.h"
 
-/* Every execve, once per binary handler: a #! script, then its interpreter. */
+/*
+ * Every execve, once per binary handler: a #! script, then its
+ * interpreter.  The first from outside the initial rootfs ends its trust.
+ */
 int cryptomark_bprm_check_security(struct linux_binprm *bprm)
 {
+	cm_initramfs_exec(bprm->file);
 	return cm_evaluate(bprm->file, CM_OP_EXEC);
 }
 

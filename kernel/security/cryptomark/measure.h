@@ -69,7 +69,7 @@ struct cm_mentry *cm_mentry_new(u8 algo, const u8 *digest, const char *name,
 int cm_measure_add(struct cm_mentry *e);
 
 /* measure_file.c */
-int cm_measure_verify(struct file *file, u32 *keyid);
+int cm_measure_verify(struct file *file, u32 *keyid, bool *by_table);
 
 /* verify.c: records into the current task's capture */
 void cm_measure_capture(const struct cm_sig_hdr *hdr, const u8 *digest,

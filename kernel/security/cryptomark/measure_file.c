@@ -66,11 +66,12 @@ static int cm_measure_record(struct file *file, int verdict,
  * cm_measure_verify - cm_verify_file(), and the file measured
  * @file: the file as the caller opened it
  * @keyid: as for cm_verify_file(): the key id when the file verifies
+ * @by_table: as for cm_verify_file(): the digest table allowed it
  *
  * Return: the verdict of cm_verify_file(); -ENOMEM when the entry could
  * not be made (never cached, so the next evaluation measures again).
  */
-int cm_measure_verify(struct file *file, u32 *keyid)
+int cm_measure_verify(struct file *file, u32 *keyid, bool *by_table)
 {
 	struct cm_task *t = current->security ? cm_task(current) : NULL;
 	struct cm_mcapture *c, *saved = NULL;
@@ -84,7 +85,7 @@ int cm_measure_verify(struct file *file, u32 *keyid)
 		saved = t->capture;
 		t->capture = c;
 	}
-	ret = cm_verify_file(file, keyid);
+	ret = cm_verify_file(file, keyid, by_table);
 	if (t)
 		t->capture = saved;
 	if (ret == -EINTR) {

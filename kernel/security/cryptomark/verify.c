@@ -262,8 +262,11 @@ out_free_buf:
 	return ret;
 }
 
-/* Both carriers, in order, on a file open for reading. */
-static int cm_verify_carriers(struct file *file, u32 *keyid)
+/*
+ * Both carriers, in order, on a file open for reading; with neither (no
+ * security.ima signature, no ELF note), the digest table (digests.c).
+ */
+static int cm_verify_carriers(struct file *file, u32 *keyid, bool *by_table)
 {
 	int ret, note;
 
@@ -273,18 +276,25 @@ static int cm_verify_carriers(struct file *file, u32 *keyid)
 	note = cm_note_verify(file, keyid);
 	if (note != -ENODATA)
 		return note;
-	return ret == -EPROTO ? -ENODATA : ret;
+	if (ret != -ENODATA && ret != -EPROTO)
+		return ret;
+	ret = cm_digests_verify(file, keyid);
+	*by_table = !ret;
+	return ret;
 }
 
 /**
  * cm_verify_file - does @file carry a valid signature by a trusted key?
  * @file: the file as the caller opened it
  * @keyid: on success, the key id of the signature that verified
+ * @by_table: set when the digest table allowed it, cleared otherwise
  *
  * security.ima is tried first; if it holds no signature or one that does
  * not verify, the ELF note is tried.  A file without a note keeps the
  * security.ima result.  A revoked digest is final: no other carrier can
- * vouch for a file whose security.ima names a revoked digest.
+ * vouch for a file whose security.ima names a revoked digest.  A file
+ * with no carrier at all may be allowed by the digest table, verified
+ * the same way (cm_digests_verify()); @by_table then says so.
  *
  * The caller's file may not be readable by the kernel as it is (opened
  * without read access, e.g. open(path, 3), or with O_DIRECT): the file is
@@ -298,14 +308,15 @@ static int cm_verify_carriers(struct file *file, u32 *keyid)
  * malformed; -EIO, -ENOMEM, -EINTR, or the error of the kernel's own
  * open: could not check.
  */
-int cm_verify_file(struct file *file, u32 *keyid)
+int cm_verify_file(struct file *file, u32 *keyid, bool *by_table)
 {
 	struct file *rfile = cm_open_readable(file);
 	int ret;
 
+	*by_table = false;
 	if (IS_ERR(rfile))
 		return PTR_ERR(rfile);
-	ret = cm_verify_carriers(rfile, keyid);
+	ret = cm_verify_carriers(rfile, keyid, by_table);
 	if (rfile != file)
 		fput(rfile);
 	return ret;

@@ -40,6 +40,8 @@
  *   cmt addkey-user RING FILE                add_key "user" (not asymmetric)
  *   cmt newkeyring NAME                      create keyring NAME in @u
  *   cmt write FILE STRING                    write(2) until all is written
+ *   cmt write-nocap FILE STRING              the same without CAP_SYS_ADMIN
+ *                                            (dropped from the effective set)
  *   cmt parexec N ITER PATH                  N processes exec PATH ITER
  *                                            times each; ok if all exit 0
  *   cmt writefile PATH FILE                  FILE's bytes in one write() to PATH
@@ -53,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
@@ -507,6 +510,20 @@ static int cmd_write(const char *path, const char *s)
 	return result_ok();
 }
 
+/* cmd_write() as root without CAP_SYS_ADMIN (securityfs: EPERM). */
+static int cmd_write_nocap(const char *path, const char *s)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &h, d))
+		return result_errno(errno);
+	d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
+	if (syscall(SYS_capset, &h, d))
+		return result_errno(errno);
+	return cmd_write(path, s);
+}
+
 /* The whole of FILE in one write() to PATH (securityfs `rules`). */
 static int cmd_writefile(const char *path, const char *file)
 {
@@ -645,6 +662,8 @@ int main(int argc, char **argv)
 		return cmd_newkeyring(argv[2]);
 	if (!strcmp(c, "write") && argc == 4)
 		return cmd_write(argv[2], argv[3]);
+	if (!strcmp(c, "write-nocap") && argc == 4)
+		return cmd_write_nocap(argv[2], argv[3]);
 	if (!strcmp(c, "writefile") && argc == 4)
 		return cmd_writefile(argv[2], argv[3]);
 	if (!strcmp(c, "parexec") && argc == 5)
@@ -656,7 +675,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: cmt exec|tracex|fexec-memfd|mmapx|mprotect|"
 		"rw-xmap|rw-mprotect|xmap-openw|openw|setsig|"
 		"applysigs|rmsig|copysig|keyring|addkey|addkey-user|newkeyring|"
-		"write|writefile|"
+		"write|write-nocap|writefile|"
 		"parexec|bench|timeexec ... (see cmt.c)\n");
 	return 2;
 }
