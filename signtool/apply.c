@@ -158,14 +158,8 @@ static int open_below(const struct ap_run *r, const char *path)
 static void check_entry(void *ctx, size_t i)
 {
 	struct ap_run *r = ctx;
-	const struct cm_manifest_item *it = &r->m->items[i];
-	struct cm_sig sig;
-	int ret;
+	int ret = st_entry_verify(r->trust, &r->m->items[i]);
 
-	ret = cm_sig_parse(it->xattr, it->xattr_len, &sig, NULL);
-	if (!ret)
-		ret = cm_trust_verify(r->trust, &sig, it->digest,
-				      it->digest_len);
 	if (ret) {
 		r->slots[i].err = ret;
 		r->slots[i].what = cm_strerror(ret);
@@ -321,7 +315,8 @@ static int ap_parse(int argc, char **argv, struct ap_opts *o)
 static int ap_load(const struct ap_opts *o, uint8_t **buf,
 		   struct cm_manifest *m)
 {
-	const char *why = NULL, *mf = o->manifest;
+	const char *mf = o->manifest;
+	char msg[512];
 	size_t len;
 	int ret;
 
@@ -330,26 +325,8 @@ static int ap_load(const struct ap_opts *o, uint8_t **buf,
 		fprintf(stderr, PROG ": %s: %s\n", mf, strerror(-ret));
 		return APPLY_USAGE;
 	}
-	ret = cm_manifest_parse(*buf, len, m, &why);
-	if (ret) {
-		fprintf(stderr, PROG ": %s: REFUSED: %s manifest: %s; nothing applied\n",
-			mf, ret == -ENODATA ? "unsigned" : "malformed",
-			why ? why : strerror(-ret));
-		return APPLY_REFUSED;
-	}
-	if (m->cert_len && !cm_trust_has_keyid(o->trust, m->trailer.keyid)) {
-		ret = cm_trust_add_chained(o->trust, m->cert, m->cert_len, &why);
-		if (ret) {
-			fprintf(stderr, PROG ": %s: REFUSED: manifest signer certificate: %s (keyid %08x%s%s); nothing applied\n",
-				mf, cm_strerror(ret), m->trailer.keyid,
-				why ? ": " : "", why ? why : "");
-			return APPLY_REFUSED;
-		}
-	}
-	ret = cm_manifest_verify(o->trust, *buf, m);
-	if (ret) {
-		fprintf(stderr, PROG ": %s: REFUSED: manifest signature: %s (keyid %08x); nothing applied\n",
-			mf, cm_strerror(ret), m->trailer.keyid);
+	if (st_manifest_trust(o->trust, *buf, len, m, msg, sizeof(msg))) {
+		fprintf(stderr, PROG ": %s: REFUSED: %s; nothing applied\n", mf, msg);
 		return APPLY_REFUSED;
 	}
 	return APPLY_OK;

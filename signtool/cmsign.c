@@ -22,6 +22,8 @@ static const char usage_text[] =
 "       cmsign manifest --key KEY --cert CERT --root DIR -o MANIFEST\n"
 "       cmsign apply --manifest MANIFEST --root DIR --cert CERT\n"
 "       cmsign deb --key KEY --cert CERT [-o DIR] PKG.deb...\n"
+"       cmsign preload [--signers DIR] [--securityfs FILE] (PKG.deb... | --stdin)\n"
+"       cmsign preload --clear\n"
 "\n"
 "Signs each PATH in place so that cmverify, evmctl and the kernel (IMA\n"
 "appraisal or the cryptomark LSM) accept it.\n"
@@ -327,5 +329,7 @@ int main(int argc, char **argv)
 		return cmd_apply(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "deb"))
 		return cmd_deb(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "preload"))
+		return cmd_preload(argc - 1, argv + 1);
 	return cmd_sign(argc, argv);
 }

@@ -3,13 +3,19 @@
  * cmsign deb: add a signed cryptomark manifest to prebuilt .deb packages,
  * without rebuilding them (what rpmsign --addsign --signfiles does for RPM).
  *
- * The manifest goes into data.tar as one more regular file,
+ * The manifest lists every regular file of data.tar and every maintainer
+ * script of control.tar, at the path dpkg installs it to
+ * (var/lib/dpkg/info/PKG.SCRIPT, PKG:ARCH.SCRIPT for Multi-Arch: same).
+ * It goes into data.tar as one more regular file,
  *
  *   ./usr/share/cryptomark/manifests/PACKAGE_ARCH.cmm
  *
  * appended after the package's own entries (plus the directories leading
  * to it when the package has none), so dpkg installs it like any file the
- * package owns and cryptomark's dpkg hook applies it.  Every byte of the
+ * package owns and cryptomark's dpkg hook applies it; and the same bytes
+ * go into a trailing ar member "_cryptomark" (deb(5): dpkg skips "_"
+ * members), which `cmsign preload` reads before dpkg unpacks anything
+ * without decompressing data.tar.  Every byte of the
  * original tar stream before its end-of-archive blocks is kept, headers
  * included: file contents, modes, owners and mtimes are unchanged.  When
  * control.tar has md5sums, its line for the manifest is appended (the one
@@ -39,10 +45,13 @@ static const char usage_text[] =
 "Usage: cmsign deb --key KEY --cert CERT [-o DIR] [options] PKG.deb...\n"
 "\n"
 "Adds a signed cryptomark manifest to each prebuilt Debian package without\n"
-"rebuilding it: every regular file of data.tar is hashed and signed, and the\n"
-"manifest is added to data.tar as\n"
+"rebuilding it: every regular file of data.tar and every maintainer script\n"
+"(as /var/lib/dpkg/info/PKG.SCRIPT, PKG:ARCH.SCRIPT for Multi-Arch: same) is\n"
+"hashed and signed, and the manifest is added to data.tar as\n"
 "  /usr/share/cryptomark/manifests/PACKAGE_ARCH.cmm\n"
-"(its md5sums line too), which cryptomark's dpkg hook applies at install.\n"
+"(its md5sums line too), which cryptomark's dpkg hook applies at install,\n"
+"and as a trailing ar member _cryptomark, which `cmsign preload` (apt's\n"
+"pre-install hook) reads before dpkg unpacks the package.\n"
 "The packaged files stay byte for byte as they were (unless --elf-notes).\n"
 "With an RSA key the output is deterministic.\n"
 "\n"
@@ -59,7 +68,8 @@ static const char usage_text[] =
 "  -q, --quiet        no summary lines\n"
 "  -v, --verbose      name every file signed\n"
 "\n"
-"A package that already ships a manifest at that path is refused.\n"
+"A package that already ships a manifest (at that path, or as a _cryptomark\n"
+"member) is refused.\n"
 "Exit status: 0 if every package was signed; 1 if any failed (each is named\n"
 "with the cause, and nothing is written for it); 2 on a usage or key error.\n";
 
@@ -79,6 +89,8 @@ struct df_run {
 	struct deb_pkg d;
 	struct df_file *files;
 	size_t n, n_notes;
+	struct df_script scripts[DEB_MAX_SCRIPTS];	/* signed after files[] */
+	size_t n_scripts;
 	struct st_entry *slots;
 	struct df_new *nw;
 	char mf_path[512];
@@ -95,49 +107,74 @@ static void sign_one(void *ctx, size_t i)
 {
 	struct df_run *r = ctx;
 
-	st_entry_sign_buf(&r->slots[i], r->signer, r->o->algo,
-			  r->files[i].data, (size_t)r->files[i].size);
+	if (i < r->n)
+		st_entry_sign_buf(&r->slots[i], r->signer, r->o->algo,
+				  r->files[i].data, (size_t)r->files[i].size);
+	else
+		st_entry_sign_buf(&r->slots[i], r->signer, r->o->algo,
+				  r->scripts[i - r->n].data,
+				  (size_t)r->scripts[i - r->n].size);
 }
 
+/* Entry i: the files of data.tar, then the maintainer scripts. */
 static const char *item_path(void *ctx, size_t i)
 {
 	const struct df_run *r = ctx;
 
-	return r->files[i].path;
+	return i < r->n ? r->files[i].path : r->scripts[i - r->n].path;
 }
 
-/* Every file of data.tar signed, the manifest built: 0, or printed. */
+/*
+ * Every file of data.tar and every maintainer script signed, the manifest
+ * built (the library sorts the entries by path): 0, or printed.
+ */
 static int sign_files(struct df_run *r)
 {
+	size_t total = r->n + r->n_scripts;
 	struct cm_manifest_item *items;
 	char err[512] = "";
 	int ret, failed;
 
-	r->slots = calloc(r->n ? r->n : 1, sizeof(*r->slots));
-	items = calloc(r->n ? r->n : 1, sizeof(*items));
+	r->slots = calloc(total ? total : 1, sizeof(*r->slots));
+	items = calloc(total ? total : 1, sizeof(*items));
 	if (!r->slots || !items) {
 		free(items);
 		fprintf(stderr, PROG ": %s: out of memory\n", r->file);
 		return -ENOMEM;
 	}
-	cmt_parallel(r->n, r->o->run.jobs, sign_one, r);
-	for (size_t i = 0; i < r->n; i++)
+	cmt_parallel(total, r->o->run.jobs, sign_one, r);
+	for (size_t i = 0; i < total; i++)
 		if (r->slots[i].err)
 			fprintf(stderr, PROG ": %s: %s: %s\n", r->file,
-				r->files[i].path, st_entry_error(&r->slots[i]));
+				item_path(r, i), st_entry_error(&r->slots[i]));
 		else if (r->o->run.verbose)
 			fprintf(stderr, PROG ": %s: %s: signed\n", r->file,
-				r->files[i].path);
-	st_entries_to_items(r->slots, r->n, item_path, r, r->o->algo, items,
+				item_path(r, i));
+	st_entries_to_items(r->slots, total, item_path, r, r->o->algo, items,
 			    &failed);
 	ret = failed ? -EIO :
-	      cm_manifest_build_ex(items, r->n, r->o->algo, r->signer,
+	      cm_manifest_build_ex(items, total, r->o->algo, r->signer,
 				   CM_MANIFEST_EMBED_CERT, &r->mf, &r->mf_len,
 				   err, sizeof(err));
 	if (ret && !failed)
 		fprintf(stderr, PROG ": %s: manifest: %s\n", r->file, err);
 	free(items);
 	return ret;
+}
+
+/*
+ * The trailing ar member _cryptomark: the manifest's bytes, under a header
+ * like data.tar's (its mtime, owner and mode; no clock), its name written
+ * as dpkg-deb writes its own members' (no GNU '/').
+ */
+static int add_mf_member(struct df_run *r)
+{
+	uint8_t hdr[60];
+
+	memcpy(hdr, r->d.m[r->d.dat].hdr, sizeof(hdr));
+	memset(hdr, ' ', 16);
+	memcpy(hdr, DEB_MF_MEMBER, strlen(DEB_MF_MEMBER));
+	return deb_ar_add(&r->deb, hdr, r->mf, r->mf_len);
 }
 
 /* The new data.tar, control.tar (if md5sums changed) and ar archive. */
@@ -176,6 +213,8 @@ static int rebuild(struct df_run *r)
 		else
 			ret = deb_ar_add(&r->deb, d->m[i].hdr, d->m[i].data, d->m[i].size);
 	}
+	if (!ret)
+		ret = add_mf_member(r);
 	if (ret)
 		fprintf(stderr, PROG ": %s: %s\n", r->file, strerror(-ret));
 	return ret;
@@ -212,8 +251,8 @@ static void report(const struct df_run *r)
 				 r->n_notes);
 		else if (o->notes)
 			snprintf(notes, sizeof(notes), " (no ELF file: nothing changed)");
-		fprintf(stderr, PROG ": %s: %zu files signed%s, /%s (%zu bytes), keyid %08x, %+lld bytes\n",
-			r->dest ? r->dest : r->file, r->n, notes, r->mf_path,
+		fprintf(stderr, PROG ": %s: %zu files and %zu maintainer scripts signed%s, /%s and member " DEB_MF_MEMBER " (%zu bytes), keyid %08x, %+lld bytes\n",
+			r->dest ? r->dest : r->file, r->n, r->n_scripts, notes, r->mf_path,
 			r->mf_len, cm_signer_keyid(r->signer),
 			(long long)r->deb.len - (long long)r->d.raw_len);
 	}
@@ -233,6 +272,7 @@ static void df_run_free(struct df_run *r)
 	free(r->mf);
 	free(r->slots);
 	free(r->files);
+	deb_scripts_free(r->scripts, r->n_scripts);
 	deb_buf_free(&r->ctl);
 	deb_buf_free(&r->dat);
 	deb_buf_free(&r->ctlz);
@@ -254,7 +294,16 @@ static int resign(const struct deb_opts *o, struct cm_signer *signer,
 		goto out;
 	snprintf(r.mf_path, sizeof(r.mf_path), MANIFEST_DIR "/%s_%s.cmm",
 		 r.d.package, r.d.arch);
+	for (size_t i = 0; i < r.d.n_m; i++)
+		if (!strcmp(r.d.m[i].name, DEB_MF_MEMBER)) {
+			fprintf(stderr, PROG ": %s: already has a " DEB_MF_MEMBER " member: not signed again\n",
+				file);
+			ret = -EEXIST;
+			goto out;
+		}
 	ret = deb_list_files(&r.d, r.mf_path, &r.files, &r.n);
+	if (!ret)
+		ret = deb_list_scripts(&r.d, r.scripts, &r.n_scripts);
 	if (!ret && o->notes)
 		ret = deb_embed_notes(signer, o->algo, o->run.jobs, &r.d, r.files,
 				      r.n, &r.nw, &r.n_notes);

@@ -125,6 +125,52 @@ void deb_pkg_free(struct deb_pkg *d)
 	free(d->arch);
 }
 
+void deb_scripts_free(struct df_script *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(s[i].path);
+}
+
+/*
+ * dpkg 1.21 names the info files of a Multi-Arch: same package
+ * PKG:ARCH.SCRIPT (pkgbin_name(..., pnaw_same)), of any other PKG.SCRIPT;
+ * the installed copy has the bytes of control.tar's.
+ */
+int deb_list_scripts(const struct deb_pkg *d, struct df_script *out,
+		     size_t *n_out)
+{
+	static const char *const names[DEB_MAX_SCRIPTS] = {
+		"config", "postinst", "postrm", "preinst", "prerm",
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < DEB_MAX_SCRIPTS; i++) {
+		const struct deb_tar_entry *e = tar_find(&d->ctl_t, names[i]);
+		int l;
+
+		if (!e)
+			continue;
+		if (e->type != '0') {
+			fprintf(stderr, PROG ": %s: control.tar: %s is not a regular file (tar type '%c')\n",
+				d->file, names[i], e->type);
+			deb_scripts_free(out, n);
+			return -EINVAL;
+		}
+		l = d->ma_same ?
+		    asprintf(&out[n].path, DEB_INFO_DIR "/%s:%s.%s", d->package, d->arch, names[i]) :
+		    asprintf(&out[n].path, DEB_INFO_DIR "/%s.%s", d->package, names[i]);
+		if (l < 0) {
+			deb_scripts_free(out, n);
+			return -ENOMEM;
+		}
+		out[n].data = d->ctl_tar.p + e->data_off;
+		out[n].size = e->size;
+		n++;
+	}
+	*n_out = n;
+	return 0;
+}
+
 /* Reads and unpacks @d->file.  Prints the reason on failure. */
 int deb_pkg_open(struct deb_pkg *d)
 {
@@ -155,7 +201,8 @@ int deb_pkg_open(struct deb_pkg *d)
 		else if (d->ctl >= 0 && d->dat < 0 &&
 			 (d->dat_comp = deb_comp_of(d->m[i].name, "data.tar")) >= 0)
 			d->dat = (int)i;
-		else if (d->m[i].name[0] != '_' || d->dat >= 0)
+		else if ((d->m[i].name[0] != '_' || d->dat >= 0) &&
+			 strcmp(d->m[i].name, DEB_MF_MEMBER))
 			/* deb(5): "_" members only before data.tar; nothing after it. */
 			fprintf(stderr, PROG ": %s: warning: member %s copied as is%s\n",
 				d->file, d->m[i].name,
@@ -180,6 +227,13 @@ int deb_pkg_open(struct deb_pkg *d)
 	}
 	d->package = control_field(d->ctl_tar.p + ce->data_off, (size_t)ce->size, "Package");
 	d->arch = control_field(d->ctl_tar.p + ce->data_off, (size_t)ce->size, "Architecture");
+	{
+		char *ma = control_field(d->ctl_tar.p + ce->data_off,
+					 (size_t)ce->size, "Multi-Arch");
+
+		d->ma_same = ma && !strcmp(ma, "same");
+		free(ma);
+	}
 	if (!d->package || !d->arch || !name_ok(d->package) || !name_ok(d->arch)) {
 		why = "control file without a valid Package and Architecture";
 		ret = -EBADMSG;

@@ -52,6 +52,23 @@ struct deb_pkg {
 	struct deb_buf ctl_tar, dat_tar;
 	struct deb_tar ctl_t, dat_t;
 	char *package, *arch;
+	int ma_same;			/* control says Multi-Arch: same */
+};
+
+/* The ar member holding a copy of the manifest (deb(5): "_" members). */
+#define DEB_MF_MEMBER "_cryptomark"
+/* Where dpkg keeps the maintainer scripts (its info database). */
+#define DEB_INFO_DIR "var/lib/dpkg/info"
+#define DEB_MAX_SCRIPTS 5
+
+/*
+ * A maintainer script of control.tar, as dpkg installs it: @path is
+ * var/lib/dpkg/info/PKG.SCRIPT (PKG:ARCH.SCRIPT for Multi-Arch: same).
+ */
+struct df_script {
+	char *path;
+	const uint8_t *data;
+	uint64_t size;
 };
 
 /* Reads and unpacks @d->file (set by the caller). */
@@ -64,6 +81,14 @@ void deb_pkg_free(struct deb_pkg *d);
  */
 int deb_list_files(struct deb_pkg *d, const char *mf_path,
 		   struct df_file **out, size_t *n_out);
+/*
+ * The maintainer scripts (preinst, postinst, prerm, postrm, config) of
+ * control.tar, at most DEB_MAX_SCRIPTS; free the paths with
+ * deb_scripts_free().  Refuses a script that is not a regular file.
+ */
+int deb_list_scripts(const struct deb_pkg *d, struct df_script *out,
+		     size_t *n_out);
+void deb_scripts_free(struct df_script *s, size_t n);
 /*
  * --elf-notes: embeds the note into every ELF file, points each file (hard
  * links too) at its new bytes; *nw_out is indexed by tar entry.

@@ -14,6 +14,7 @@ int cmd_sign(int argc, char **argv);
 int cmd_manifest(int argc, char **argv);	/* manifest.c */
 int cmd_apply(int argc, char **argv);		/* apply.c */
 int cmd_deb(int argc, char **argv);		/* deb.c */
+int cmd_preload(int argc, char **argv);		/* preload.c */
 
 /* One manifest entry's digest and security.ima value (entry.c). */
 struct st_entry {
@@ -40,5 +41,18 @@ size_t st_entries_to_items(const struct st_entry *e, size_t n,
 			   int *failed);
 /* What went wrong with a failed entry. */
 const char *st_entry_error(const struct st_entry *e);
+
+/*
+ * Parses the manifest in @buf (kept: @m points into it) and checks it is
+ * signed by a trusted signer, chaining a format 2 manifest's certificate
+ * to a trusted CA first (mftrust.c).  0, or a negative errno with @msg
+ * saying what: "malformed manifest: ...", "unsigned manifest: ...",
+ * "manifest signer certificate: ...", "manifest signature: ...".
+ */
+int st_manifest_trust(struct cm_trust *trust, const uint8_t *buf, size_t len,
+		      struct cm_manifest *m, char *msg, size_t msglen);
+/* An entry's signature over its own digest: 0 or the error. */
+int st_entry_verify(const struct cm_trust *trust,
+		    const struct cm_manifest_item *it);
 
 #endif

@@ -144,6 +144,23 @@ t_fetch_deb() {
 	echo "$f"
 }
 
+# t_cmm_list MANIFEST: one line per entry of a cryptomark manifest
+# (docs/FORMAT-manifest.md): "PATH ALG:HEXDIGEST HEXSIG", the last two as
+# cmsign preload writes them to the LSM.  No signature is checked.
+t_cmm_list() {
+	python3 - "$1" <<'PY'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+alg = {4: 'sha256', 5: 'sha384', 6: 'sha512'}
+n, p = struct.unpack('>I', d[12:16])[0], 24
+for _ in range(n):
+    pl, ha, dl, xl, _r = struct.unpack('>HBBHH', d[p:p + 8]); p += 8
+    path, dig, sig = d[p:p + pl], d[p + pl:p + pl + dl], d[p + pl + dl:p + pl + dl + xl]
+    p += pl + dl + xl
+    print(path.decode(), '%s:%s' % (alg[ha], dig.hex()), sig.hex())
+PY
+}
+
 # t_chroot DIR: a Debian 12 minbase system (debootstrap, plus libssl3 for
 # cmsign) unpacked into DIR; the tarball is built once into the cache.
 t_chroot() {

@@ -3,7 +3,11 @@
 # cached under ~/.cache/cryptomark/debs): a plain binary package (hello), a
 # Multi-Arch: same library for two architectures (libzstd1 amd64 + i386), an
 # arch:all package (sensible-utils), a package with maintainer scripts
-# (less) and a large one (coreutils, for the rate).  The signed packages must
+# (less), a Multi-Arch: same one with maintainer scripts (libpam-modules),
+# one with a debconf config script (tzdata) and a large one (coreutils, for
+# the rate).  The manifest lists every file and every maintainer script (at
+# its /var/lib/dpkg/info path) and travels twice: in data.tar and as the
+# trailing ar member _cryptomark, byte for byte.  The signed packages must
 # keep every original file byte for byte (contents and tar metadata), pass
 # dpkg-deb --info/--contents, be deterministic with an RSA key, install with
 # dpkg (--root, the hook line of packaging/debian/dpkg.cfg.d-cryptomark) with
@@ -25,7 +29,7 @@ t_mkcert "$D" ec p256
 openssl x509 -in "$D/rsa.pem" -outform der -out "$D/rsa.der"
 
 declare -A DEB
-for p in hello libzstd1 libzstd1:i386 sensible-utils less coreutils; do
+for p in hello libzstd1 libzstd1:i386 sensible-utils less coreutils libpam-modules tzdata; do
 	DEB[$p]=$(t_fetch_deb "$p") || { t_fail "download $p from the Debian archive"; t_done; exit 1; }
 done
 t_ok "real packages from the archive: $(for p in "${!DEB[@]}"; do basename "${DEB[$p]}"; done | sort | tr '\n' ' ')"
@@ -81,6 +85,26 @@ print(p)" "$D/t.old")
 	dpkg-deb --fsys-tarfile "$o" | tar xO "./$mf" > "$D/mf"
 	t_check "$b: md5sums = the old one + the manifest's line" \
 		bash -c "{ cat '$D/m.old'; echo \"\$(md5sum < '$D/mf' | cut -d' ' -f1)  $mf\"; } | cmp -s - '$D/m.new'"
+	t_check "$b: the last ar member is _cryptomark, the manifest's bytes" bash -c \
+		"[ \"\$(ar t '$o' | tail -n1)\" = _cryptomark ] && ar p '$o' _cryptomark | cmp -s - '$D/mf' &&
+		 [ \"\$(ar t '$o' | head -n -1)\" = \"\$(ar t '$f')\" ]"
+	# Expected entries: each regular file (hard links too) of data.tar, and
+	# each maintainer script under dpkg's name for it, with its sha256.
+	ma=$(dpkg-deb -f "$f" Multi-Arch)
+	info=var/lib/dpkg/info/$pkg; [ "$ma" = same ] && info=$info:$arch
+	rm -rf "$D/x"; mkdir -p "$D/x/ctl"
+	dpkg-deb -e "$f" "$D/x/ctl"
+	{
+		dpkg-deb -x "$f" "$D/x/data"
+		(cd "$D/x/data" && find . -type f | sed 's|^\./||' | while read -r p; do
+			echo "$p sha256:$(sha256sum < "$p" | cut -d' ' -f1)"; done)
+		for s in preinst postinst prerm postrm config; do
+			[ -f "$D/x/ctl/$s" ] && echo "$info.$s sha256:$(sha256sum < "$D/x/ctl/$s" | cut -d' ' -f1)"
+		done
+	} | LC_ALL=C sort > "$D/want"
+	t_cmm_list "$D/mf" | cut -d' ' -f1,2 > "$D/got"
+	t_check "$b: the manifest lists $(grep -vc '^var/lib/dpkg/info/' "$D/want") files and the scripts $(grep '^var/lib/dpkg/info/' "$D/want" | cut -d' ' -f1 | tr '\n' ' ' | grep . || echo '(none) ')with their sha256, in byte order" \
+		cmp -s "$D/want" "$D/got"
 	t_check "$b: control and maintainer scripts unchanged" bash -c \
 		"for m in control preinst postinst prerm postrm triggers shlibs; do
 			cmp -s <(dpkg-deb --ctrl-tarfile '$f' | tar xO ./\$m 2>/dev/null) \
@@ -134,6 +158,22 @@ t_check "dpkg -r of one architecture keeps the other's manifest" bash -c \
 	"dpkg --root='$R' -r libzstd1:i386 >/dev/null 2>&1 && [ ! -e '$R/usr/share/cryptomark/manifests/libzstd1_i386.cmm' ] &&
 	 [ -f '$R/usr/share/cryptomark/manifests/libzstd1_amd64.cmm' ]"
 
+# --- cmsign apply writes the maintainer scripts' xattrs too ----------------
+# (dpkg --root cannot run them without a chroot: deb_chroot.sh installs them.)
+R3=$D/root-less
+dpkg-deb -x "$(o less)" "$R3"
+mfl=$R3/usr/share/cryptomark/manifests/less_amd64.cmm
+t_grep "apply without the installed scripts: each named missing, exit 1" \
+	"^1 .*less.postinst: NOT applied: missing.*less.preinst: NOT applied: missing.*less.prerm: NOT applied: missing.*14 applied, 0 already, 3 missing" \
+	bash -c "out=\$('$CMSIGN' apply --manifest '$mfl' --root '$R3' --cert '$D/rsa.pem' 2>&1); echo \$? \$out"
+mkdir -p "$R3/var/lib/dpkg/info"
+for s in preinst postinst prerm; do dpkg-deb --ctrl-tarfile "$(o less)" | tar xO ./$s > "$R3/var/lib/dpkg/info/less.$s"; done
+t_grep "apply with them in /var/lib/dpkg/info: 3 applied" "3 applied, 14 already, 0 missing, 0 mismatched, 0 failed" \
+	"$CMSIGN" apply --manifest "$mfl" --root "$R3" --cert "$D/rsa.pem"
+t_check "the installed scripts verify with cmverify and evmctl" bash -c \
+	"'$CMVERIFY' -q --carrier xattr --cert '$D/rsa.pem' '$R3'/var/lib/dpkg/info/less.* &&
+	 for s in '$R3'/var/lib/dpkg/info/less.*; do evmctl ima_verify --key '$D/rsa.der' \$s >/dev/null 2>&1 || exit 1; done"
+
 # --- --elf-notes: ELF files also carry the note; md5sums follows ---------
 mkdir -p "$D/notes" "$D/notes2"
 NOTES_IN=("${DEB[hello]}" "${DEB[libzstd1]}" "${DEB[sensible-utils]}")
@@ -160,8 +200,11 @@ t_grep "--elf-notes: the binary runs" "^Hello, world!" "$R2/usr/bin/hello"
 t_check "--elf-notes: dpkg -V is clean" bash -c "[ -z \"\$(dpkg --root='$R2' -V 2>&1)\" ]"
 
 # --- refusals ---------------------------------------------------------------
-t_grep "an already signed package is refused by name" "already ships usr/share/cryptomark/manifests/hello_amd64.cmm" \
+t_grep "an already signed package is refused by name" "hello_2.10-3_amd64.deb: already has a _cryptomark member: not signed again" \
 	"$CMSIGN" deb --key "$D/rsa.key" --cert "$D/rsa.pem" -o "$D/out2" "$(o hello)"
+cp "$(o hello)" "$D/nomember.deb" && ar d "$D/nomember.deb" _cryptomark
+t_grep "... and one that ships the manifest in data.tar only (dh_cryptomark)" "already ships usr/share/cryptomark/manifests/hello_amd64.cmm" \
+	"$CMSIGN" deb --key "$D/rsa.key" --cert "$D/rsa.pem" -o "$D/out2" "$D/nomember.deb"
 head -c 30000 "${DEB[hello]}" > "$D/trunc.deb"
 echo "not a package" > "$D/text.deb"
 cp "${DEB[hello]}" "$D/good.deb"
