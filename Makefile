@@ -104,10 +104,11 @@ bench-deb: all
 # Man pages: help2man from each tool's --help/--version, pod2man for
 # dh_cryptomark (a debhelper command documents itself in POD).
 MAN_PAGES	:= $(B)/man/cmsign.1 $(B)/man/cmverify.1 $(B)/man/cmkeys.1 \
-		   $(B)/man/cmattest.1 $(B)/man/dh_cryptomark.1
+		   $(B)/man/cmattest.1 $(B)/man/dh_cryptomark.1 $(B)/man/cmaudit.1
 MAN_DESC_cmsign		:= sign executables, package roots and Debian packages
 MAN_DESC_cmverify	:= verify cryptomark and IMA file signatures offline
 MAN_DESC_cmkeys		:= cryptomark PKI, keyring bundles, TPM sealing and provisioning
+MAN_DESC_cmaudit	:= list what the cryptomark LSM refused or would refuse, from the kernel log
 
 $(B)/man/%.1: $(B)/%
 	@mkdir -p $(dir $@)

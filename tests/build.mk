@@ -19,6 +19,11 @@ $(B)/tests/%: tests/unit/%.c tests/unit/unit.c tests/unit/unit.h $(LIBCM)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -o $@ $< tests/unit/unit.c $(LIBCM) $(LDFLAGS) $(LDLIBS) -lcmocka
 
+# cmaudit's line reader is cmaudit's, not the library's.
+$(B)/tests/test_auditlog: tests/unit/test_auditlog.c $(B)/obj/verifier/auditlog.o tests/unit/unit.c tests/unit/unit.h $(LIBCM)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -Iverifier -o $@ $< $(B)/obj/verifier/auditlog.o tests/unit/unit.c $(LIBCM) $(LDFLAGS) $(LDLIBS) -lcmocka
+
 .PHONY: check-unit check-integration check-fast check fuzz check-valgrind
 
 # Unit tests under valgrind: any definite leak or memory error fails.
@@ -73,6 +78,11 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
 build/fuzz/fuzz_debfmt: tests/fuzz/fuzz_debfmt.c signtool/debfmt.c signtool/debfmt.h
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -Isigntool -o $@ $< signtool/debfmt.c -llzma -lz -lzstd
+
+# cmaudit's line reader lives with cmaudit (verifier/auditlog.c).
+build/fuzz/fuzz_auditlog: tests/fuzz/fuzz_auditlog.c verifier/auditlog.c verifier/auditlog.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -Iverifier -o $@ $< verifier/auditlog.c
 
 fuzz-build: $(FUZZERS)
 

@@ -12,7 +12,7 @@ san=
 [[ $T_BUILD == */san ]] && san="SAN=1"
 make -s -C "$T_ROOT" install PREFIX=/usr DESTDIR="$R" $san >"$D/make.log" 2>&1; rc=$?
 t_check "make install PREFIX=/usr DESTDIR=... ($(tail -n 2 "$D/make.log" | tr '\n' ' '))" [ $rc = 0 ]
-for f in usr/bin/cmsign usr/bin/cmverify usr/bin/cmkeys; do
+for f in usr/bin/cmsign usr/bin/cmverify usr/bin/cmkeys usr/bin/cmaudit; do
 	t_check "$f installed, executable" [ -x "$R/$f" ]
 done
 for f in usr/lib/libcryptomark.a usr/lib/libcryptomark.so.1 usr/lib/pkgconfig/cryptomark.pc \

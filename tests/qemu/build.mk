@@ -58,6 +58,8 @@ QEMU_LSM_SUITES	:= tests/qemu/kernel-tests.sh tests/qemu/revoke-tests.sh \
 		   tests/qemu/checkexec-tests.sh tests/qemu/rules-tests.sh \
 		   tests/qemu/ima-interop.sh
 QEMU_LSM_SUITES	+= tests/qemu/digests-tests.sh
+# audit-report: cmaudit on the log of an audit-mode boot (issue 10).
+QEMU_LSM_SUITES	+= tests/qemu/audit-report.sh
 CHECK_SLOW_TESTS += $(QEMU_KEYS_SUITES) kernel/kunit.sh $(QEMU_LSM_SUITES) \
 		    tests/qemu/demo-kernel-test.sh tests/qemu/attest-quote.sh \
 		    tests/qemu/attest-tests.sh
