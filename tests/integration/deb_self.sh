@@ -34,6 +34,9 @@ t_check "the four packages install (dpkg --root)" bash -c \
 		'$OUT'/libcryptomark-dev_${V}_amd64.deb '$OUT'/dh-cryptomark_${V}_all.deb >/dev/null 2>&1"
 t_grep "the dpkg hook line is a conffile" "/etc/dpkg/dpkg.cfg.d/cryptomark" \
 	dpkg-query --root="$R" -W -f='${Conffiles}' cryptomark
+t_grep "the apt hook lines are a conffile" "/etc/apt/apt.conf.d/60cryptomark" \
+	dpkg-query --root="$R" -W -f='${Conffiles}' cryptomark
+t_check "the apt pre-install hook is installed" test -x "$R/usr/lib/cryptomark/apt-preinstall"
 for t in cmsign cmverify cmkeys; do
 	t_grep "$t --version" "^$t \(cryptomark\) $V\$" "$R/usr/bin/$t" --version
 	t_check "$t.1 man page" test -s "$R/usr/share/man/man1/$t.1.gz"
