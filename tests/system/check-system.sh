@@ -79,7 +79,7 @@ sys_unsigned_deb "$SYS_UNSIGNED_DEB" "$top/build/qemu/hello-dyn" || fatal "dpkg-
 sys_phase probe sys_pcr_probe "$kernel" || fatal "PCR probe boot"
 sys_phase root sys_root "$kernel" "$debdir" || fatal "the image's root"
 [ "$SYS_ROOT_UNVERIFIED" = 0 ] &&
-	ok "every ELF file and script under /usr and /etc of the root verifies (cmverify)" ||
+	ok "every ELF file and script under /usr, /etc and /var/lib/dpkg/info of the root verifies (cmverify)" ||
 	bad "$SYS_ROOT_UNVERIFIED ELF files or scripts of the root do not verify ($SYS_WORK/cmverify.txt)"
 sys_phase image sys_image || fatal "ext4 image"
 ok "ext4 image with security.ima kept"
@@ -95,7 +95,7 @@ boot() {
 	t0=$(date +%s.%N)
 	CMQ_MEM=1024 cmq_boot -k "$kernel" -i "$initrd" -l "$log" -t "${CM_SYSTEM_TIMEOUT:-900}" \
 		-s "$SYS_WORK/tpm" "${q[@]}" \
-		-a "root=/dev/vda ro cryptomark.mode=$mode cmsys.phase=$name systemd.show_status=0"
+		-a "root=/dev/vda ro cryptomark.initramfs=trust cryptomark.mode=$mode cmsys.phase=$name systemd.show_status=0"
 	rc=$?
 	t1=$(date +%s.%N)
 	printf 'system: phase %-10s %6.1f s (boot, mode %s)\n' "$name" "$(echo "$t1 - $t0" | bc)" "$mode"

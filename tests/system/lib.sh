@@ -376,13 +376,13 @@ EOT
 	sys_umount_all
 
 	# Every ELF file and script verifies (offline, the test signer).
-	sys_exec_files "$R" usr etc >"$SYS_WORK/exec-files.txt"
+	sys_exec_files "$R" usr etc var/lib/dpkg/info >"$SYS_WORK/exec-files.txt"
 	n=$(wc -l <"$SYS_WORK/exec-files.txt")
 	xargs -d '\n' -a "$SYS_WORK/exec-files.txt" "$SYS_B/cmverify" -j2 \
 		--cert "$SYS_KEYS/signer/signer.pem" >"$SYS_WORK/cmverify.txt" 2>&1
 	f=$(grep -vc ': ok ' "$SYS_WORK/cmverify.txt")
 	SYS_ROOT_UNVERIFIED=$f
-	sys_say "cmverify: $((n - f)) of $n ELF files and scripts under /usr and /etc verify, $f do not"
+	sys_say "cmverify: $((n - f)) of $n ELF files and scripts under /usr, /etc and /var/lib/dpkg/info verify, $f do not"
 	[ "$f" -eq 0 ] || grep -v ': ok ' "$SYS_WORK/cmverify.txt" | sed "s|$R||; s/^/system:   /" | head -n 20
 	return 0
 }
