@@ -90,7 +90,7 @@ icount=${CM_SYSTEM_ICOUNT:-0}
 # boot NAME MODE DISK: one boot; its console in $SYS_WORK/NAME.log.
 boot() {
 	local name=$1 mode=$2 disk=$3 log=$SYS_WORK/$1.log rc q=() t0 t1
-	q=(-q -drive -q "file=$disk,if=virtio,format=raw,cache=unsafe")
+	q=(-q -drive -q "file=$disk,if=virtio,format=raw,cache=unsafe" -q -nic -q none)
 	[ "$icount" = none ] || q+=(-q -icount -q "shift=$icount")
 	t0=$(date +%s.%N)
 	CMQ_MEM=1024 cmq_boot -k "$kernel" -i "$initrd" -l "$log" -t "${CM_SYSTEM_TIMEOUT:-900}" \

@@ -63,6 +63,14 @@ sys_key() { # FILES/STRINGS...: a short hash of them
 	done | sha256sum | cut -c1-12
 }
 
+sys_prune() { # PREFIX KEEP: remove the cache's older PREFIX* entries
+	local o
+	for o in "$SYS_CACHE/$1"*; do
+		[ -e "$o" ] && [ "$o" != "$2" ] && rm -rf --one-file-system "$o"
+	done
+	return 0
+}
+
 sys_mount() { # mount ARGS... TARGET
 	mount "$@" || { sys_die "mount $*"; return 1; }
 	SYS_MOUNTS+=("${!#}")
@@ -141,6 +149,7 @@ sys_download() {
 	rm -rf "$tmp/ds" "$tmp/apt"
 	touch "$tmp/done"
 	rm -rf "$dir" && mv "$tmp" "$dir"
+	sys_prune debs- "$dir"
 	sys_say "downloaded $(ls "$SYS_DEBS" | wc -l) packages into $dir"
 }
 
@@ -203,6 +212,7 @@ sys_repo() {
 	sys_index "$tmp" || { sys_die "apt-ftparchive failed"; return 1; }
 	touch "$tmp/done"
 	rm -rf "$dir" && mv "$tmp" "$dir"
+	sys_prune repo- "$dir"
 	sys_say "repository: $dir ($n re-signed packages)"
 }
 
@@ -226,7 +236,7 @@ sys_base() {
 	tar -C "$tmp/root" --numeric-owner --xattrs --xattrs-include='*' -cf "$tmp/base.tar" . &&
 		mv "$tmp/base.tar" "$SYS_BASE"
 	rm -rf --one-file-system "$tmp"
-	[ -s "$SYS_BASE" ] && sys_say "base root: $SYS_BASE"
+	[ -s "$SYS_BASE" ] && sys_prune base- "$SYS_BASE" && sys_say "base root: $SYS_BASE"
 }
 
 # sys_kver KERNEL: the kernel's release string (file(1) reads the bzImage
@@ -380,10 +390,10 @@ EOT
 	n=$(wc -l <"$SYS_WORK/exec-files.txt")
 	xargs -d '\n' -a "$SYS_WORK/exec-files.txt" "$SYS_B/cmverify" -j2 \
 		--cert "$SYS_KEYS/signer/signer.pem" >"$SYS_WORK/cmverify.txt" 2>&1
-	f=$(grep -vc ': ok ' "$SYS_WORK/cmverify.txt")
+	f=$(grep -v -e ': ok ' -e 'skipped: hard link to a file already listed' "$SYS_WORK/cmverify.txt" | grep -c .)
 	SYS_ROOT_UNVERIFIED=$f
 	sys_say "cmverify: $((n - f)) of $n ELF files and scripts under /usr, /etc and /var/lib/dpkg/info verify, $f do not"
-	[ "$f" -eq 0 ] || grep -v ': ok ' "$SYS_WORK/cmverify.txt" | sed "s|$R||; s/^/system:   /" | head -n 20
+	[ "$f" -eq 0 ] || grep -v -e ': ok ' -e 'skipped: hard link' "$SYS_WORK/cmverify.txt" | sed "s|$R||; s/^/system:   /" | head -n 20
 	return 0
 }
 
