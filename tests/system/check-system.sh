@@ -18,7 +18,8 @@
 # Environment: CM_SYSTEM_KERNEL (build/kernel/bzImage), CM_SYSTEM_CACHE,
 # CM_SYSTEM_WORK (build/system), CM_SYSTEM_BOOTS ("off enforce1 enforce2
 # audit"), CM_SYSTEM_TIMEOUT (seconds per boot, 900), CM_SYSTEM_ICOUNT
-# (QEMU -icount shift for the boot figures; "none" for wall time; 0),
+# (QEMU -icount shift for load-independent figures, e.g. 0: slower;
+# default "none": the guest clock is wall time),
 # CMQ_VERBOSE=1 (the console on stderr as it comes).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -86,7 +87,7 @@ ok "ext4 image with security.ima kept"
 
 # ---- boots ------------------------------------------------------------------
 initrd=$SYS_ROOT/boot/initrd.img-$SYS_KVER
-icount=${CM_SYSTEM_ICOUNT:-0}
+icount=${CM_SYSTEM_ICOUNT:-none}
 # boot NAME MODE DISK: one boot; its console in $SYS_WORK/NAME.log.
 boot() {
 	local name=$1 mode=$2 disk=$3 log=$SYS_WORK/$1.log rc q=() t0 t1
