@@ -217,7 +217,7 @@ audit)
 		cmaudit "$T/klog" >"$T/audit" 2>&1
 		echo "SYSTEM: note cmaudit:"
 		sed 's/^/SYSTEM: note   /' "$T/audit"
-		paths=$(grep -o '/[^ ]*' "$T/audit" | sort -u | paste -sd' ')
+		paths=$(awk '$1 ~ /^\// { print $1 }' "$T/audit" | sort -u | paste -sd' ')
 	else
 		echo "SYSTEM: note no cmaudit: the audit lines themselves"
 		paths=$(grep -o 'cryptomark: op=.*' "$T/klog" | sed -n 's/.*path="\([^"]*\)".*/\1/p' | sort -u | paste -sd' ')
