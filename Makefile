@@ -110,10 +110,19 @@ MAN_DESC_cmverify	:= verify cryptomark and IMA file signatures offline
 MAN_DESC_cmkeys		:= cryptomark PKI, keyring bundles, TPM sealing and provisioning
 MAN_DESC_cmaudit	:= list what the cryptomark LSM refused or would refuse, from the kernel log
 
+# A tool's subcommands document themselves in their own --help: each
+# becomes a section of the tool's page (help2man --include, preformatted).
+MAN_SUBCMDS_cmsign	:= manifest apply deb preload
+
 $(B)/man/%.1: $(B)/%
 	@mkdir -p $(dir $@)
+	@$(if $(MAN_SUBCMDS_$*),for c in $(MAN_SUBCMDS_$*); do \
+		echo "[$* $$c]" | tr a-z A-Z; echo .nf; \
+		$< $$c --help | sed -e 's/\\/\\e/g' -e 's/^[.'"'"']/\\\&&/'; \
+		echo .fi; \
+	done > $@.h2m)
 	help2man -N --no-discard-stderr --version-string=$(VERSION) \
-		-n "$(MAN_DESC_$*)" -o $@ $<
+		-n "$(MAN_DESC_$*)" $(if $(MAN_SUBCMDS_$*),--include $@.h2m) -o $@ $<
 
 $(B)/man/dh_cryptomark.1: packaging/debian/dh_cryptomark
 	@mkdir -p $(dir $@)

@@ -171,6 +171,17 @@ int deb_list_scripts(const struct deb_pkg *d, struct df_script *out,
 	return 0;
 }
 
+/* Package, Architecture and Multi-Arch: same from the control file. */
+static void read_control(struct deb_pkg *d, const uint8_t *p, size_t len)
+{
+	char *ma = control_field(p, len, "Multi-Arch");
+
+	d->package = control_field(p, len, "Package");
+	d->arch = control_field(p, len, "Architecture");
+	d->ma_same = ma && !strcmp(ma, "same");
+	free(ma);
+}
+
 /* Reads and unpacks @d->file.  Prints the reason on failure. */
 int deb_pkg_open(struct deb_pkg *d)
 {
@@ -225,15 +236,7 @@ int deb_pkg_open(struct deb_pkg *d)
 		ret = -EBADMSG;
 		goto out_why;
 	}
-	d->package = control_field(d->ctl_tar.p + ce->data_off, (size_t)ce->size, "Package");
-	d->arch = control_field(d->ctl_tar.p + ce->data_off, (size_t)ce->size, "Architecture");
-	{
-		char *ma = control_field(d->ctl_tar.p + ce->data_off,
-					 (size_t)ce->size, "Multi-Arch");
-
-		d->ma_same = ma && !strcmp(ma, "same");
-		free(ma);
-	}
+	read_control(d, d->ctl_tar.p + ce->data_off, (size_t)ce->size);
 	if (!d->package || !d->arch || !name_ok(d->package) || !name_ok(d->arch)) {
 		why = "control file without a valid Package and Architecture";
 		ret = -EBADMSG;

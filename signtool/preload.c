@@ -79,7 +79,7 @@ static const char usage_text[] =
 "  --clear            empty the table (apt's post-invoke, after dpkg)\n"
 "  -j, --jobs N       worker threads (default: online CPUs)\n"
 "  -q, --quiet        no summary line\n"
-"  -v, --verbose      name each package's manifest and entry count\n"
+"  -v, --verbose      name where each package's manifest came from\n"
 "  -h, --help         this text\n"
 "\n"
 "A package without a manifest is named (its files will be refused under\n"
@@ -147,14 +147,17 @@ static int add_manifest(struct pl_run *r, const char *file, const char *src,
 	}
 	mf = &r->mf[r->n_mf];
 	memset(mf, 0, sizeof(*mf));
-	r->n_mf++;
 	mf->file = file;
 	mf->src = strdup(src);
 	mf->buf = malloc(len ? len : 1);
-	if (!mf->buf || !mf->src)
+	if (!mf->buf || !mf->src) {
+		free(mf->src);
+		free(mf->buf);
 		return -ENOMEM;
+	}
 	memcpy(mf->buf, p, len);
 	mf->len = len;
+	r->n_mf++;
 	if (r->o->run.verbose)
 		fprintf(stderr, PROG ": %s: manifest: %s\n", file, src);
 	return 0;

@@ -160,6 +160,25 @@ t_check "changed file: left unsigned" unsigned "$R/usr/share/doc/late-cm/README"
 t_check "changed file: the rest of the package is signed" \
 	"$CMVERIFY" --carrier xattr --cert "$D/signer.pem" "$R/usr/bin/late-cm"
 
+# A conffile, unpacked and configured in two dpkg runs as apt does: after
+# --unpack it waits as FILE.dpkg-new, so the hook neither reports it nor
+# forgets it; after --configure (its manifest not new any more) it is
+# signed.
+src=$(mkpkg conf-cm 1.0 "conf")
+mkdir -p "$src/debian/conf-cm/etc"
+echo "setting=1" > "$src/debian/conf-cm/etc/conf-cm.conf"
+echo /etc/conf-cm.conf > "$src/debian/conf-cm/DEBIAN/conffiles"
+build "$src" conf-cm 1.0
+out=$("${DPKG[@]}" --unpack "$D/conf-cm_1.0_amd64.deb" 2>&1); rc=$?
+t_check "conffile: dpkg --unpack leaves it as .dpkg-new, the hook reports nothing" bash -c \
+	"[ $rc = 0 ] && [ -e '$R/etc/conf-cm.conf.dpkg-new' ] && ! grep -qE 'NOT applied|cryptomark:' <<<'$out'"
+t_check "... and keeps the manifest pending" grep -qx "$R/usr/share/cryptomark/manifests/conf-cm_amd64.cmm" \
+	"$R/var/lib/cryptomark/dpkg-hook.pending"
+out=$("${DPKG[@]}" --configure conf-cm 2>&1); rc=$?
+t_check "conffile: after dpkg --configure it is signed" bash -c \
+	"[ $rc = 0 ] && '$CMVERIFY' -q --carrier xattr --cert '$D/signer.pem' '$R/etc/conf-cm.conf'"
+t_check "... and no longer pending" bash -c "! grep -q conf-cm '$R/var/lib/cryptomark/dpkg-hook.pending'"
+
 # Multi-Arch: same, built by dh_cryptomark for two architectures: each
 # manifest is named after its architecture, so dpkg co-installs them.
 dpkg --root="$R" --add-architecture i386
