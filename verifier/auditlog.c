@@ -13,7 +13,8 @@
  *    indistinguishable from a path holding it).  A message printk cut at
  *    its limit (CMA_PRINTK_MAX) has no closing quote.
  *  - dmesg (util-linux) reads /dev/kmsg, which \x-escapes, unescapes it and
- *    prints what the locale cannot as \xHH: decoded here too.  `-x`, `-T`,
+ *    prints what the locale cannot as \xHH: decoded here too; its colours
+ *    (SGR sequences) are dropped.  `-x`, `-T`,
  *    `-r` and the console's `[    1.234567]` stamps are prefixes; so are
  *    journalctl's `host kernel: ` and syslog's header.
  *  - the audit record (AUDIT_INTEGRITY_DATA, 1800) when auditing is on:
@@ -408,7 +409,7 @@ static long long count_then(const char *p, const char *end, const char *tail)
 	return (long long)v;
 }
 
-int cma_parse_line(const char *s, size_t len, struct cma_line *out)
+static int parse_line(const char *s, size_t len, struct cma_line *out)
 {
 	const char *end = s + len, *a, *r;
 	long long v;
@@ -458,6 +459,38 @@ int cma_parse_line(const char *s, size_t len, struct cma_line *out)
 		return parse_record(r, end, out);
 	out->kind = CMA_OTHER;
 	return 0;
+}
+
+/*
+ * dmesg --color=always wraps the stamp and the "cryptomark: " prefix in SGR
+ * sequences (ESC [ digits ; ... m); they go before the line is read.  The
+ * kernel prints ESC as \e, so a raw one is always the wrapper's.
+ */
+int cma_parse_line(const char *s, size_t len, struct cma_line *out)
+{
+	char *t, *q;
+	size_t i, j;
+	int r;
+
+	if (!memchr(s, 0x1b, len))
+		return parse_line(s, len, out);
+	t = malloc(len ? len : 1);
+	if (!t)
+		return -ENOMEM;
+	for (i = 0, q = t; i < len; i++) {
+		if (s[i] == 0x1b && i + 1 < len && s[i + 1] == '[') {
+			for (j = i + 2; j < len && ((s[j] >= '0' && s[j] <= '9') || s[j] == ';'); j++)
+				;
+			if (j < len && s[j] == 'm') {
+				i = j;
+				continue;
+			}
+		}
+		*q++ = s[i];
+	}
+	r = parse_line(t, (size_t)(q - t), out);
+	free(t);
+	return r;
 }
 
 void cma_line_free(struct cma_line *l)

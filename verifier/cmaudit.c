@@ -234,6 +234,9 @@ static int wanted(const struct audit_run *r, const struct cma_line *l)
 	return -1;
 }
 
+/* Unreadable lines named one by one; the rest only counted (hostile logs). */
+#define UNREADABLE_SHOWN	20
+
 /* One line of @name (line @no). */
 static int take_line(struct audit_run *r, const char *name, size_t no,
 		     const char *s, size_t len)
@@ -250,9 +253,9 @@ static int take_line(struct audit_run *r, const char *name, size_t no,
 		if (f < 0) {
 			e = f;
 		} else if (w < 0) {
-			fprintf(stderr, PROG ": %s:%zu: mode=%s verdict=%s: not a pair the LSM writes: line not counted\n",
-				name, no, l.mode, l.verdict);
-			r->unreadable++;
+			if (r->unreadable++ < UNREADABLE_SHOWN)
+				fprintf(stderr, PROG ": %s:%zu: mode=%s verdict=%s: not a pair the LSM writes: line not counted\n",
+					name, no, l.mode, l.verdict);
 		} else if (f && w) {
 			r->folded[l.record]++;
 		} else if (!w) {
@@ -273,9 +276,9 @@ static int take_line(struct audit_run *r, const char *name, size_t no,
 		r->blob++;
 		break;
 	case CMA_UNREADABLE:
-		fprintf(stderr, PROG ": %s:%zu: a cryptomark line cmaudit cannot read (%s): not counted\n",
-			name, no, l.why);
-		r->unreadable++;
+		if (r->unreadable++ < UNREADABLE_SHOWN)
+			fprintf(stderr, PROG ": %s:%zu: a cryptomark line cmaudit cannot read (%s): not counted\n",
+				name, no, l.why);
 		break;
 	default:
 		break;
@@ -529,6 +532,9 @@ static int report(struct audit_run *r)
 	if (r->truncated && !r->quiet)
 		fprintf(stderr, PROG ": %llu events with a path printk cut at its line limit (listed \"(cut by printk)\")\n",
 			(unsigned long long)r->truncated);
+	if (r->unreadable > UNREADABLE_SHOWN)
+		fprintf(stderr, PROG ": %llu more unreadable lines not named\n",
+			(unsigned long long)(r->unreadable - UNREADABLE_SHOWN));
 	if (incomplete) {
 		fprintf(stderr, PROG ": incomplete: ");
 		incomplete_text(r, stderr, ", ");

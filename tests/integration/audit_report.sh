@@ -2,7 +2,7 @@
 # cmaudit (issue 10, the audit dry run) on kernel log text: the real log of
 # a QEMU boot in audit mode (tests/integration/audit/qemu-audit.log, kept
 # from tests/qemu/audit-report.sh: awkward names, a burst the rate limit
-# cut), real lines of the demo boot in enforce mode, and hand-made logs in
+# cut; also as util-linux dmesg prints it, dmesg-{C,Tx,r}.log), real lines of the demo boot in enforce mode, and hand-made logs in
 # each wrapper (dmesg and its -T/-x/-r forms, journalctl -k and -o cat,
 # kern.log, a serial console, audit.log records), with the quoting cases
 # the kernel's %pE and dmesg's \xHH produce, other messages between, the
@@ -54,6 +54,19 @@ for c in "${cases[@]}"; do
 	fi
 done
 
+# The same real log as util-linux dmesg 2.38 prints it (dmesg -F on the
+# boot's buffer; LC_ALL=C: UTF-8 as \xHH; -T -x; -r; --color=always):
+# the same report.
+for v in dmesg-C dmesg-Tx dmesg-r dmesg-color; do
+	"$CMAUDIT" "$v.log" >"$D/$v.out" 2>"$D/$v.err"
+	rc=$?
+	if [ $rc -eq 1 ] && diff -u qemu-audit.out "$D/$v.out" && diff -u qemu-audit.err "$D/$v.err"; then
+		t_ok "$v: util-linux dmesg's rendering of the boot's log, the same report"
+	else
+		t_fail "$v: exit $rc or output differs from qemu-audit's (above)"
+	fi
+done
+
 # Standard input: none given, "-", and between files.
 out=$("$CMAUDIT" -q <kern.log 2>&1)
 [ "$out" = "$(sed '1d;$d' kern.out)" ] && t_ok "no FILE: standard input" ||
@@ -97,4 +110,14 @@ done >"$D/many.log"
 out=$("$CMAUDIT" "$D/many.log" 2>&1 | tail -n 1)
 [ "$out" = "5000 distinct, 20000 events" ] && t_ok "20000 lines, 5000 distinct paths" ||
 	t_fail "many: $out"
+# A log of look-alikes: 20 named, the rest counted, the list incomplete.
+for i in $(seq 1 500); do
+	printf '[ %d.0] cryptomark: op=exec reason=unsigned mode=audit verdict=allow pid=x comm="sh" path="/b"\n' "$i"
+done >"$D/bad.log"
+"$CMAUDIT" "$D/bad.log" >"$D/bad.out" 2>"$D/bad.err"; rc=$?
+[ $rc -eq 1 ] && [ "$(grep -c 'cannot read' "$D/bad.err")" = 20 ] &&
+	grep -qx 'cmaudit: 480 more unreadable lines not named' "$D/bad.err" &&
+	grep -qx '0 distinct, 0 events; incomplete: 500 cryptomark lines unreadable' "$D/bad.out" &&
+	t_ok "500 unreadable lines: 20 named, all counted, exit 1" ||
+	t_fail "bad lines: exit $rc: $(tail -n 3 "$D/bad.err")"
 t_done

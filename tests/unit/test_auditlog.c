@@ -45,6 +45,8 @@ static const struct {
 	  CMA_EVENT, "mmap", "/k", 1, 0, 0, NULL, "record in the kernel log" },
 	{ "Dec 03 14:00:00 host audit[7]: INTEGRITY_DATA op=exec reason=unsigned mode=audit verdict=allow pid=7 comm=\"sh\" path=\"/j\"",
 	  CMA_EVENT, "exec", "/j", 1, 0, 0, NULL, "record in the journal" },
+	{ "\033[32m[    3.4] \033[0m\033[33mcryptomark: \033[0mop=exec reason=unsigned mode=audit verdict=allow pid=7 comm=\"sh\" path=\"/c\\e\"",
+	  CMA_EVENT, "exec", "/c\033", 0, 0, 0, NULL, "dmesg --color=always" },
 	{ "[ 1.2] cm_audit_denial: 42 callbacks suppressed", CMA_SUPPRESSED, NULL, NULL, 0, 0, 42, NULL, "rate-limit marker" },
 	{ "kern  :warn  : [ 1.2] cm_audit_denial: 1 callbacks suppressed\n", CMA_SUPPRESSED, NULL, NULL, 0, 0, 1, NULL, "marker, dmesg -x" },
 	{ "[ 1.2] ** 5 printk messages dropped **", CMA_DROPPED, NULL, NULL, 0, 0, 5, NULL, "console drops" },
