@@ -466,7 +466,7 @@ sys_image() {
 	mb=$(du -sm "$R" | awk '{print $1}')
 	mb=$((mb + 1536))
 	rm -f "$img"
-	mke2fs -q -t ext4 -I 1024 -L cmroot -d "$R" "$img" "${mb}M" ||
+	mke2fs -q -t ext4 -I 1024 -L cmroot -d "$R" "$img" "${mb}M" >/dev/null ||
 		{ sys_die "mke2fs -d failed"; return 1; }
 	SYS_IMAGE=$img
 	if debugfs -R 'ea_list /usr/bin/ls' "$img" 2>/dev/null | grep -q 'security.ima'; then
