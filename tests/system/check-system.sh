@@ -87,6 +87,7 @@ ok "ext4 image with security.ima kept"
 
 # ---- boots ------------------------------------------------------------------
 initrd=$SYS_ROOT/boot/initrd.img-$SYS_KVER
+rm -f "$SYS_WORK"/off.log "$SYS_WORK"/enforce1.log "$SYS_WORK"/enforce2.log "$SYS_WORK"/audit.log
 icount=${CM_SYSTEM_ICOUNT:-none}
 # boot NAME MODE DISK: one boot; its console in $SYS_WORK/NAME.log.
 boot() {
