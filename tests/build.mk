@@ -9,6 +9,7 @@ SHELL_TESTS	:= $(sort $(wildcard tests/integration/*.sh))
 CHECK_SLOW_TESTS ?=
 CHECK_SLOW_DEPS	?=
 include tests/qemu/build.mk
+include tests/system/build.mk
 FUZZ_TIME	?= 20
 # Shell suites find the tools of this build (build/ or build/san/).
 export T_BUILD	:= $(abspath $(B))
