@@ -142,7 +142,7 @@ be=$(figure enforce1 boot_multiuser_ms)
 ah=$(figure off apt_hooks_ms)
 an=$(figure off apt_nohooks_ms)
 [ -n "$ah" ] && [ -n "$an" ] &&
-	echo "check-system: figure apt-get install of $(figure off apt_packages) packages: hooks $ah ms / without $an ms = $(echo "scale=3; $ah / $an" | bc) (goal <= 1.05)"
+	echo "check-system: figure apt-get install of $(figure off apt_packages) packages, sum of $(figure off apt_rounds) alternating rounds after a warm-up: hooks $ah ms / without $an ms = $(echo "scale=3; $ah / $an" | bc) (goal <= 1.05)"
 for v in boot_checks boot_hashed boot_verified measured_entries; do
 	x=$(figure enforce1 $v)
 	[ -z "$x" ] || echo "check-system: figure enforce boot: $v=$x"
