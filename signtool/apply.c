@@ -16,6 +16,14 @@
  * one, or the complete new one.  A file that already carries the exact
  * value is not rehashed, which makes re-running cheap and idempotent.
  *
+ * Several manifests (--manifest repeated: the dpkg hook's one run per dpkg
+ * run, one process start instead of one per package) are each loaded,
+ * checked, applied and reported on their own, in order, exactly as one
+ * would be alone: a refused one writes nothing and does not stop the
+ * others.  The trust is shared: a signer certificate chained to a trusted
+ * CA for one manifest stays trusted for the next (it passed the same
+ * checks; cmsign preload does the same).
+ *
  * State: one result slot per entry, each written by one worker thread.
  */
 #include <errno.h>
@@ -49,14 +57,15 @@ enum {
 };
 
 static const char usage_text[] =
-"Usage: cmsign apply --manifest MANIFEST --root DIR --cert CERT [options]\n"
+"Usage: cmsign apply --manifest MANIFEST... --root DIR --cert CERT [options]\n"
 "\n"
 "Checks MANIFEST's signature against CERT, then writes each listed file's\n"
 "security.ima under DIR if and only if the file's digest matches the one\n"
 "in the manifest.  Re-running is harmless.\n"
 "\n"
 "Options:\n"
-"  --manifest FILE    the manifest (from cmsign manifest)\n"
+"  --manifest FILE    the manifest (from cmsign manifest); repeatable: each\n"
+"                     one is checked and applied on its own, in order\n"
 "  --root DIR         where the package is installed (default /)\n"
 "  --cert CERT        a trusted manifest signer (repeatable)\n"
 "  --keyring DIR      trust every certificate in DIR as well (*.pem, *.der,\n"
@@ -76,7 +85,10 @@ static const char usage_text[] =
 "Exit status: 0 if every file got its signature (or already had it); 1 if\n"
 "any file was missing, did not match or could not be written (each is\n"
 "named); 2 on a usage error; 3 if the manifest is malformed or not signed\n"
-"by a trusted key (nothing is written).\n";
+"by a trusted key (nothing is written).  With several manifests: 3 if any\n"
+"was refused, else 2 if any could not be read, else 1 if any file was not\n"
+"applied, else 0; each manifest's lines name it or its files, and without\n"
+"-q each ends with its summary line.\n";
 
 enum slot_state {
 	ST_APPLIED = 1,
@@ -240,7 +252,9 @@ out_close:
 }
 
 struct ap_opts {
-	const char *manifest, *root;
+	const char *manifest, *root;	/* manifest: the one being applied */
+	const char **manifests;		/* every --manifest, in order */
+	size_t n_manifests;
 	struct cm_trust *trust;
 	struct cmt_common run;	/* -j, -q, -v */
 };
@@ -254,9 +268,18 @@ static int ap_opt(void *ctx, int c, char *arg)
 	size_t l;
 
 	switch (c) {
-	case 'm':
-		o->manifest = arg;
+	case 'm': {
+		const char **v = realloc(o->manifests, (o->n_manifests + 1) *
+					 sizeof(*v));
+
+		if (!v) {
+			fprintf(stderr, PROG ": out of memory\n");
+			return -ENOMEM;
+		}
+		v[o->n_manifests++] = arg;
+		o->manifests = v;
 		return 0;
+	}
 	case 'R':
 		l = strlen(arg);
 		/* "DIR/" would print as DIR//path. */
@@ -295,7 +318,7 @@ static int ap_parse(int argc, char **argv, struct ap_opts *o)
 	ret = cmt_getopt(argc, argv, "j:qvh", longopts, ap_opt, o);
 	if (ret)
 		return ret == 1 ? 1 : APPLY_USAGE;
-	if (!o->manifest || optind != argc) {
+	if (!o->n_manifests || optind != argc) {
 		fprintf(stderr, PROG ": --manifest is required, and nothing else\nTry 'cmsign apply --help'.\n");
 		return APPLY_USAGE;
 	}
@@ -399,12 +422,45 @@ static int ap_report(const struct ap_opts *o, const struct ap_run *r)
 	       APPLY_SOME_FILES : APPLY_OK;
 }
 
+/* One manifest, o->manifest: loaded, checked, applied, reported. */
+static int ap_manifest(const struct ap_opts *o)
+{
+	struct cm_manifest m = { 0 };
+	struct ap_run r = { .m = &m, .rootfd = -1, .trust = o->trust };
+	uint8_t *buf = NULL;
+	int ret;
+
+	ret = ap_load(o, &buf, &m);
+	if (!ret) {
+		r.slots = calloc(m.n ? m.n : 1, sizeof(*r.slots));
+		if (!r.slots)
+			fprintf(stderr, PROG ": out of memory\n");
+		ret = r.slots ? ap_check(o, &r) : APPLY_USAGE;
+	}
+	if (!ret)
+		ret = ap_apply(o, &r);
+	if (!ret)
+		ret = ap_report(o, &r);
+	free(r.slots);
+	cm_manifest_release(&m);
+	free(buf);
+	return ret;
+}
+
+/* The worst of two manifests' statuses: refused, unreadable, some files. */
+static int ap_worst(int a, int b)
+{
+	static const int rank[] = {
+		[APPLY_OK] = 0, [APPLY_SOME_FILES] = 1,
+		[APPLY_USAGE] = 2, [APPLY_REFUSED] = 3,
+	};
+
+	return rank[b] > rank[a] ? b : a;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	struct ap_opts o = { .root = "/" };
-	struct cm_manifest m = { 0 };
-	struct ap_run r = { .m = &m, .rootfd = -1 };
-	uint8_t *buf = NULL;
 	int ret;
 
 	o.trust = cm_trust_new();
@@ -414,24 +470,15 @@ int cmd_apply(int argc, char **argv)
 	}
 	ret = ap_parse(argc, argv, &o);
 	if (ret) {
-		cm_trust_free(o.trust);
-		return ret == 1 ? APPLY_OK : ret;
+		ret = ret == 1 ? APPLY_OK : ret;
+		goto out_free;
 	}
-	ret = ap_load(&o, &buf, &m);
-	r.trust = o.trust;
-	if (!ret) {
-		r.slots = calloc(m.n ? m.n : 1, sizeof(*r.slots));
-		if (!r.slots)
-			fprintf(stderr, PROG ": out of memory\n");
-		ret = r.slots ? ap_check(&o, &r) : APPLY_USAGE;
+	for (size_t i = 0; i < o.n_manifests; i++) {
+		o.manifest = o.manifests[i];
+		ret = ap_worst(ret, ap_manifest(&o));
 	}
-	if (!ret)
-		ret = ap_apply(&o, &r);
-	if (!ret)
-		ret = ap_report(&o, &r);
-	free(r.slots);
-	cm_manifest_release(&m);
-	free(buf);
+out_free:
+	free(o.manifests);
 	cm_trust_free(o.trust);
 	return ret;
 }

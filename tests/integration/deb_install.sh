@@ -32,8 +32,15 @@ cp "$D/signer.pem" "$R/etc/cryptomark/manifest-signers/"
 HOOK_LINE=$(grep '^post-invoke=' "$PK/dpkg.cfg.d-cryptomark")
 HOOK_LINE=${HOOK_LINE//\/usr\/lib\/cryptomark\/dpkg-hook/$D\/hook}
 cp "$PK/dpkg-hook" "$D/hook"
-# cmsign, logging which manifests the hook applies.
-printf '#!/bin/sh\necho "$4" >> %s/calls\nexec %s "$@"\n' "$D" "$CMSIGN" > "$D/cmsign-wrap"
+# cmsign, logging which manifests the hook applies (one line each) and
+# each run (a line "run").
+cat > "$D/cmsign-wrap" <<EOF
+#!/bin/sh
+echo run >> $D/calls
+p=
+for a in "\$@"; do [ "\$p" = --manifest ] && echo "\$a" >> $D/calls; p=\$a; done
+exec $CMSIGN "\$@"
+EOF
 chmod +x "$D/cmsign-wrap"
 export CRYPTOMARK_CMSIGN=$D/cmsign-wrap
 calls() { grep -c "/${1}_amd64.cmm\$" "$D/calls" 2>/dev/null; }
@@ -159,6 +166,22 @@ t_check "changed file: named as not matching" \
 t_check "changed file: left unsigned" unsigned "$R/usr/share/doc/late-cm/README"
 t_check "changed file: the rest of the package is signed" \
 	"$CMVERIFY" --carrier xattr --cert "$D/signer.pem" "$R/usr/bin/late-cm"
+
+# Several packages in one dpkg run: one cmsign apply for their manifests,
+# each package reported on its own (the refused one sorts before the good
+# one: it does not stop it).
+n0=$(grep -cx run "$D/calls")
+out=$("${DPKG[@]}" -i "$D/hello-cm_1.1_amd64.deb" "$D/evil-cm_1.0_amd64.deb" "$D/late-cm_1.0_amd64.deb" 2>&1); rc=$?
+t_check "three packages in one dpkg run: dpkg succeeds" test $rc = 0
+t_check "... one cmsign apply run for their three manifests" \
+	test "$(($(grep -cx run "$D/calls") - n0)):$(tail -n 3 "$D/calls" | grep -c '_amd64.cmm$')" = 1:3
+t_check "... the tampered one reported refused, by package" grep -q 'evil-cm:amd64: manifest REFUSED' <<<"$out"
+t_check "... the changed file named, its package reported" bash -c "
+	grep -q 'usr/share/doc/late-cm/README: NOT applied: digest does not match' <<<'$out' &&
+	grep -q 'late-cm:amd64: some files did not match' <<<'$out'"
+t_check "... the good one not reported" bash -c "! grep -E 'cryptomark: hello-cm|cmsign apply: .*hello-cm' <<<'$out'"
+t_check "... and applied: its new inodes verify" files_verify hello-cm
+t_check "... no summary lines shown" bash -c "! grep -q ' already, ' <<<'$out'"
 
 # A conffile, unpacked and configured in two dpkg runs as apt does: after
 # --unpack it waits as FILE.dpkg-new, so the hook neither reports it nor

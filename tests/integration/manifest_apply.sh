@@ -106,6 +106,42 @@ rc "no trusted certificate is a usage error" 2 "no trusted certificate" \
 rc "absent manifest" 2 "No such file or directory" \
 	apply --manifest "$D/absent.cmm" --root "$I"
 
+# Several manifests in one run (the dpkg hook's way): each checked and
+# applied on its own, in order; exit 3 if any was refused, else 2 if any
+# could not be read, else 1 if any file was not applied.
+S4=$D/stage4
+mkdir -p "$S4/opt/two"
+cp /usr/bin/true "$S4/opt/two/t"
+echo "two" > "$S4/opt/two/f"
+t_check "a second package's manifest" mf --root "$S4" -o "$D/m2.cmm"
+inst2() { inst "$1"; cp -a "$S4/opt" "$1/"; }
+inst2 "$I"
+out=$(apply --manifest "$D/m.cmm" --manifest "$D/m2.cmm" --root "$I" 2>&1); r=$?
+t_check "two good manifests: exit 0, each summarised by name" bash -c "[ $r = 0 ] &&
+	grep -qx 'cmsign apply: $D/m.cmm: $N applied, 0 already, 0 missing, 0 mismatched, 0 failed' <<<'$out' &&
+	grep -qx 'cmsign apply: $D/m2.cmm: 2 applied, 0 already, 0 missing, 0 mismatched, 0 failed' <<<'$out'"
+t_check "... every file of both verifies" \
+	"$CMVERIFY" --carrier xattr --cert "$D/s.pem" "$I/usr/bin/ls" "$I/etc/pkg.conf" "$I/opt/two/t" "$I/opt/two/f"
+inst2 "$I"
+out=$(apply --manifest "$D/m2.cmm" --manifest "$D/flip.cmm" --manifest "$D/m.cmm" --root "$I" 2>&1); r=$?
+t_check "a refused manifest between two good ones: exit 3" test $r = 3
+t_check "... the refused one named" grep -q "^cmsign apply: $D/flip.cmm: REFUSED: manifest signature: bad-signature" <<<"$out"
+t_check "... the good ones after and before it applied" bash -c "
+	grep -q '^cmsign apply: $D/m2.cmm: 2 applied,' <<<'$out' && grep -q '^cmsign apply: $D/m.cmm: $N applied,' <<<'$out' &&
+	'$CMVERIFY' -q --carrier xattr --cert '$D/s.pem' '$I/usr/bin/ls' '$I/etc/pkg.conf' '$I/opt/two/t' '$I/opt/two/f'"
+t_check "... in order: each manifest's lines before the next one's" bash -c "
+	[ \"\$(sed 's/^cmsign apply: \\([^:]*\\):.*/\\1/' <<<'$out' | paste -sd' ')\" = '$D/m2.cmm $D/flip.cmm $D/m.cmm' ]"
+inst2 "$I"
+echo "changed" >> "$I/opt/two/f"
+rc "a changed file in one of two manifests: exit 1, named" 1 "$I/opt/two/f: NOT applied: digest does not match the manifest" \
+	apply --manifest "$D/m.cmm" --manifest "$D/m2.cmm" --root "$I"
+t_check "... the other files of both applied" \
+	"$CMVERIFY" -q --carrier xattr --cert "$D/s.pem" "$I/usr/bin/ls" "$I/opt/two/t"
+rc "a refusal outranks a changed file: exit 3" 3 "flip.cmm: REFUSED" \
+	apply --manifest "$D/m2.cmm" --manifest "$D/flip.cmm" --root "$I"
+rc "an absent manifest among good ones: exit 2, named" 2 "absent.cmm: No such file or directory" \
+	apply --manifest "$D/m.cmm" --manifest "$D/absent.cmm" --root "$I"
+
 # Paths cannot leave the root: an absolute and a relative symlink in the
 # installed tree are resolved inside it, never outside.
 O=$D/outside
