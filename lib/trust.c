@@ -196,6 +196,12 @@ int cm_trust_verify(const struct cm_trust *t, const struct cm_sig *sig,
 	return found ? -EKEYREJECTED : -ENOKEY;
 }
 
+int cm_trust_revoked(const struct cm_trust *t, const struct cm_sig *sig,
+		     const uint8_t *digest, size_t dlen)
+{
+	return is_revoked(t, sig, digest, dlen);
+}
+
 int cm_trust_has_keyid(const struct cm_trust *t, uint32_t keyid)
 {
 	for (size_t i = 0; i < t->n_certs; i++)

@@ -5,8 +5,9 @@
  *
  * Order of trust: the manifest is parsed strictly and its trailer verified
  * against the given certificates before any file is touched, and every
- * entry's own signature is verified over its digest too, so nothing is
- * written unless the whole manifest is good.  Then each file is opened once
+ * entry is checked (key id trusted, nothing revoked; its signature is
+ * covered by the manifest's and verified by whoever uses it: mftrust.c), so
+ * nothing is written unless the whole manifest is good.  Then each file is opened once
  * below the root (openat2 RESOLVE_IN_ROOT: the manifest's paths cannot
  * leave it, even through symlinks in the installed tree; without openat2,
  * a file whose real path is not below the root is refused), hashed through
@@ -166,11 +167,11 @@ static int open_below(const struct ap_run *r, const char *path)
 	return fd < 0 ? -errno : (int)fd;
 }
 
-/* Phase 1: every entry's signature must verify over its own digest. */
+/* Phase 1: every entry must pass st_entry_check(). */
 static void check_entry(void *ctx, size_t i)
 {
 	struct ap_run *r = ctx;
-	int ret = st_entry_verify(r->trust, &r->m->items[i]);
+	int ret = st_entry_check(r->trust, &r->m->items[i]);
 
 	if (ret) {
 		r->slots[i].err = ret;

@@ -12,8 +12,9 @@
  * decompression); without one, the usr/share/cryptomark/manifests/NAME.cmm
  * files of data.tar (dh_cryptomark's packages).  Every manifest goes
  * through cmsign apply's trust check (signers directory, CA chains, bundle
- * revocations; mftrust.c) and every entry's signature is verified before
- * the first byte is written: one refused manifest and nothing is loaded,
+ * revocations; mftrust.c) and every entry is checked (its key id trusted,
+ * nothing revoked; its signature is covered by the manifest's and verified
+ * by the kernel at use) before the first byte is written: one refused manifest and nothing is loaded,
  * so apt aborts before dpkg runs.  The lines ("ALG:HEXDIGEST HEXSIG\n",
  * duplicates dropped) go out in writes of at most 65536 bytes, never
  * splitting a line, each of which the kernel takes whole or refuses.
@@ -269,7 +270,7 @@ static void check_one(void *ctx, size_t i)
 {
 	struct pl_run *r = ctx;
 
-	r->item_err[i] = st_entry_verify(r->trust, r->items[i]);
+	r->item_err[i] = st_entry_check(r->trust, r->items[i]);
 }
 
 /*

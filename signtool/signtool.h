@@ -51,8 +51,11 @@ const char *st_entry_error(const struct st_entry *e);
  */
 int st_manifest_trust(struct cm_trust *trust, const uint8_t *buf, size_t len,
 		      struct cm_manifest *m, char *msg, size_t msglen);
-/* An entry's signature over its own digest: 0 or the error. */
-int st_entry_verify(const struct cm_trust *trust,
-		    const struct cm_manifest_item *it);
+/*
+ * An entry's value: well-formed, trusted key id, nothing revoked; its
+ * signature not verified (mftrust.c says why): 0 or the error.
+ */
+int st_entry_check(const struct cm_trust *trust,
+		   const struct cm_manifest_item *it);
 
 #endif

@@ -164,6 +164,12 @@ int cm_trust_add_chained(struct cm_trust *t, const uint8_t *der, size_t len,
 			 const char **why);
 /* Is @keyid (a signer's key id) trusted directly? */
 int cm_trust_has_keyid(const struct cm_trust *t, uint32_t keyid);
+/*
+ * Does @t revoke @sig's key id or @digest?  1 or 0; no cryptography
+ * (cm_trust_verify() makes the same check first).
+ */
+int cm_trust_revoked(const struct cm_trust *t, const struct cm_sig *sig,
+		     const uint8_t *digest, size_t dlen);
 
 /*
  * Verifies a parsed signature over @digest: -ENOKEY (no cert with that
