@@ -145,8 +145,9 @@ off)
 	n_on=0
 	n_off=0
 	rounds=${CMSYS_APT_ROUNDS:-warm on off on off}
-	last=${rounds##* }
+	left=$(echo $rounds | wc -w)
 	for round in $rounds; do
+		left=$((left - 1))
 		if [ $round = off ]; then hooks_off; else hooks_on; fi
 		tm=
 		[ $round = warm ] && tm=1 && : >"$T/apt.log"
@@ -173,7 +174,7 @@ off)
 		fi
 		# The last round's packages stay (no purge: it costs a minute).
 		# shellcheck disable=SC2086
-		[ "$round" = "$last" ] || apt_purge $pk || bad "apt-get purge of the test packages"
+		[ $left = 0 ] || apt_purge $pk || bad "apt-get purge of the test packages"
 	done
 	if [ $n_on -gt 0 ] && [ $n_on = $n_off ]; then
 		ok "apt-get install of $n packages with and without the hooks ($n_on rounds each)"
