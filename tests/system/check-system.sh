@@ -115,7 +115,7 @@ boot() {
 	ok "boot $name ($mode): the test unit reported ($p ok, $f failed)"
 }
 figure() { # LOG NAME: a figure's value from a boot's console
-	tr -d '\r' <"$SYS_WORK/$1.log" 2>/dev/null | grep '^SYSTEM: figure' | grep -o "$2=[0-9a-z.]*" |
+	tr -d '\r' 2>/dev/null <"$SYS_WORK/$1.log" | grep '^SYSTEM: figure' | grep -o "$2=[0-9a-z.]*" |
 		tail -n1 | cut -d= -f2
 }
 
@@ -147,6 +147,6 @@ for v in boot_checks boot_hashed boot_verified measured_entries; do
 	x=$(figure enforce1 $v)
 	[ -z "$x" ] || echo "check-system: figure enforce boot: $v=$x"
 done
-pt=$(tr -d '\r' <"$SYS_WORK/enforce1.log" 2>/dev/null | grep -o 'provisioned .* ms' | head -n1)
+pt=$(tr -d '\r' 2>/dev/null <"$SYS_WORK/enforce1.log" | grep -o 'provisioned .* ms' | head -n1)
 [ -z "$pt" ] || echo "check-system: figure initramfs provisioning: $pt"
 done_
