@@ -130,6 +130,7 @@ int cm_refuse(struct file *file, struct dentry *dentry, enum cm_op op,
 /* verify.c */
 int cm_verify_file(struct file *file, u32 *keyid, bool *by_table);
 int cm_note_verify(struct file *file, u32 *keyid);
+int cm_verify_xattr(struct file *file, u32 *keyid);
 int cm_sig_parse(const u8 *buf, size_t len, const struct cm_sig_hdr **hdr);
 struct file *cm_open_readable(struct file *file);
 int cm_digest_file(struct file *file, u8 hash_algo, loff_t hole_off,
